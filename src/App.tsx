@@ -1,0 +1,76 @@
+import { useState, type ReactNode } from 'react';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { TokenizerPanel } from './panels/tokenizer/TokenizerPanel';
+
+type TabId = 'tokenizer' | 'generate' | 'chat' | 'analyse';
+
+interface Tab {
+  id: TabId;
+  label: string;
+  render: () => ReactNode;
+}
+
+const TABS: Tab[] = [
+  { id: 'tokenizer', label: 'Tokenizer', render: () => <TokenizerPanel /> },
+];
+
+const TAB_KEY = 'nexttoken.tab';
+
+function initialTab(): TabId {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('tab');
+  const saved = fromHash ?? localStorage.getItem(TAB_KEY);
+  return TABS.some((t) => t.id === saved) ? (saved as TabId) : 'tokenizer';
+}
+
+export function App() {
+  const [tab, setTab] = useState<TabId>(initialTab);
+  const choose = (id: TabId) => {
+    setTab(id);
+    try {
+      localStorage.setItem(TAB_KEY, id);
+    } catch {
+      /* storage unavailable: the tab just is not remembered */
+    }
+  };
+  const active = TABS.find((t) => t.id === tab) ?? TABS[0];
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1>
+          Next<span className="accent">Token</span>
+        </h1>
+        <p className="tagline">The machinery of language models, visible and exact.</p>
+        <nav aria-label="Labs">
+          <div role="tablist" aria-label="Labs" className="tabs">
+            {TABS.map((t) => (
+              <button
+                key={t.id}
+                type="button"
+                role="tab"
+                id={`tab-${t.id}`}
+                aria-selected={t.id === tab}
+                aria-controls={`panel-${t.id}`}
+                tabIndex={t.id === tab ? 0 : -1}
+                data-testid={`tab-${t.id}`}
+                onClick={() => choose(t.id)}
+                onKeyDown={(e) => {
+                  const i = TABS.findIndex((x) => x.id === tab);
+                  if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+                    const next = TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length];
+                    choose(next.id);
+                    document.getElementById(`tab-${next.id}`)?.focus();
+                  }
+                }}
+              >
+                {t.label}
+              </button>
+            ))}
+          </div>
+        </nav>
+      </header>
+      <main id={`panel-${active.id}`} role="tabpanel" aria-labelledby={`tab-${active.id}`} className="panel">
+        <ErrorBoundary name={active.label}>{active.render()}</ErrorBoundary>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,151 @@
+import { memo, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { Tokenization } from '../../state/tokenizerStore';
+import { chipLabel, escapeTokenText, isInvisible, tokenAccessibleName, tokenView, type TokenView } from './tokenDisplay';
+
+/** Every chip is in the DOM below this many tokens; above it, chips are shown a page at a time. */
+export const CHIP_PAGE_SIZE = 2000;
+
+const MARKER_CLASS: Record<string, string> = { ' ': 'ws ws-space', '\n': 'ws ws-nl', '\t': 'ws ws-tab', '\r': 'ws ws-cr' };
+
+/** Renders text with whitespace made visible by CSS markers; the real characters stay for copying. */
+function visibleText(s: string): ReactNode[] {
+  const out: ReactNode[] = [];
+  let run = '';
+  const flush = () => {
+    if (run) out.push(run);
+    run = '';
+  };
+  for (const ch of s) {
+    const cls = MARKER_CLASS[ch];
+    if (cls) {
+      flush();
+      out.push(
+        <span key={out.length} className={cls}>
+          {ch}
+        </span>,
+      );
+    } else if (isInvisible(ch)) {
+      flush();
+      out.push(
+        <span key={out.length} className="esc">
+          <span aria-hidden="true" className="no-copy">
+            {escapeTokenText(ch)}
+          </span>
+          <span className="copy-only">{ch}</span>
+        </span>,
+      );
+    } else run += ch;
+  }
+  flush();
+  return out;
+}
+
+interface ChipProps {
+  view: TokenView;
+  focusable: boolean;
+  onInspect(index: number): void;
+}
+
+const TokenChip = memo(function TokenChip({ view, focusable, onInspect }: ChipProps) {
+  const { label, kind } = chipLabel(view);
+  const sameAsText = kind !== 'bytes' && label === view.copyText;
+  return (
+    <span
+      role="listitem"
+      data-testid="token"
+      data-token-id={view.id}
+      data-token-index={view.index}
+      aria-label={tokenAccessibleName(view)}
+      tabIndex={focusable ? 0 : -1}
+      className={`chip chip-${view.index % 2 ? 'odd' : 'even'} chip-${kind}`}
+      onMouseEnter={() => onInspect(view.index)}
+      onFocus={() => onInspect(view.index)}
+    >
+      {sameAsText ? (
+        visibleText(view.copyText)
+      ) : (
+        <>
+          <span aria-hidden="true" className="no-copy chip-alt">
+            {kind === 'bytes' ? label : escapeTokenText(label)}
+          </span>
+          {view.copyText && <span className="copy-only">{view.copyText}</span>}
+        </>
+      )}
+    </span>
+  );
+});
+
+interface TokenChipsProps {
+  result: Tokenization;
+  onInspect(index: number): void;
+}
+
+export function TokenChips({ result, onInspect }: TokenChipsProps) {
+  const total = result.payload.ids.length;
+  const [pageStart, setPageStart] = useState(0);
+  const [activeIndex, setActiveIndex] = useState(0);
+  const listRef = useRef<HTMLDivElement>(null);
+  const start = Math.min(pageStart, Math.max(0, Math.floor((total - 1) / CHIP_PAGE_SIZE) * CHIP_PAGE_SIZE));
+  const end = Math.min(total, start + CHIP_PAGE_SIZE);
+
+  const views = useMemo(() => {
+    const out: TokenView[] = [];
+    for (let i = start; i < end; i++) out.push(tokenView(result.payload, result.text, i));
+    return out;
+  }, [result, start, end]);
+
+  const focusIndex = Math.min(Math.max(activeIndex, start), end - 1);
+
+  const move = (to: number) => {
+    const clamped = Math.max(0, Math.min(total - 1, to));
+    if (clamped < start || clamped >= end) setPageStart(Math.floor(clamped / CHIP_PAGE_SIZE) * CHIP_PAGE_SIZE);
+    setActiveIndex(clamped);
+    onInspect(clamped);
+    requestAnimationFrame(() => listRef.current?.querySelector<HTMLElement>(`[data-token-index="${clamped}"]`)?.focus());
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const keys: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+    if (e.key in keys) move(focusIndex + keys[e.key]);
+    else if (e.key === 'Home') move(0);
+    else if (e.key === 'End') move(total - 1);
+    else return;
+    e.preventDefault();
+  };
+
+  if (total === 0) return <p className="muted" data-testid="no-tokens">No tokens: the text is empty.</p>;
+
+  return (
+    <div className="chips-wrap">
+      {total > CHIP_PAGE_SIZE && (
+        <div className="pager" role="group" aria-label="Token pages">
+          <button type="button" onClick={() => setPageStart(Math.max(0, start - CHIP_PAGE_SIZE))} disabled={start === 0}>
+            ← Previous {CHIP_PAGE_SIZE.toLocaleString()}
+          </button>
+          <span data-testid="chip-window">
+            Tokens {(start + 1).toLocaleString()}–{end.toLocaleString()} of {total.toLocaleString()}
+          </span>
+          <button type="button" onClick={() => setPageStart(start + CHIP_PAGE_SIZE)} disabled={end >= total}>
+            Next {CHIP_PAGE_SIZE.toLocaleString()} →
+          </button>
+        </div>
+      )}
+      <div
+        ref={listRef}
+        role="list"
+        aria-label={`Tokens (${total.toLocaleString()}); use the arrow keys to move between tokens`}
+        className="chips"
+        data-testid="token-chips"
+        onKeyDown={onKeyDown}
+        onClick={(e) => {
+          const el = (e.target as HTMLElement).closest<HTMLElement>('[data-token-index]');
+          if (el) setActiveIndex(Number(el.dataset.tokenIndex));
+        }}
+      >
+        {views.map((v) => (
+          <TokenChip key={v.index} view={v} focusable={v.index === focusIndex} onInspect={onInspect} />
+        ))}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,151 @@
+import { useEffect, useId, useState } from 'react';
+import { startTokenizer, useTokenizerStore, MAX_PERSISTED_CHARS } from '../../state/tokenizerStore';
+import { TOKENIZER_CATALOG, tokenizerLabel } from '../../state/tokenizerCatalog';
+import { makeShareLink } from '../../state/shareLink';
+import { TokenChips } from './TokenChips';
+import { TokenCounts } from './TokenCounts';
+import { TokenIdsView } from './TokenIdsView';
+import { TokenInspector } from './TokenInspector';
+import { CompareView } from './CompareView';
+
+function formatSize(chars: number): string {
+  return chars >= 1e6 ? `${(chars / 1e6).toFixed(1)} M characters` : chars >= 1e3 ? `${(chars / 1e3).toFixed(0)} k characters` : `${chars} characters`;
+}
+
+function StatusLine() {
+  const status = useTokenizerStore((s) => s.status);
+  const error = useTokenizerStore((s) => s.error);
+  const tokenizerId = useTokenizerStore((s) => s.tokenizerId);
+  const length = useTokenizerStore((s) => s.text.length);
+  if (status === 'error' && error) {
+    return (
+      <p role="alert" className="error-box" data-testid="tokenizer-error">
+        {error}
+      </p>
+    );
+  }
+  const busy = status === 'loading-tokenizer' || (status === 'tokenizing' && length > 50_000);
+  return (
+    <div className="status-line" role="status" aria-live="polite" data-testid="tokenizer-status" data-status={status}>
+      {busy && (
+        <>
+          <progress aria-label={status === 'loading-tokenizer' ? 'Loading tokenizer' : 'Tokenizing'} />
+          <span>
+            {status === 'loading-tokenizer' ? `Loading the ${tokenizerLabel(tokenizerId)} vocabulary…` : `Tokenizing ${formatSize(length)}…`}
+          </span>
+        </>
+      )}
+    </div>
+  );
+}
+
+export function TokenizerPanel() {
+  const text = useTokenizerStore((s) => s.text);
+  const tokenizerId = useTokenizerStore((s) => s.tokenizerId);
+  const specialTokens = useTokenizerStore((s) => s.specialTokens);
+  const view = useTokenizerStore((s) => s.view);
+  const result = useTokenizerStore((s) => s.result);
+  const persisted = useTokenizerStore((s) => s.persisted);
+  const { setText, setTokenizer, setSpecialTokens, setView } = useTokenizerStore.getState();
+  const [inspected, setInspected] = useState<number | null>(null);
+  const [shareMessage, setShareMessage] = useState<string | null>(null);
+  const ids = { select: useId(), input: useId(), special: useId(), explain: useId() };
+
+  useEffect(() => startTokenizer(), []);
+  useEffect(() => setInspected(null), [result?.tokenizerId]);
+
+  const share = async () => {
+    const link = makeShareLink({ text, tokenizerId, specialTokens });
+    if (!link) {
+      setShareMessage('Texts over 2,000 characters are too long for a link; they are kept in this browser instead.');
+      return;
+    }
+    history.replaceState(null, '', link);
+    try {
+      await navigator.clipboard.writeText(link);
+      setShareMessage('Link copied (the text travels in the link fragment, never to a server).');
+    } catch {
+      setShareMessage('Link is in the address bar.');
+    }
+  };
+
+  return (
+    <div className="tokenizer-lab">
+      <section className="card" aria-label="Text and tokenizer">
+        <div className="controls">
+          <label htmlFor={ids.select}>Tokenizer</label>
+          <select id={ids.select} data-testid="tokenizer-select" value={tokenizerId} onChange={(e) => setTokenizer(e.target.value)}>
+            {TOKENIZER_CATALOG.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.label} — {t.models}
+              </option>
+            ))}
+          </select>
+          <span className="checkbox">
+            <input
+              id={ids.special}
+              type="checkbox"
+              data-testid="special-tokens"
+              checked={specialTokens}
+              onChange={(e) => setSpecialTokens(e.target.checked)}
+              aria-describedby={ids.explain}
+            />
+            <label htmlFor={ids.special}>Special tokens</label>
+          </span>
+          <button type="button" onClick={share} data-testid="share-link">
+            Share link
+          </button>
+        </div>
+        <p id={ids.explain} className="explain">
+          {specialTokens
+            ? 'On: the tokenizer adds the model’s own special tokens (for example a begin-of-text token) and text such as <|endoftext|> becomes that single special token — what a model sees when it runs.'
+            : 'Off: only the text’s own tokens. Nothing is added, and text such as <|endoftext|> is split like any other text — what you get when you count the tokens of user input.'}
+        </p>
+        {shareMessage && (
+          <p className="muted" role="status">
+            {shareMessage}
+          </p>
+        )}
+        <label htmlFor={ids.input} className="block-label">
+          Text to tokenize
+        </label>
+        <textarea
+          id={ids.input}
+          data-testid="tokenizer-input"
+          value={text}
+          spellCheck={false}
+          rows={6}
+          onChange={(e) => setText(e.target.value)}
+          placeholder="Type or paste text…"
+        />
+        {!persisted && text.length > MAX_PERSISTED_CHARS && (
+          <p className="muted">This text is too large to keep across reloads ({formatSize(text.length)}); smaller texts are saved in this browser.</p>
+        )}
+        <StatusLine />
+      </section>
+
+      {result && (
+        <section className="card" aria-label="Tokens">
+          <TokenCounts result={result} />
+          <div className="row view-switch" role="radiogroup" aria-label="Show tokens as">
+            <label>
+              <input type="radio" name="token-view" checked={view === 'chips'} onChange={() => setView('chips')} /> Tokens over the text
+            </label>
+            <label>
+              <input type="radio" name="token-view" checked={view === 'ids'} onChange={() => setView('ids')} data-testid="view-ids" /> Token IDs
+            </label>
+          </div>
+          {view === 'chips' ? (
+            <>
+              <TokenChips result={result} onInspect={setInspected} />
+              <TokenInspector result={result} index={inspected} />
+            </>
+          ) : (
+            <TokenIdsView result={result} />
+          )}
+        </section>
+      )}
+      <CompareView />
+    </div>
+  );
+}
