@@ -1,0 +1,225 @@
+/**
+ * The sampling pipeline: from a step's raw logits to the chosen token, keeping every stage for the UI.
+ *
+ * Order of the stages (the order of HF transformers' `_get_logits_processor`, which Transformers.js follows for the
+ * stages it implements; Transformers.js 4.3 applies the repetition penalty and temperature as processors and
+ * top-k inside its multinomial sampler, and has no top-p / min-p code of its own):
+ *
+ *   raw logits → repetition penalty → ÷ temperature → top-k → top-p → min-p → renormalise → draw
+ *
+ * Each filter sees the survivors of the previous one: top-p measures mass on the distribution renormalised over
+ * the top-k survivors, exactly like HF's TopPLogitsWarper after TopKLogitsWarper. Temperature 0 means greedy:
+ * the argmax of the penalised logits is chosen and the filters are skipped (HF: `do_sample = false`).
+ *
+ * Every filter keeps a prefix of the tokens sorted by scaled logit, so the work is one lazily sorted order
+ * (see order.ts) plus a few O(V) passes: fast enough to re-run on each slider event for a 262k vocabulary.
+ */
+import { DescendingOrder } from './order';
+import { applyRepetitionPenalty, applyTemperature, argmax, logSumExp, softmax } from './stages';
+import {
+  REMOVAL_MIN_P,
+  REMOVAL_NONE,
+  REMOVAL_REASONS,
+  REMOVAL_TOP_K,
+  REMOVAL_TOP_P,
+  type Candidate,
+  type DrawPosition,
+  type FilterCutoffs,
+  type SamplingSettings,
+  type SamplingTrace,
+} from './types';
+
+/** How many of the best tokens every trace keeps ranked for `topCandidates` (more are computed on demand). */
+const RANKED_AT_LEAST = 64;
+
+/**
+ * Run the whole pipeline on one step's logits.
+ * @param logits the model's logits for the next token (not modified)
+ * @param settings the sampling controls
+ * @param draw a uniform number in [0, 1), normally `drawUniform(seed, stepIndex, branch)`
+ * @param previousIds the context so far (prompt + generated), for the repetition penalty
+ */
+export function samplingPipeline(
+  logits: Float32Array,
+  settings: SamplingSettings,
+  draw: number,
+  previousIds?: ArrayLike<number>,
+): SamplingTrace {
+  const vocabSize = logits.length;
+  if (vocabSize === 0) throw new Error('Cannot sample from an empty vocabulary.');
+  const rawLogSumExp = logSumExp(logits);
+  const { logits: penalized, penalizedIds } = applyRepetitionPenalty(logits, settings.repetitionPenalty, previousIds);
+  const greedy = !(settings.temperature > 0);
+  const scaled = applyTemperature(penalized, greedy ? 1 : settings.temperature);
+  const order = new DescendingOrder(scaled);
+  order.ensure(RANKED_AT_LEAST);
+  const removedBy = new Uint8Array(vocabSize);
+  const cutoffs: FilterCutoffs = { topK: null, topP: null, minP: null };
+  const base = { settings: { ...settings }, vocabSize, raw: logits, rawLogSumExp, penalized, penalizedIds, scaled };
+
+  if (greedy) {
+    const chosenId = argmax(scaled);
+    const probs = new Float32Array(vocabSize);
+    probs[chosenId] = 1;
+    const position: DrawPosition = { u: draw, rank: 0, cumulativeBefore: 0, cumulativeAfter: 1 };
+    return {
+      ...base,
+      greedy,
+      probs,
+      removedBy,
+      cutoffs,
+      keptCount: 1,
+      keptMass: 1,
+      final: probs,
+      draw: position,
+      chosenId,
+      ranked: order.prefix(),
+    };
+  }
+
+  const probs = softmax(scaled);
+
+  // top-k: keep every token whose scaled logit is at least the k-th highest (ties with the k-th survive).
+  let logitCutK = -Infinity;
+  const k = Math.floor(settings.topK);
+  if (k > 0 && k < vocabSize) {
+    order.ensure(k);
+    logitCutK = scaled[order.at(k - 1)];
+  }
+  let massK = 0;
+  let countK = 0;
+  for (let i = 0; i < vocabSize; i++) {
+    if (scaled[i] >= logitCutK) {
+      massK += probs[i];
+      countK++;
+    }
+  }
+
+  // top-p: walk the survivors from the most likely; the nucleus ends at the first token where the cumulative
+  // (renormalised over the top-k survivors) reaches p. HF: remove where the ascending cumsum <= 1 - p.
+  let logitCutP = -Infinity;
+  let cumulativeAtCut = 1;
+  let lastNucleusId = -1;
+  const p = settings.topP;
+  if (p < 1) {
+    let cumulative = 0;
+    for (let rank = 0; rank < countK; rank++) {
+      order.ensure(rank + 1);
+      const id = order.at(rank);
+      cumulative += probs[id] / massK;
+      logitCutP = scaled[id];
+      lastNucleusId = id;
+      if (cumulative >= p) break;
+    }
+    cumulativeAtCut = Math.min(1, cumulative);
+  }
+
+  // min-p: drop tokens below minP × the top probability. The ratio p / pmax does not change when the
+  // distribution is renormalised, so the cut can be taken on `probs` directly.
+  const minP = Math.min(1, Math.max(0, settings.minP));
+  const maxProb = probs[order.at(0)];
+  const probCutM = minP > 0 ? minP * maxProb : 0;
+
+  let keptMass = 0;
+  let keptCount = 0;
+  const removed = [0, 0, 0, 0];
+  for (let i = 0; i < vocabSize; i++) {
+    const v = scaled[i];
+    let reason = REMOVAL_NONE;
+    if (v < logitCutK) reason = REMOVAL_TOP_K;
+    else if (v < logitCutP) reason = REMOVAL_TOP_P;
+    else if (probs[i] < probCutM) reason = REMOVAL_MIN_P;
+    if (reason === REMOVAL_NONE) {
+      keptMass += probs[i];
+      keptCount++;
+    } else {
+      removedBy[i] = reason;
+      removed[reason]++;
+    }
+  }
+
+  if (logitCutK > -Infinity) {
+    cutoffs.topK = { k, kthLogit: logitCutK, kthProb: probs[order.at(k - 1)], removed: removed[REMOVAL_TOP_K] };
+  }
+  if (p < 1) {
+    const lastKeptProb = lastNucleusId >= 0 ? probs[lastNucleusId] : 0;
+    cutoffs.topP = { p, cumulativeAtCut, lastKeptProb, removed: removed[REMOVAL_TOP_P] };
+  }
+  if (minP > 0) cutoffs.minP = { minP, maxProb, threshold: probCutM, removed: removed[REMOVAL_MIN_P] };
+
+  let final = probs;
+  if (keptCount < vocabSize) {
+    final = new Float32Array(vocabSize);
+    const inv = 1 / keptMass;
+    for (let i = 0; i < vocabSize; i++) if (removedBy[i] === REMOVAL_NONE) final[i] = probs[i] * inv;
+  }
+
+  // The kept tokens are the first `keptCount` of the order; walk their cumulative distribution to the draw.
+  const u = Math.min(Math.max(draw, 0), 1 - Number.EPSILON);
+  let position: DrawPosition | null = null;
+  let cumulative = 0;
+  for (let rank = 0; rank < keptCount; rank++) {
+    order.ensure(rank + 1);
+    const q = final[order.at(rank)];
+    if (u < cumulative + q) {
+      position = { u: draw, rank, cumulativeBefore: cumulative, cumulativeAfter: cumulative + q };
+      break;
+    }
+    cumulative += q;
+  }
+  if (!position) {
+    // Rounding left the total a hair under u: the draw falls on the last kept token with non-zero mass.
+    let rank = keptCount - 1;
+    while (rank > 0 && final[order.at(rank)] === 0) rank--;
+    const q = final[order.at(rank)];
+    position = { u: draw, rank, cumulativeBefore: Math.max(0, cumulative - q), cumulativeAfter: cumulative };
+  }
+  const chosenId = order.at(position.rank);
+
+  return {
+    ...base,
+    greedy,
+    probs,
+    removedBy,
+    cutoffs,
+    keptCount,
+    keptMass,
+    final,
+    draw: position,
+    chosenId,
+    ranked: order.prefix(),
+  };
+}
+
+/**
+ * The n best tokens of a step under the trace's settings (ranked by logit after penalty and temperature, ties by
+ * lower id), with their probabilities before and after the filters and the reason of any removal.
+ */
+export function topCandidates(trace: SamplingTrace, n: number): Candidate[] {
+  const count = Math.min(Math.max(0, Math.floor(n)), trace.vocabSize);
+  let ids = trace.ranked;
+  if (ids.length < count) {
+    const order = new DescendingOrder(trace.scaled);
+    order.ensure(count);
+    ids = order.prefix();
+  }
+  const out: Candidate[] = [];
+  for (let rank = 0; rank < count; rank++) {
+    const id = ids[rank];
+    out.push({
+      id,
+      logit: trace.raw[id],
+      scaledLogit: trace.scaled[id],
+      prob: trace.final[id],
+      probBeforeFilters: trace.probs[id],
+      rawProb: Math.exp(trace.raw[id] - trace.rawLogSumExp),
+      removedBy: REMOVAL_REASONS[trace.removedBy[id]] ?? null,
+    });
+  }
+  return out;
+}
+
+/** Plain softmax probability of one token at T = 1, from the trace's raw logits. */
+export function rawProbability(trace: SamplingTrace, id: number): number {
+  return Math.exp(trace.raw[id] - trace.rawLogSumExp);
+}
