@@ -1,9 +1,10 @@
 /**
  * Deterministic random numbers for sampling.
  *
- * The draw for a step is a pure function of (seed, stepIndex, branch): re-sampling a step, branching, or
- * running again from the same seed gives the same numbers, whatever happened before. `branch` separates
- * independent streams: the normal run uses branch 0 and run r of "run N times" uses branch r.
+ * The draw for a step is a pure function of (seed, stepIndex, stream): re-sampling a step, branching, or
+ * running again from the same seed gives the same numbers, whatever happened before. `stream` separates
+ * independent sequences of draws: a normal run (and any branch continued from it) uses stream 0, and run r of
+ * "run N times" uses stream r — so run 0 reproduces the normal run.
  */
 
 const TWO_POW_32 = 4294967296;
@@ -27,10 +28,10 @@ function fmix32(h: number): number {
 }
 
 /** A 32-bit state from the three coordinates of a draw. */
-export function mixSeed(seed: number, stepIndex: number, branch = 0): number {
+export function mixSeed(seed: number, stepIndex: number, stream = 0): number {
   let h = fmix32(foldToUint32(seed) ^ 0x243f6a88);
   h = fmix32(h ^ Math.imul(foldToUint32(stepIndex) + 1, 0x9e3779b1));
-  h = fmix32(h ^ Math.imul(foldToUint32(branch) + 1, 0x85ebca77));
+  h = fmix32(h ^ Math.imul(foldToUint32(stream) + 1, 0x85ebca77));
   return h;
 }
 
@@ -51,7 +52,7 @@ export class Mulberry32 {
   }
 }
 
-/** The uniform [0, 1) draw used to sample step `stepIndex` of stream `branch`. */
-export function drawUniform(seed: number, stepIndex: number, branch = 0): number {
-  return new Mulberry32(mixSeed(seed, stepIndex, branch)).next();
+/** The uniform [0, 1) draw used to sample step `stepIndex` of stream `stream`. */
+export function drawUniform(seed: number, stepIndex: number, stream = 0): number {
+  return new Mulberry32(mixSeed(seed, stepIndex, stream)).next();
 }

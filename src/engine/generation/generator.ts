@@ -1,0 +1,374 @@
+/**
+ * The app's own autoregressive loop. Prefill the whole prompt in one forward pass, then decode one token per step,
+ * feeding only the newest token and reusing the KV cache (or, with `useKvCache: false`, recomputing the whole
+ * sequence every step — the slow path the timings panel compares against).
+ *
+ * Every step is sampled by the pure sampling pipeline and yielded as a StepSnapshot; its full logits go to a
+ * bounded LogitsStore so the UI can re-sample it later without the model. Branches ("pick this token instead")
+ * rewind to a step, force a token and continue; the prefix is recomputed with one prefill pass.
+ */
+import type { DynamicCache } from '@huggingface/transformers';
+import { samplingPipeline, topCandidates } from '../sampling/pipeline';
+import { drawUniform } from '../sampling/rng';
+import { argmax, entropyBits, softmax } from '../sampling/stages';
+import type { SamplingSettings, SamplingTrace } from '../sampling/types';
+import { forwardLast } from './forward';
+import type { LoadedModel } from './loadModel';
+import { LogitsStore } from './logitsStore';
+import type { CandidateSnapshot, DoneReason, GenerationSummary, ResampledStep, StepSnapshot } from './types';
+
+/** Candidates per step unless asked otherwise (the UI needs at least 20). */
+export const DEFAULT_TOP_N = 32;
+
+export interface GenerateOptions {
+  settings: SamplingSettings;
+  /** The generated sequence (counting any inherited prefix of a branch) stops at this many tokens. */
+  maxNewTokens: number;
+  /** false: recompute the whole sequence every step instead of feeding one token with the KV cache. */
+  useKvCache?: boolean;
+  /** Stops the loop: no step is yielded once it is aborted (a forward pass in flight is discarded). */
+  signal?: AbortSignal;
+  /** RNG stream (see sampling/rng.ts); 0 for a normal run. */
+  stream?: number;
+  /** Candidates per step, at least 20. */
+  topN?: number;
+  /** Stop when an end-of-sequence token is chosen (default true). */
+  stopOnEos?: boolean;
+}
+
+interface Branch {
+  id: string;
+  promptIds: number[];
+  /** Generated tokens, including those inherited from the parent branch. */
+  tokenIds: number[];
+  parent: { branchId: string; stepIndex: number } | null;
+  stream: number;
+}
+
+/** Serialises runs: a model's session must not run two passes at once. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  async acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.tail;
+    this.tail = previous.then(() => next);
+    await previous;
+    return release;
+  }
+}
+
+export interface RunManyResult {
+  /** Generated token ids of each run; run r drew from RNG stream r. */
+  sequences: number[][];
+  texts: string[];
+  reasons: DoneReason[];
+}
+
+export class Generator {
+  readonly lm: LoadedModel;
+  readonly store: LogitsStore;
+  private readonly branches = new Map<string, Branch>();
+  private readonly tokenTexts = new Map<number, string>();
+  private readonly mutex = new Mutex();
+  private nextBranch = 0;
+
+  constructor(lm: LoadedModel, store: LogitsStore = new LogitsStore()) {
+    this.lm = lm;
+    this.store = store;
+  }
+
+  /** Generate from a prompt (token ids). Yields one snapshot per step; returns the summary. */
+  generate(promptIds: number[], options: GenerateOptions): AsyncGenerator<StepSnapshot, GenerationSummary> {
+    if (promptIds.length === 0) throw new Error('The prompt is empty: type some text (or start from a BOS token).');
+    const branch = this.newBranch(promptIds, [], null, options.stream ?? 0);
+    return this.run(branch, 0, null, options);
+  }
+
+  /**
+   * Rewind `branchId` to step `stepIndex`, take `forcedTokenId` there instead of what was drawn, and continue
+   * generating. A new branch is created; the old one (and its stored logits) stays available.
+   */
+  continueFrom(
+    branchId: string,
+    stepIndex: number,
+    forcedTokenId: number,
+    options: GenerateOptions,
+  ): AsyncGenerator<StepSnapshot, GenerationSummary> {
+    const parent = this.getBranch(branchId);
+    if (stepIndex < 0 || stepIndex > parent.tokenIds.length) {
+      throw new Error(`Step ${stepIndex} does not exist in this generation (it has ${parent.tokenIds.length} steps).`);
+    }
+    if (!Number.isInteger(forcedTokenId) || forcedTokenId < 0 || forcedTokenId >= this.lm.info.vocabSize) {
+      throw new Error(`Token id ${forcedTokenId} is outside the vocabulary (0–${this.lm.info.vocabSize - 1}).`);
+    }
+    const branch = this.newBranch(
+      parent.promptIds,
+      parent.tokenIds.slice(0, stepIndex),
+      { branchId, stepIndex },
+      options.stream ?? parent.stream,
+    );
+    return this.run(branch, stepIndex, forcedTokenId, options);
+  }
+
+  /** Re-sample a stored step with other settings, without running the model. */
+  resample(branchId: string, stepIndex: number, settings: SamplingSettings, topN = DEFAULT_TOP_N): ResampledStep {
+    const start = performance.now();
+    const { branch, stored } = this.findStored(branchId, stepIndex);
+    const context = [...branch.promptIds, ...branch.tokenIds.slice(0, stepIndex)];
+    const trace = samplingPipeline(stored.logits, settings, drawUniform(settings.seed, stepIndex, stored.stream), context);
+    return {
+      branchId,
+      stepIndex,
+      chosenId: trace.chosenId,
+      chosenText: this.tokenText(trace.chosenId),
+      chosenProb: trace.final[trace.chosenId],
+      candidates: this.candidates(trace, topN),
+      entropyBits: entropyBits(trace.final),
+      draw: trace.draw,
+      cutoffs: trace.cutoffs,
+      keptCount: trace.keptCount,
+      ms: performance.now() - start,
+    };
+  }
+
+  /** The stored full logits of a step (for tests and charts), or undefined once evicted. */
+  storedLogits(branchId: string, stepIndex: number): Float32Array | undefined {
+    try {
+      return this.findStored(branchId, stepIndex).stored.logits;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Prompt and generated ids of a branch. */
+  sequence(branchId: string): { promptIds: number[]; tokenIds: number[] } {
+    const b = this.getBranch(branchId);
+    return { promptIds: [...b.promptIds], tokenIds: [...b.tokenIds] };
+  }
+
+  /**
+   * "Run N times": generate `runs` times with the same settings; run r draws from RNG stream r (so run 0 equals a
+   * normal generation with the same seed, and at temperature 0 all runs coincide). Logits are not stored.
+   */
+  async runMany(
+    promptIds: number[],
+    runs: number,
+    options: GenerateOptions,
+    onRun?: (run: number, tokenIds: number[]) => void,
+  ): Promise<RunManyResult> {
+    const result: RunManyResult = { sequences: [], texts: [], reasons: [] };
+    for (let r = 0; r < runs; r++) {
+      if (options.signal?.aborted) break;
+      const branch = this.newBranch(promptIds, [], null, r);
+      const it = this.run(branch, 0, null, { ...options, stream: r, topN: 0 }, false);
+      let next = await it.next();
+      while (!next.done) next = await it.next();
+      const summary = next.value;
+      this.branches.delete(branch.id);
+      result.sequences.push(summary.tokenIds);
+      result.texts.push(summary.text);
+      result.reasons.push(summary.reason);
+      onRun?.(r, summary.tokenIds);
+    }
+    return result;
+  }
+
+  private newBranch(promptIds: number[], tokenIds: number[], parent: Branch['parent'], stream: number): Branch {
+    const branch: Branch = { id: `b${this.nextBranch++}`, promptIds: [...promptIds], tokenIds: [...tokenIds], parent, stream };
+    this.branches.set(branch.id, branch);
+    return branch;
+  }
+
+  private getBranch(branchId: string): Branch {
+    const branch = this.branches.get(branchId);
+    if (!branch) throw new Error(`Unknown generation "${branchId}" (was the model reloaded?).`);
+    return branch;
+  }
+
+  /** Steps before a branch point live in the parent branch's entries. */
+  private findStored(branchId: string, stepIndex: number) {
+    const branch = this.getBranch(branchId);
+    let owner: Branch | undefined = branch;
+    while (owner) {
+      const stored = this.store.get(owner.id, stepIndex);
+      if (stored) return { branch, stored };
+      owner = owner.parent && stepIndex < owner.parent.stepIndex ? this.branches.get(owner.parent.branchId) : undefined;
+    }
+    throw new Error(
+      `The logits of step ${stepIndex} are no longer kept (only the last ${this.store.maxSteps} steps are). Generate again to re-sample it.`,
+    );
+  }
+
+  private tokenText(id: number): string {
+    let text = this.tokenTexts.get(id);
+    if (text === undefined) {
+      text = this.lm.tokenizer.decode([id], { skip_special_tokens: false });
+      this.tokenTexts.set(id, text);
+    }
+    return text;
+  }
+
+  /** The text a token adds after `context`, decoded with a few tokens of context so multi-byte characters join up. */
+  private textInContext(context: number[], id: number): string {
+    const window = context.slice(-6);
+    const before = this.lm.tokenizer.decode(window, { skip_special_tokens: false });
+    const after = this.lm.tokenizer.decode([...window, id], { skip_special_tokens: false });
+    let common = 0;
+    while (common < before.length && before[common] === after[common]) common++;
+    return after.slice(common);
+  }
+
+  private candidates(trace: SamplingTrace, topN: number): CandidateSnapshot[] {
+    if (topN <= 0) return [];
+    return topCandidates(trace, Math.max(20, topN)).map((c) => ({ ...c, text: this.tokenText(c.id) }));
+  }
+
+  private async *run(
+    branch: Branch,
+    startStep: number,
+    forcedFirst: number | null,
+    options: GenerateOptions,
+    storeLogits = true,
+  ): AsyncGenerator<StepSnapshot, GenerationSummary> {
+    const release = await this.mutex.acquire();
+    const { settings, maxNewTokens, signal } = options;
+    const useKvCache = options.useKvCache ?? true;
+    const topN = options.topN ?? DEFAULT_TOP_N;
+    const stopOnEos = options.stopOnEos ?? true;
+    const { eosTokenIds, contextWindow } = this.lm.info;
+    const context = [...branch.promptIds, ...branch.tokenIds];
+    const stepMs: number[] = [];
+    let cache: DynamicCache | null = null;
+    let cachedLength = 0;
+    let reason: DoneReason = 'max-tokens';
+    try {
+      for (let step = startStep; ; step++) {
+        if (signal?.aborted) {
+          reason = 'stopped';
+          break;
+        }
+        if (branch.tokenIds.length >= maxNewTokens) {
+          reason = 'max-tokens';
+          break;
+        }
+        if (context.length >= contextWindow) {
+          reason = 'context-full';
+          break;
+        }
+        const t0 = performance.now();
+        const feed = useKvCache && cache ? context.slice(cachedLength) : context;
+        const result = await forwardLast(this.lm, feed, useKvCache ? cache : null, useKvCache ? cachedLength : 0, useKvCache);
+        if (useKvCache) {
+          cache = result.cache;
+          cachedLength = context.length;
+        }
+        const forwardMs = performance.now() - t0;
+        if (signal?.aborted) {
+          reason = 'stopped';
+          break;
+        }
+
+        const trace = samplingPipeline(result.logits, settings, drawUniform(settings.seed, step, branch.stream), context);
+        const forced = step === startStep && forcedFirst !== null;
+        const chosenId = forced ? (forcedFirst as number) : trace.chosenId;
+        if (storeLogits) this.store.put(branch.id, step, { logits: result.logits, stream: branch.stream });
+        const text = topN > 0 ? this.textInContext(context, chosenId) : '';
+        const snapshot: StepSnapshot | null =
+          topN > 0
+            ? {
+                stepIndex: step,
+                phase: step === startStep ? 'prefill' : 'decode',
+                inputTokens: feed.length,
+                contextLength: context.length + 1,
+                chosen: { id: chosenId, text, prob: trace.final[chosenId], forced },
+                candidates: this.candidates(trace, topN),
+                entropyBits: entropyBits(trace.final),
+                modelEntropyBits: settings.temperature === 1 && settings.repetitionPenalty === 1
+                  ? entropyBits(trace.probs)
+                  : entropyBits(softmax(result.logits)),
+                draw: trace.draw,
+                cutoffs: trace.cutoffs,
+                keptCount: trace.keptCount,
+                ms: 0,
+                forwardMs,
+                branchId: branch.id,
+                stream: branch.stream,
+              }
+            : null;
+        context.push(chosenId);
+        branch.tokenIds.push(chosenId);
+        const ms = performance.now() - t0;
+        stepMs.push(ms);
+        if (snapshot) {
+          snapshot.ms = ms;
+          yield snapshot;
+        }
+        if (signal?.aborted) {
+          reason = 'stopped';
+          break;
+        }
+        if (stopOnEos && eosTokenIds.includes(chosenId)) {
+          reason = 'eos';
+          break;
+        }
+      }
+    } finally {
+      if (cache) await cache.dispose();
+      release();
+    }
+    return this.summary(branch, reason, stepMs, useKvCache);
+  }
+
+  private summary(branch: Branch, reason: DoneReason, stepMs: number[], useKvCache: boolean): GenerationSummary {
+    const decodeMs = stepMs.slice(1).reduce((a, b) => a + b, 0);
+    return {
+      reason,
+      branchId: branch.id,
+      promptIds: [...branch.promptIds],
+      tokenIds: [...branch.tokenIds],
+      text: this.lm.tokenizer.decode(branch.tokenIds, { skip_special_tokens: true }),
+      ttftMs: stepMs[0] ?? 0,
+      decodeTokensPerSecond: decodeMs > 0 ? ((stepMs.length - 1) * 1000) / decodeMs : 0,
+      stepMs,
+      useKvCache,
+    };
+  }
+}
+
+/**
+ * The bare loop for the benchmark: same prefill + KV-cache decode, greedy, with no per-step distribution work
+ * (no softmax, candidates, text or storage) — the difference to `Generator` is the cost of making it visible.
+ */
+export async function bareGreedyDecode(
+  lm: LoadedModel,
+  inputIds: number[],
+  n: number,
+): Promise<{ tokenIds: number[]; prefillMs: number; decodeMs: number; decodeTokensPerSecond: number }> {
+  const context = [...inputIds];
+  const tokenIds: number[] = [];
+  let cache: DynamicCache | null = null;
+  let prefillMs = 0;
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < n && context.length < lm.info.contextWindow; i++) {
+      const feed = cache ? context.slice(-1) : context;
+      const result = await forwardLast(lm, feed, cache, cache ? context.length - 1 : 0, true);
+      cache = result.cache;
+      const id = argmax(result.logits);
+      context.push(id);
+      tokenIds.push(id);
+      if (i === 0) prefillMs = performance.now() - t0;
+    }
+  } finally {
+    if (cache) await cache.dispose();
+  }
+  const decodeMs = performance.now() - t0 - prefillMs;
+  return {
+    tokenIds,
+    prefillMs,
+    decodeMs,
+    decodeTokensPerSecond: tokenIds.length > 1 && decodeMs > 0 ? ((tokenIds.length - 1) * 1000) / decodeMs : 0,
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Engine-level types shared with the worker protocol. Plain data only: everything here can be posted from the
+ * worker (typed arrays go in the transfer list).
+ */
+export type {
+  Candidate,
+  DrawPosition,
+  FilterCutoffs,
+  MinPCutoff,
+  RemovalReason,
+  SamplingSettings,
+  SamplingTrace,
+  TopKCutoff,
+  TopPCutoff,
+} from '../sampling/types';
+export { DEFAULT_SAMPLING } from '../sampling/types';
+import type { Candidate, DrawPosition, FilterCutoffs } from '../sampling/types';
+
+/** Where the model runs. 'cpu' is onnxruntime-node (Node and tests); the browser uses 'webgpu' or 'wasm'. */
+export type EngineDevice = 'webgpu' | 'wasm' | 'cpu';
+
+/** Loading progress: bytes per file while downloading, then a compile phase (ONNX session creation). */
+export type LoadProgress =
+  | {
+      phase: 'download';
+      /** The file whose bytes just arrived, e.g. "onnx/model.onnx". */
+      file: string;
+      loadedBytes: number;
+      totalBytes: number;
+      /** Every file seen so far, with its bytes loaded / total (0 when the server did not say). */
+      files: Record<string, { loadedBytes: number; totalBytes: number }>;
+    }
+  | { phase: 'compile'; file: string }
+  | { phase: 'ready'; ms: number };
+
+/** What the UI needs to know about a loaded model. */
+export interface ModelInfo {
+  modelId: string;
+  device: EngineDevice;
+  dtype: string;
+  /** config.model_type, e.g. "llama". */
+  architecture: string;
+  vocabSize: number;
+  /** Positions the model can attend to (config.max_position_embeddings, else the tokenizer's model_max_length). */
+  contextWindow: number;
+  eosTokenIds: number[];
+  bosTokenId: number | null;
+  numLayers: number;
+}
+
+/** One row of a step's candidate list: a sampling Candidate plus the token's text. */
+export interface CandidateSnapshot extends Candidate {
+  text: string;
+}
+
+/**
+ * One step of generation as the UI sees it. Step 0 is predicted by the prefill pass over the whole prompt; step
+ * i > 0 by a decode pass over the single token chosen at step i − 1 (with the KV cache).
+ */
+export interface StepSnapshot {
+  stepIndex: number;
+  /** 'prefill' for step 0 — and for the first step of a branch, which recomputes its prefix. */
+  phase: 'prefill' | 'decode';
+  /** Tokens fed to the model in this step's forward pass. */
+  inputTokens: number;
+  /** Length of the context after this step's token was appended (prompt + generated). */
+  contextLength: number;
+  chosen: {
+    id: number;
+    /** The text this token adds to the output (decoded in context, so multi-byte characters come out whole). */
+    text: string;
+    /** Its probability under the settings used (the final distribution). */
+    prob: number;
+    /** True when the user picked the token ("pick this token instead") instead of the draw. */
+    forced: boolean;
+  };
+  /** The best candidates (at least 20) under the settings used, ranked by logit after penalty/temperature. */
+  candidates: CandidateSnapshot[];
+  /** Entropy (bits) of the final distribution the token was drawn from. */
+  entropyBits: number;
+  /** Entropy (bits) of the model's own distribution (softmax of raw logits, T = 1). */
+  modelEntropyBits: number;
+  draw: DrawPosition;
+  cutoffs: FilterCutoffs;
+  keptCount: number;
+  /** Wall time of the step: forward pass + reading logits + sampling + building the snapshot. */
+  ms: number;
+  /** Of which the model's forward pass (including reading the logits back). */
+  forwardMs: number;
+  /** Identifies the sequence this step belongs to, for re-sampling from stored logits. */
+  branchId: string;
+  /** RNG stream of the draw (see sampling/rng.ts). */
+  stream: number;
+}
+
+export type DoneReason = 'eos' | 'max-tokens' | 'stopped' | 'context-full';
+
+/** Returned (not yielded) by a generation when it ends. No step follows it. */
+export interface GenerationSummary {
+  reason: DoneReason;
+  branchId: string;
+  promptIds: number[];
+  /** Generated token ids (including a final EOS token if that is how it ended). */
+  tokenIds: number[];
+  text: string;
+  /** Time to first token: the prefill step's ms. */
+  ttftMs: number;
+  /** Decode steps per second (excluding the prefill step); 0 if there were none. */
+  decodeTokensPerSecond: number;
+  stepMs: number[];
+  useKvCache: boolean;
+}
+
+/** A step re-sampled from stored logits with new settings (no model call). */
+export interface ResampledStep {
+  branchId: string;
+  stepIndex: number;
+  chosenId: number;
+  chosenText: string;
+  chosenProb: number;
+  candidates: CandidateSnapshot[];
+  entropyBits: number;
+  draw: DrawPosition;
+  cutoffs: FilterCutoffs;
+  keptCount: number;
+  ms: number;
+}
+
+/**
+ * The outputs of "run N times" as a prefix tree. Each node is a stretch of tokens shared by the same set of runs;
+ * a node with several children is where the runs diverge.
+ */
+export interface DivergenceNode {
+  /** Generated-token index of the node's first token. */
+  startStep: number;
+  tokenIds: number[];
+  /** Indices (into the input sequences) of the runs that pass through this node. */
+  runs: number[];
+  children: DivergenceNode[];
+}
