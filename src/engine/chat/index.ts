@@ -1,0 +1,7 @@
+/** Chat engine: messages → chat template → tokens, and the context budget. Pure TS (worker and Node). */
+export * from './types';
+export * from './render';
+export * from './families';
+export * from './models';
+export * from './budget';
+export * from './io';
