@@ -1,0 +1,133 @@
+"""Train the NextToken base model (nanoGPT-style: every hyper-parameter is at the top).
+
+    /usr/bin/python3 tools/model/train.py                    # CPU defaults (about an hour on 2 cores)
+    /usr/bin/python3 tools/model/train.py --device cuda      # larger model, longer run
+    /usr/bin/python3 tools/model/train.py --max_iters 60     # smoke run
+
+Reads tools/.work/data/{train,val}.bin (written by tokenize.mjs), writes tools/.work/ckpt.pt and
+tools/.work/train_log.jsonl. Never run in CI: CI checks the committed artifact.
+"""
+import argparse
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from model import Llama, LlamaConfig
+
+# ---- hyper-parameters (CPU defaults; --device cuda switches to the GPU column) ----
+CPU = dict(hidden_size=256, intermediate_size=704, num_hidden_layers=5, num_attention_heads=8, num_key_value_heads=2,
+           batch_size=16, max_iters=1800, lr=3e-3)
+GPU = dict(hidden_size=512, intermediate_size=1408, num_hidden_layers=8, num_attention_heads=8, num_key_value_heads=2,
+           batch_size=64, max_iters=8000, lr=2e-3)
+vocab_size = 8192
+block_size = 256  # context length
+warmup_iters = 100
+min_lr_ratio = 0.1  # cosine decays to lr * min_lr_ratio
+weight_decay = 0.1
+beta1, beta2 = 0.9, 0.95
+grad_clip = 1.0
+eval_interval = 100
+eval_tokens = 32768  # quick validation estimate during training; the full set is scored at export
+seed = 1337
+
+p = argparse.ArgumentParser()
+p.add_argument("--device", default="cpu")
+p.add_argument("--work", default=os.environ.get("NT_WORK", "tools/.work"))
+p.add_argument("--time_budget_min", type=float, default=0, help="if > 0, the schedule also follows wall-clock time and "
+               "training stops when the budget is spent (fewer iterations on a busy machine; the card records how many)")
+for k in CPU:
+    p.add_argument(f"--{k}", type=type(CPU[k]), default=None)
+args = p.parse_args()
+hp = dict(GPU if args.device.startswith("cuda") else CPU)
+hp.update({k: v for k, v in vars(args).items() if k in hp and v is not None})
+
+torch.manual_seed(seed)
+np.random.seed(seed)
+if args.device == "cpu":
+    torch.set_num_threads(int(os.environ.get("NT_THREADS", "2")))
+data_dir = os.path.join(args.work, "data")
+train = np.fromfile(os.path.join(data_dir, "train.bin"), dtype=np.uint16).astype(np.int64)
+val = np.fromfile(os.path.join(data_dir, "val.bin"), dtype=np.uint16).astype(np.int64)
+rng = np.random.default_rng(seed)
+
+
+def batch(data, n):
+    ix = rng.integers(0, len(data) - block_size - 1, size=n)
+    x = torch.from_numpy(np.stack([data[i : i + block_size] for i in ix]))
+    y = torch.from_numpy(np.stack([data[i + 1 : i + 1 + block_size] for i in ix]))
+    return x.to(args.device), y.to(args.device)
+
+
+def progress(it):
+    p = it / hp["max_iters"]
+    return max(p, (time.time() - t0) / 60 / args.time_budget_min) if args.time_budget_min > 0 else p
+
+
+def lr_at(it):
+    if it < warmup_iters:
+        return hp["lr"] * (it + 1) / warmup_iters
+    w = warmup_iters / hp["max_iters"]
+    t = min(1.0, max(0.0, (progress(it) - w) / (1 - w)))
+    return hp["lr"] * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+@torch.no_grad()
+def estimate_val_loss(model):
+    model.eval()
+    n = eval_tokens // block_size
+    xs = torch.from_numpy(val[: n * block_size + 1])
+    x, y = xs[:-1].view(n, block_size), xs[1:].view(n, block_size)
+    losses = []
+    for i in range(0, n, 16):
+        logits, _ = model(x[i : i + 16].to(args.device))
+        losses.append(F.cross_entropy(logits.view(-1, logits.size(-1)), y[i : i + 16].reshape(-1).to(args.device)).item())
+    model.train()
+    return float(np.mean(losses))
+
+
+cfg = LlamaConfig(vocab_size=vocab_size, max_position_embeddings=block_size,
+                  **{k: hp[k] for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads")})
+model = Llama(cfg).to(args.device)
+n_params = sum(p.numel() for p in model.parameters())
+decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+opt = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+                        lr=hp["lr"], betas=(beta1, beta2))
+print(f"params {n_params/1e6:.2f}M, train {len(train)/1e6:.2f}M tokens, hp {hp}", flush=True)
+
+log_path = os.path.join(args.work, "train_log.jsonl")
+log = open(log_path, "w")
+t0 = time.time()
+for it in range(hp["max_iters"] + 1):
+    done = it == hp["max_iters"] or (it > warmup_iters and progress(it) >= 1)
+    if it % eval_interval == 0 or done:
+        vl = estimate_val_loss(model)
+        rec = dict(iter=it, tokens=it * hp["batch_size"] * block_size, val_loss=vl, elapsed_s=round(time.time() - t0, 1))
+        log.write(json.dumps(rec) + "\n"); log.flush()
+        print(rec, flush=True)
+    if done:
+        break
+    for g in opt.param_groups:
+        g["lr"] = lr_at(it)
+    x, y = batch(train, hp["batch_size"])
+    logits, _ = model(x)
+    loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    opt.step()
+    if it % 10 == 0:
+        el = time.time() - t0
+        log.write(json.dumps(dict(iter=it, train_loss=loss.item(), lr=lr_at(it), elapsed_s=round(el, 1))) + "\n"); log.flush()
+        if it % 50 == 0:
+            print(f"it {it} loss {loss.item():.3f} lr {lr_at(it):.2e} {el:.0f}s ({(it+1)*hp['batch_size']*block_size/el:.0f} tok/s)", flush=True)
+
+hp["iters_done"] = it
+torch.save(dict(config=cfg.__dict__, model=model.state_dict(), hp=hp, block_size=block_size, train_seconds=time.time() - t0,
+                n_params=n_params), os.path.join(args.work, "ckpt.pt"))
+print(f"saved {args.work}/ckpt.pt after {time.time()-t0:.0f}s", flush=True)
