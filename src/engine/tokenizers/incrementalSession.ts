@@ -1,0 +1,98 @@
+/**
+ * Incremental re-tokenization: after an edit, only the region between the nearest proven split
+ * points around the change is re-encoded; the old tokens on both sides are spliced back in.
+ * Exact by construction: a split point cuts the text into parts that encode independently,
+ * so the result is the same as encoding the whole new text (checked by property tests).
+ */
+import type { SessionUpdate, TokenizerSession } from './types';
+import { TokenSink } from './tokenSink';
+
+export interface RangeEncoding {
+  isSplitPoint(text: string, i: number, special: boolean): boolean;
+  encodeRange(text: string, from: number, to: number, special: boolean, sink: TokenSink): void;
+  template(special: boolean): { prefix: number[]; suffix: number[] };
+}
+
+/** Encodes the whole text, template tokens included. */
+export function encodeWhole(enc: RangeEncoding, text: string, special: boolean): { ids: Uint32Array; offsets: Uint32Array } {
+  const sink = new TokenSink();
+  const { prefix, suffix } = enc.template(special);
+  for (const id of prefix) sink.push(id, 0, 0);
+  enc.encodeRange(text, 0, text.length, special, sink);
+  for (const id of suffix) sink.push(id, text.length, text.length);
+  return sink.finish();
+}
+
+/** First index in [lo, hi) whose token start is >= pos. */
+function firstStartAtOrAfter(offsets: Uint32Array, lo: number, hi: number, pos: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[2 * mid] < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function createIncrementalSession(enc: RangeEncoding, special: boolean): TokenizerSession {
+  let text: string | null = null;
+  let ids: Uint32Array = new Uint32Array(0);
+  let offsets: Uint32Array = new Uint32Array(0);
+  const { prefix, suffix } = enc.template(special);
+
+  return {
+    update(next: string): SessionUpdate {
+      if (text === null) {
+        const whole = encodeWhole(enc, next, special);
+        text = next;
+        ids = whole.ids;
+        offsets = whole.offsets;
+        return { ids, offsets, reencodedFrom: 0, reencodedTo: next.length };
+      }
+      const old = text;
+      const minLen = Math.min(old.length, next.length);
+      let p = 0;
+      while (p < minLen && old.charCodeAt(p) === next.charCodeAt(p)) p++;
+      if (p === old.length && p === next.length) return { ids, offsets, reencodedFrom: p, reencodedTo: p };
+      let s = 0;
+      while (s < minLen - p && old.charCodeAt(old.length - 1 - s) === next.charCodeAt(next.length - 1 - s)) s++;
+      const newEnd = next.length - s;
+      const delta = next.length - old.length;
+
+      let from = 0;
+      for (let i = p - 1; i >= 1; i--) {
+        if (enc.isSplitPoint(next, i, special)) {
+          from = i;
+          break;
+        }
+      }
+      let to = next.length;
+      for (let i = Math.max(newEnd + 1, from + 1); i < next.length; i++) {
+        if (enc.isSplitPoint(next, i, special)) {
+          to = i;
+          break;
+        }
+      }
+      const oldTo = to - delta;
+      const bodyEnd = ids.length - suffix.length;
+      const a = firstStartAtOrAfter(offsets, prefix.length, bodyEnd, from);
+      const b = to === next.length ? bodyEnd : firstStartAtOrAfter(offsets, a, bodyEnd, oldTo);
+
+      const mid = new TokenSink();
+      enc.encodeRange(next, from, to, special, mid);
+      const total = a + mid.length + (ids.length - b);
+      const newIds = new Uint32Array(total);
+      const newOffsets = new Uint32Array(2 * total);
+      newIds.set(ids.subarray(0, a));
+      newOffsets.set(offsets.subarray(0, 2 * a));
+      newIds.set(mid.ids.subarray(0, mid.length), a);
+      newOffsets.set(mid.offsets.subarray(0, 2 * mid.length), 2 * a);
+      const tail = a + mid.length;
+      newIds.set(ids.subarray(b), tail);
+      for (let k = 2 * b, o = 2 * tail; k < offsets.length; k++, o++) newOffsets[o] = offsets[k] + delta;
+      text = next;
+      ids = newIds;
+      offsets = newOffsets;
+      return { ids, offsets, reencodedFrom: from, reencodedTo: to };
+    },
+  };
+}

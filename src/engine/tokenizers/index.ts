@@ -1,0 +1,55 @@
+/**
+ * The tokenizer engine: exact, fast tokenizers for the lab (pure TypeScript; runs in a worker and in Node).
+ */
+import { createHuggingFaceTokenizer } from './huggingface';
+import { createOpenAiTokenizer, loadOpenAiRanks, type OpenAiEncodingName } from './openaiEncodings';
+import { HF_PACKAGE_FILES, type TokenizerDataSource } from './sources';
+import type { TextTokenizer } from './types';
+
+export type { Encoding, EncodeOptions, SessionUpdate, TextTokenizer, TokenizerSession } from './types';
+export type { TokenizerDataSource } from './sources';
+export { createHuggingFaceTokenizer } from './huggingface';
+export { bytesToDisplay, escapeTokenText } from './display';
+export { MAX_TEXT_LENGTH } from './pipelineTokenizer';
+
+export type BuiltinTokenizerId = 'o200k_base' | 'cl100k_base' | 'r50k_base' | 'llama3' | 'qwen' | 'gemma3' | 'deepseek_v3';
+
+export const BUILTIN_TOKENIZERS: readonly { id: BuiltinTokenizerId; label: string; models: string; family: 'openai' | 'huggingface' }[] = [
+  { id: 'o200k_base', label: 'GPT-4o (o200k_base)', models: 'GPT-4o, GPT-4o mini, o1, o3', family: 'openai' },
+  { id: 'cl100k_base', label: 'GPT-4 / GPT-3.5 (cl100k_base)', models: 'GPT-4, GPT-3.5 Turbo, text-embedding-3', family: 'openai' },
+  { id: 'r50k_base', label: 'GPT-2 (r50k_base)', models: 'GPT-2, GPT-3 (davinci)', family: 'openai' },
+  { id: 'llama3', label: 'Llama 3', models: 'Llama 3, 3.1, 3.2, 3.3', family: 'huggingface' },
+  { id: 'qwen', label: 'Qwen 3', models: 'Qwen 2.5, Qwen 3', family: 'huggingface' },
+  { id: 'gemma3', label: 'Gemma 3', models: 'Gemma 3', family: 'huggingface' },
+  { id: 'deepseek_v3', label: 'DeepSeek-V3', models: 'DeepSeek-V3, DeepSeek-R1', family: 'huggingface' },
+];
+
+/** The published Llama 3 tokenizer adds <|begin_of_text|>; the packaged tokenizer.json's post-processor does not, so we add it explicitly. */
+const HF_OPTIONS: Partial<Record<keyof typeof HF_PACKAGE_FILES, { addBos?: boolean }>> = { llama3: { addBos: true } };
+
+async function defaultSource(): Promise<TokenizerDataSource> {
+  if (typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined') {
+    return (await import('./browserSources')).browserSource;
+  }
+  return (await import(/* @vite-ignore */ './nodeSources')).nodeSource;
+}
+
+export async function loadBuiltinTokenizer(id: BuiltinTokenizerId, source?: TokenizerDataSource): Promise<TextTokenizer> {
+  switch (id) {
+    case 'o200k_base':
+    case 'cl100k_base':
+    case 'r50k_base':
+      return createOpenAiTokenizer(id as OpenAiEncodingName, await loadOpenAiRanks(id));
+    case 'llama3':
+    case 'qwen':
+    case 'gemma3':
+    case 'deepseek_v3': {
+      const src = source ?? (await defaultSource());
+      const pkg = HF_PACKAGE_FILES[id];
+      const [json, config] = await Promise.all([src(`${pkg}/models/tokenizer.json`), src(`${pkg}/models/tokenizer_config.json`)]);
+      return createHuggingFaceTokenizer(id, json, config, HF_OPTIONS[id]);
+    }
+    default:
+      throw new Error(`Unknown tokenizer "${String(id)}".`);
+  }
+}

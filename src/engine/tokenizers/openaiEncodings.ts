@@ -1,0 +1,93 @@
+/**
+ * OpenAI's tiktoken encodings (o200k_base, cl100k_base, r50k_base) on the fast pipeline.
+ * Ranks come from gpt-tokenizer's rank tables (lazily imported, one chunk per encoding);
+ * pre-tokenizer patterns and special tokens are tiktoken's own, as js-tiktoken uses them.
+ */
+import { bytesToByteLevel } from './byteLevel';
+import { BpePipeline, type BpeModel } from './bpePipeline';
+import { MergeTable } from './mergeTable';
+import { PipelineTokenizer } from './pipelineTokenizer';
+import type { TextTokenizer } from './types';
+import { utf8 } from './unicode';
+
+export type OpenAiEncodingName = 'o200k_base' | 'cl100k_base' | 'r50k_base';
+
+const CONTRACTIONS = "'s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D";
+
+/** tiktoken's pat_str for each encoding (compiled with flags "gu", as js-tiktoken does). */
+export const OPENAI_PATTERNS: Record<OpenAiEncodingName, string> = {
+  o200k_base:
+    `[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(${CONTRACTIONS})?|` +
+    `[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(${CONTRACTIONS})?|` +
+    `\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`,
+  cl100k_base: `(${CONTRACTIONS})|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`,
+  r50k_base: "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+};
+
+export const OPENAI_SPECIAL_TOKENS: Record<OpenAiEncodingName, Record<string, number>> = {
+  o200k_base: { '<|endoftext|>': 199999, '<|endofprompt|>': 200018 },
+  cl100k_base: { '<|endoftext|>': 100257, '<|fim_prefix|>': 100258, '<|fim_middle|>': 100259, '<|fim_suffix|>': 100260, '<|endofprompt|>': 100276 },
+  r50k_base: { '<|endoftext|>': 50256 },
+};
+
+/** rank → token: a string (its UTF-8) or raw bytes for tokens that are not valid UTF-8 */
+export type RankTable = readonly (string | readonly number[])[];
+
+export async function loadOpenAiRanks(name: OpenAiEncodingName): Promise<RankTable> {
+  switch (name) {
+    case 'o200k_base':
+      return (await import('gpt-tokenizer/bpeRanks/o200k_base')).default;
+    case 'cl100k_base':
+      return (await import('gpt-tokenizer/bpeRanks/cl100k_base')).default;
+    case 'r50k_base':
+      return (await import('gpt-tokenizer/bpeRanks/r50k_base')).default;
+  }
+}
+
+export function createOpenAiTokenizer(name: OpenAiEncodingName, ranks: RankTable): TextTokenizer {
+  const tokenBytes: Uint8Array[] = ranks.map((t) => (typeof t === 'string' ? utf8(t) : Uint8Array.from(t)));
+  const keys = tokenBytes.map((b) => bytesToByteLevel(b));
+  const vocab = new Map<string, number>();
+  keys.forEach((k, rank) => vocab.set(k, rank));
+  // tiktoken merges any adjacent pair whose concatenation is a token, by that token's rank
+  const table = new MergeTable(ranks.length * 4);
+  for (let rank = 0; rank < keys.length; rank++) {
+    const k = keys[rank];
+    for (let cut = 1; cut < k.length; cut++) {
+      const left = vocab.get(k.slice(0, cut));
+      if (left === undefined) continue;
+      const right = vocab.get(k.slice(cut));
+      if (right !== undefined) table.add(left, right, rank, rank);
+    }
+  }
+  const byteIds = new Int32Array(256).fill(-1);
+  for (let b = 0; b < 256; b++) byteIds[b] = vocab.get(bytesToByteLevel(Uint8Array.of(b))) ?? -1;
+  const model: BpeModel = { vocab, table, byteLevel: true, byteIds, ignoreMerges: true, byteFallbackIds: null, unkId: -1, fuseUnk: false, mergeBigrams: null };
+  const specials = Object.entries(OPENAI_SPECIAL_TOKENS[name]);
+  const pipeline = new BpePipeline({
+    model,
+    normalizer: null,
+    pre: { levels: [{ regex: new RegExp(OPENAI_PATTERNS[name], 'gu'), keepGaps: false }], byteLevel: true, addPrefixSpace: false, knownFamily: true, singleCharSplits: [] },
+    added: specials.map(([content, id]) => ({ content, id, special: true, normalized: false })),
+    template: { prefix: [], suffix: [] },
+  });
+  const specialById = new Map(specials.map(([content, id]) => [id, content]));
+  const size = Math.max(ranks.length, ...specialById.keys()) + 1;
+  return new PipelineTokenizer(
+    name,
+    {
+      isSplitPoint: pipeline.isSplitPoint.bind(pipeline),
+      encodeRange: pipeline.encodeRange.bind(pipeline),
+      template: () => ({ prefix: [], suffix: [] }),
+    },
+    {
+      size,
+      piece: (id) => specialById.get(id) ?? keys[id] ?? '',
+      bytes: (id) => {
+        const s = specialById.get(id);
+        return s !== undefined ? utf8(s) : (tokenBytes[id] ?? new Uint8Array(0));
+      },
+      isSpecial: (id) => specialById.has(id),
+    },
+  );
+}

@@ -1,0 +1,47 @@
+/** Public types of the tokenizer engine (see index.ts). */
+
+export interface Encoding {
+  ids: Uint32Array;
+  /**
+   * 2 numbers per token: [start, end) in UTF-16 code units of the input text. A token that covers
+   * only part of a character (byte-level piece of an emoji/CJK char) gets that character's span;
+   * added special tokens (BOS) get an empty span.
+   */
+  offsets: Uint32Array;
+}
+
+export interface EncodeOptions {
+  /** add the model's special tokens (BOS…) and parse special-token text into special ids */
+  specialTokens?: boolean;
+}
+
+export interface SessionUpdate extends Encoding {
+  /** the re-tokenized region of the new text, [reencodedFrom, reencodedTo) in UTF-16 units */
+  reencodedFrom: number;
+  reencodedTo: number;
+}
+
+export interface TokenizerSession {
+  update(text: string): SessionUpdate;
+}
+
+export interface TextTokenizer {
+  readonly id: string;
+  readonly vocabSize: number;
+  encode(text: string, options?: EncodeOptions): Encoding;
+  /** exact bytes this token stands for after the tokenizer's decoder; special tokens: UTF-8 of their content */
+  tokenBytes(id: number): Uint8Array;
+  /** the raw vocabulary string (e.g. 'Ġthe', '▁the', '<0xF0>', '<|endoftext|>') */
+  tokenPiece(id: number): string;
+  isSpecial(id: number): boolean;
+  /** incremental editing; every update equals encode(text) exactly */
+  createSession(options?: EncodeOptions): TokenizerSession;
+  /**
+   * Up to n-1 positions (ascending, strictly inside the text) where the text can be cut and the
+   * parts encoded independently (without special tokens added) and concatenated, giving exactly
+   * the ids of encode(). Offsets of a part are relative to the part. May return fewer points.
+   */
+  splitPoints(text: string, n: number, options?: EncodeOptions): number[];
+  /** true if this tokenizer runs on the engine's fast path; false if it fell back to Transformers.js */
+  readonly fast: boolean;
+}
