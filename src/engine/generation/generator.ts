@@ -328,7 +328,7 @@ export class Generator {
       branchId: branch.id,
       promptIds: [...branch.promptIds],
       tokenIds: [...branch.tokenIds],
-      text: this.lm.tokenizer.decode(branch.tokenIds, { skip_special_tokens: true }),
+      text: branch.tokenIds.length > 0 ? this.lm.tokenizer.decode(branch.tokenIds, { skip_special_tokens: true }) : '',
       ttftMs: stepMs[0] ?? 0,
       decodeTokensPerSecond: decodeMs > 0 ? ((stepMs.length - 1) * 1000) / decodeMs : 0,
       stepMs,

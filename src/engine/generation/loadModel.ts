@@ -3,6 +3,7 @@
  * model (`nexttoken-base`, from `env.localModelPath`) and Hub models (from `env.remoteHost`).
  */
 import {
+  AutoConfig,
   AutoModelForCausalLM,
   AutoTokenizer,
   ModelFileNotFoundError,
@@ -73,7 +74,7 @@ export function explainLoadError(modelId: string, error: unknown): ModelLoadErro
       error,
     );
   }
-  if (/fetch failed|failed to fetch|network|ECONN|ENOTFOUND|ETIMEDOUT|aborted|\b5\d\d\b/i.test(detail)) {
+  if (/fetch failed|failed to fetch|network|server error|ECONN|ENOTFOUND|ETIMEDOUT|aborted|\b5\d\d\b/i.test(detail)) {
     return new ModelLoadError(
       'network',
       modelId,
@@ -127,10 +128,22 @@ export async function loadCausalLM(options: LoadOptions): Promise<LoadedModel> {
   let model: PreTrainedModel;
   let tokenizer: PreTrainedTokenizer;
   try {
+    // The config first: a wrong id fails fast with a 404, and an architecture we cannot run is refused before any
+    // weights are downloaded.
+    const config = await AutoConfig.from_pretrained(modelId, { progress_callback });
+    const modelType = String((config as unknown as Record<string, unknown>)['model_type'] ?? '');
+    if (!AutoModelForCausalLM.supports(modelType) || (config as unknown as { is_encoder_decoder?: boolean }).is_encoder_decoder) {
+      throw new ModelLoadError(
+        'unsupported',
+        modelId,
+        `Model "${modelId}" is a "${modelType || 'unknown'}" model, which Transformers.js cannot run as a text generator here. Pick a decoder-only language model such as SmolLM2, Qwen2.5 or GPT-2. The previously loaded model is still available.`,
+      );
+    }
     [tokenizer, model] = await Promise.all([
       AutoTokenizer.from_pretrained(modelId, { progress_callback }),
       AutoModelForCausalLM.from_pretrained(modelId, {
         progress_callback,
+        config,
         device,
         dtype: dtype as never,
       }),
