@@ -1,0 +1,316 @@
+/**
+ * Chat & context lab: messages → the model's own chat template → tokens, and
+ * the context window as a budget by role. The heavy work runs in the worker
+ * (chat-analyze); this panel only projects the store.
+ */
+import { useEffect, useMemo, useRef } from 'react';
+import type { ChatAnalysis } from '../../engine/chat/analyze';
+import { FAMILIES } from '../../engine/chat/families';
+import { OPENAI_MODEL_CHOICES } from '../../engine/chat/models';
+import { OPENAI_FORMAT_DOC, PLAIN_FORMAT_DOC } from '../../engine/chat/render';
+import { EMBEDDED_MODELS } from '../../engine/modelFiles';
+import { BudgetBar } from '../../charts/BudgetBar';
+import { GrowthChart } from '../../charts/GrowthChart';
+import { runInInferenceLab, startChatEngine, useChat } from '../../state/chatStore';
+import { BUDGET_COLORS, BUDGET_LABELS, partColor } from './colors';
+import { MessagesEditor } from './MessagesEditor';
+import { ToolsEditor } from './ToolsEditor';
+import './chat.css';
+
+export function ChatPanel() {
+  useEffect(() => startChatEngine(), []);
+  const analysis = useChat((s) => s.analysis);
+  const status = useChat((s) => s.status);
+  const error = useChat((s) => s.error);
+  const tokensPerMessage = useMemo(() => {
+    if (!analysis) return null;
+    const out: number[] = [];
+    analysis.parts.forEach((p, i) => {
+      if (p.messageIndex !== undefined) out[p.messageIndex] = (out[p.messageIndex] ?? 0) + analysis.perPart[i];
+    });
+    return out;
+  }, [analysis]);
+  const toolCostMap = useMemo(() => (analysis ? new Map(analysis.toolCosts.perTool.map((t) => [t.toolIndex, t.tokens])) : null), [analysis]);
+  return (
+    <div className="chat-lab">
+      <TemplateControls />
+      {error && (
+        <p className="error-box" role="alert" data-testid="chat-error">
+          {error} Your conversation is unchanged; edit it or pick another template.
+        </p>
+      )}
+      <div className="chat-grid">
+        <div>
+          <MessagesEditor tokensPerMessage={tokensPerMessage} />
+          <ToolsEditor costs={toolCostMap} rendered={analysis ? analysis.toolsRendered : null} />
+          <ImportExport />
+        </div>
+        <div>
+          <p className="status-line" aria-live="polite">{status === 'working' ? 'Rendering and tokenizing…' : ''}</p>
+          {analysis && <Rendered analysis={analysis} />}
+          {analysis && <BudgetSection analysis={analysis} />}
+          {analysis && <ToolCallTokens analysis={analysis} />}
+          {analysis && <GrowthSection analysis={analysis} />}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function TemplateControls() {
+  const templateId = useChat((s) => s.templateId);
+  const openAIModel = useChat((s) => s.openAIModel);
+  const agp = useChat((s) => s.addGenerationPrompt);
+  const reserved = useChat((s) => s.reservedOutput);
+  const { setTemplate, setOpenAIModel, setAddGenerationPrompt, setReservedOutput } = useChat.getState();
+  return (
+    <section className="card" aria-labelledby="chat-template-h">
+      <h2 id="chat-template-h">Chat template</h2>
+      <div className="controls">
+        <label>
+          Template{' '}
+          <select data-testid="chat-template-select" value={templateId} onChange={(e) => setTemplate(e.target.value)}>
+            {FAMILIES.map((f) => (
+              <option key={f.id} value={f.id}>{f.label}</option>
+            ))}
+            {EMBEDDED_MODELS.map((id) => (
+              <option key={id} value={id}>{id} (loaded model)</option>
+            ))}
+          </select>
+        </label>
+        {templateId === 'o200k_base' && (
+          <label>
+            OpenAI model (window and prices){' '}
+            <select value={openAIModel} onChange={(e) => setOpenAIModel(e.target.value)}>
+              {OPENAI_MODEL_CHOICES.map((m) => (
+                <option key={m} value={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+        )}
+        <label className="checkbox">
+          <input type="checkbox" data-testid="add-generation-prompt" checked={agp} onChange={(e) => setAddGenerationPrompt(e.target.checked)} />
+          Add generation prompt (open an assistant turn for the model to complete)
+        </label>
+        <label>
+          Reserved output (max tokens){' '}
+          <input type="number" min={0} step={256} value={reserved} data-testid="reserved-output" onChange={(e) => setReservedOutput(e.target.valueAsNumber)} />
+        </label>
+      </div>
+      <details className="explain">
+        <summary>Base model or instruct model?</summary>
+        <p>
+          A chat template is how messages become one token sequence. An <strong>instruct</strong> model was fine-tuned (SFT, RLHF) on conversations in exactly this format, so after the
+          generation prompt it answers as the assistant and ends its turn with the template's end-of-turn token. A <strong>base</strong> model (like the embedded nexttoken-base) was only
+          pretrained to continue text: given the same string it simply continues it, and may write the user's next line too. "Run" shows the difference.
+        </p>
+      </details>
+    </section>
+  );
+}
+
+function Rendered({ analysis }: { analysis: ChatAnalysis }) {
+  const { text, ids, offsets, tokenParts, parts } = analysis;
+  const templateId = useChat((s) => s.analysisTemplateId);
+  const pieces = useMemo(() => {
+    const out: { key: number; text: string; part: number; id: number }[] = [];
+    let pos = 0;
+    for (let t = 0; t < ids.length; t++) {
+      const e = offsets[2 * t + 1];
+      if (e <= pos) continue;
+      out.push({ key: t, text: text.slice(pos, e), part: tokenParts[t], id: ids[t] });
+      pos = e;
+    }
+    if (pos < text.length) out.push({ key: -1, text: text.slice(pos), part: 0, id: -1 });
+    return out;
+  }, [text, ids, offsets, tokenParts]);
+  return (
+    <section className="card" aria-labelledby="chat-rendered-h">
+      <h2 id="chat-rendered-h">
+        Rendered template: <span data-testid="chat-token-count">{ids.length}</span> tokens
+      </h2>
+      {analysis.templateKind === 'openai' && <p className="explain">{OPENAI_FORMAT_DOC}</p>}
+      {analysis.templateKind === 'plain' && <p className="error-box" role="note">{templateId}: {PLAIN_FORMAT_DOC}</p>}
+      {analysis.attribution === 'search' && <p className="explain">Colours were found by searching the text (the template transformed the messages); the string itself is exact.</p>}
+      {!analysis.toolCallsRendered && analysis.toolCallRanges.length === 0 && hasCalls(analysis) && (
+        <p className="explain"><strong>This template does not print tool calls</strong>: the assistant's call is invisible to the model.</p>
+      )}
+      <div className="legend" aria-hidden="true">
+        {(['system', 'user', 'assistant', 'tool', 'tools', 'template'] as const).map((p) => (
+          <span key={p} className="legend-item"><span className="swatch" style={{ background: BUDGET_COLORS[p] }} /> {BUDGET_LABELS[p]}</span>
+        ))}
+      </div>
+      <pre className="rendered" data-testid="rendered-template" tabIndex={0} aria-label="The exact rendered template; each token is coloured by the message it came from">
+        {pieces.map((p) => (
+          <span key={p.key} className="rtok" style={{ background: partColor(parts[p.part].kind) }} title={`${parts[p.part].label} · token id ${p.id}`}>
+            {p.text}
+          </span>
+        ))}
+      </pre>
+      <div className="row">
+        <button type="button" className="primary" onClick={() => runInInferenceLab(text)} data-testid="chat-run">Run in the inference lab</button>
+        <button type="button" onClick={() => void navigator.clipboard?.writeText(text)}>Copy rendered text</button>
+      </div>
+    </section>
+  );
+}
+
+function hasCalls(a: ChatAnalysis): boolean {
+  return a.parts.some((p) => p.kind === 'tool_call');
+}
+
+function money(v: number): string {
+  return `$${v < 0.01 ? v.toFixed(6) : v.toFixed(4)}`;
+}
+
+function BudgetSection({ analysis }: { analysis: ChatAnalysis }) {
+  const { budget, limits } = analysis;
+  const segments = budget.segments.map((s) => ({ part: s.part, tokens: s.tokens, label: BUDGET_LABELS[s.part], color: BUDGET_COLORS[s.part] }));
+  return (
+    <section className="card" aria-labelledby="chat-budget-h">
+      <h2 id="chat-budget-h">Context budget</h2>
+      <BudgetBar segments={segments} window={budget.contextWindow} />
+      <table className="budget-table">
+        <tbody>
+          {segments.map((s) => (
+            <tr key={s.part}><th scope="row"><span className="swatch" style={{ background: s.color }} /> {s.label}</th><td>{s.tokens.toLocaleString()}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="counts">
+        <div className="count"><span className="count-value">{budget.used.toLocaleString()}</span><span className="count-label">used (input + reserved output)</span></div>
+        <div className="count"><span className="count-value" data-testid="context-window">{budget.contextWindow ?? 'unknown'}</span><span className="count-label">context window (tokens)</span></div>
+        <div className="count"><span className={`count-value ${budget.overflow ? 'error-text' : ''}`}>{budget.remaining?.toLocaleString() ?? '—'}</span><span className="count-label">remaining</span></div>
+        <div className="count"><span className="count-value">{budget.percent != null ? `${budget.percent.toFixed(2)}%` : '—'}</span><span className="count-label">of the window</span></div>
+        <div className="count">
+          <span className="count-value" data-testid="cost-estimate">{budget.cost ? money(budget.cost.total) : 'n/a'}</span>
+          <span className="count-label">
+            {budget.cost ? `${money(budget.cost.input)} input + ${money(budget.cost.output)} output (if all reserved tokens are generated)` : 'no list price (open weights: runs on your own hardware)'}
+          </span>
+        </div>
+      </div>
+      {budget.overflow && <p className="error-box" role="alert">This request does not fit: it needs {budget.used.toLocaleString()} tokens but the window holds {budget.contextWindow?.toLocaleString()}.</p>}
+      <p className="explain">
+        Window and prices: {limits.source}
+        {limits.inputPricePerM != null && ` (USD ${limits.inputPricePerM} / ${limits.outputPricePerM} per 1M input / output tokens)`}.
+      </p>
+    </section>
+  );
+}
+
+function ToolCallTokens({ analysis }: { analysis: ChatAnalysis }) {
+  if (analysis.toolCallRanges.length === 0 && analysis.toolCosts.perTool.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="chat-toolcost-h">
+      <h2 id="chat-toolcost-h">Tool use is just token generation</h2>
+      {analysis.toolCosts.perTool.length > 0 && (
+        <p>
+          All tool definitions together add <strong data-testid="tools-cost">{analysis.toolCosts.allTools}</strong> tokens to every request
+          {analysis.toolCosts.perTool.map((t) => ` · ${t.name}: ${t.tokens}`).join('')}.
+        </p>
+      )}
+      {analysis.toolCallRanges.map(({ messageIndex, range }) => (
+        <div key={messageIndex}>
+          <p>The call in message {messageIndex + 1} is these {range[1] - range[0]} tokens, generated one at a time like any text:</p>
+          <ol className="token-list" aria-label={`Tokens of the tool call in message ${messageIndex + 1}`}>
+            {Array.from({ length: range[1] - range[0] }, (_, k) => range[0] + k).map((t) => (
+              <li key={t} className="chip" title={`id ${analysis.ids[t]}`}>
+                {JSON.stringify(analysis.text.slice(analysis.offsets[2 * t], analysis.offsets[2 * t + 1])).slice(1, -1)}
+                <span className="sr-only"> id {analysis.ids[t]}</span>
+              </li>
+            ))}
+          </ol>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function GrowthSection({ analysis }: { analysis: ChatAnalysis }) {
+  const turns = useChat((s) => s.growthTurns);
+  const setGrowthTurns = useChat.getState().setGrowthTurns;
+  const g = analysis.growth;
+  return (
+    <section className="card" aria-labelledby="chat-growth-h">
+      <h2 id="chat-growth-h">Growth: repeat the conversation</h2>
+      <label>
+        Turns (the non-system messages repeated N times; 0 = off){' '}
+        <input type="number" min={0} max={2000} value={turns} data-testid="growth-turns" onChange={(e) => setGrowthTurns(e.target.valueAsNumber)} />
+      </label>
+      {g && (
+        <div data-testid="growth-result">
+          <GrowthChart points={g.points} window={g.contextWindow} overflowAt={g.overflowAt} />
+          <p>
+            Each turn adds {g.perTurn} tokens.{' '}
+            {g.overflowAt != null ? (
+              <strong data-testid="growth-overflow" data-turn={g.overflowAt}>The window overflows at turn {g.overflowAt}.</strong>
+            ) : (
+              <span data-testid="growth-overflow" data-turn="">No overflow within {turns} turns.</span>
+            )}
+          </p>
+          {g.dropped.length > 0 && (
+            <>
+              <p>
+                Drop-oldest (the system message is kept) removes <strong data-testid="growth-dropped-count">{g.dropped.length}</strong> messages, leaving {g.keptMessages} messages and{' '}
+                {g.totalAfterDrop?.toLocaleString()} input tokens.
+              </p>
+              <details>
+                <summary>Removed messages</summary>
+                <ol className="dropped">
+                  {g.dropped.slice(0, 200).map((d) => (
+                    <li key={d.index} data-testid="growth-dropped">
+                      turn {d.turn}, {d.role}: “{d.preview}” {d.tokens > 0 && <span className="muted">(−{d.tokens} tokens)</span>}
+                    </li>
+                  ))}
+                </ol>
+              </details>
+            </>
+          )}
+          {g.cannotFit && <p className="error-box" role="alert">Even with every message dropped but the system message, the request does not fit.</p>}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ImportExport() {
+  const importError = useChat((s) => s.importError);
+  const notice = useChat((s) => s.importNotice);
+  const text = useRef<HTMLTextAreaElement>(null);
+  const { exportJson, importJson, reset } = useChat.getState();
+  const download = () => {
+    const blob = new Blob([exportJson()], { type: 'application/json' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = 'conversation.json';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+  return (
+    <section className="card" aria-labelledby="chat-io-h">
+      <h2 id="chat-io-h">Export / import (OpenAI-style JSON)</h2>
+      <div className="row">
+        <button type="button" data-testid="chat-export" onClick={download}>Export JSON</button>
+        <label>
+          Import a file{' '}
+          <input
+            type="file"
+            accept="application/json,.json"
+            data-testid="chat-import-file"
+            onChange={async (e) => {
+              const f = e.target.files?.[0];
+              if (f) importJson(await f.text());
+              e.target.value = '';
+            }}
+          />
+        </label>
+        <button type="button" onClick={reset}>Reset to the example</button>
+      </div>
+      <label className="block-label" htmlFor="chat-import-text">…or paste JSON</label>
+      <textarea id="chat-import-text" ref={text} rows={3} data-testid="chat-import-text" placeholder='{"messages": [{"role": "user", "content": "Hi"}], "tools": []}' />
+      <button type="button" data-testid="chat-import-button" onClick={() => importJson(text.current?.value ?? '')}>Import pasted JSON</button>
+      {importError && <p className="error-box" role="alert" data-testid="chat-import-error">{importError}</p>}
+      {notice && <p role="status" className="muted">{notice}</p>}
+    </section>
+  );
+}

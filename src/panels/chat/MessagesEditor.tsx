@@ -1,0 +1,108 @@
+/** Add, edit, reorder and delete messages; assistant tool calls; tool results. */
+import { useState } from 'react';
+import type { ChatMessage, Role, ToolCall } from '../../engine/chat/types';
+import { useChat } from '../../state/chatStore';
+
+const ROLES: Role[] = ['system', 'user', 'assistant', 'tool'];
+
+export function MessagesEditor({ tokensPerMessage }: { tokensPerMessage: number[] | null }) {
+  const messages = useChat((s) => s.conversation.messages);
+  const { updateMessage, removeMessage, moveMessage, addMessage } = useChat.getState();
+  const [newRole, setNewRole] = useState<Role>('user');
+  return (
+    <section className="card" aria-labelledby="chat-messages-h">
+      <h2 id="chat-messages-h">Messages</h2>
+      <ol className="chat-messages">
+        {messages.map((m, i) => (
+          <li key={i} data-testid="chat-message" data-role={m.role} className={`chat-message role-${m.role}`}>
+            <div className="row">
+              <label>
+                Role of message {i + 1}{' '}
+                <select value={m.role} onChange={(e) => updateMessage(i, changeRole(m, e.target.value as Role))}>
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>{r}</option>
+                  ))}
+                </select>
+              </label>
+              {tokensPerMessage && <span className="muted">{tokensPerMessage[i] ?? 0} tokens of content</span>}
+              <span className="spacer" />
+              <button type="button" onClick={() => moveMessage(i, -1)} disabled={i === 0} aria-label={`Move message ${i + 1} up`}>↑</button>
+              <button type="button" onClick={() => moveMessage(i, 1)} disabled={i === messages.length - 1} aria-label={`Move message ${i + 1} down`}>↓</button>
+              <button type="button" onClick={() => removeMessage(i)} aria-label={`Delete message ${i + 1}`}>Delete</button>
+            </div>
+            {m.role === 'tool' && (
+              <label className="row">
+                Answers tool call id{' '}
+                <input type="text" value={m.tool_call_id ?? ''} onChange={(e) => updateMessage(i, { ...m, tool_call_id: e.target.value })} />
+              </label>
+            )}
+            <label className="sr-only" htmlFor={`chat-content-${i}`}>Content of message {i + 1} ({m.role})</label>
+            <textarea
+              id={`chat-content-${i}`}
+              data-testid="chat-message-content"
+              rows={Math.min(8, Math.max(2, (m.content ?? '').split('\n').length))}
+              value={m.content ?? ''}
+              placeholder={m.role === 'assistant' && m.tool_calls?.length ? '(no text: this message only calls a tool)' : ''}
+              onChange={(e) => updateMessage(i, { ...m, content: e.target.value })}
+            />
+            {m.role === 'assistant' && <ToolCallsEditor message={m} onChange={(next) => updateMessage(i, next)} index={i} />}
+          </li>
+        ))}
+      </ol>
+      <div className="row">
+        <label>
+          New message role{' '}
+          <select value={newRole} onChange={(e) => setNewRole(e.target.value as Role)} data-testid="add-message-role">
+            {ROLES.map((r) => (
+              <option key={r} value={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <button type="button" data-testid="add-message" onClick={() => addMessage(newRole)}>Add message</button>
+      </div>
+    </section>
+  );
+}
+
+function changeRole(m: ChatMessage, role: Role): ChatMessage {
+  const out: ChatMessage = { role, content: m.content ?? '' };
+  if (role === 'assistant' && m.tool_calls) out.tool_calls = m.tool_calls;
+  if (role === 'tool') out.tool_call_id = m.tool_call_id ?? 'call_1';
+  return out;
+}
+
+function ToolCallsEditor({ message, onChange, index }: { message: ChatMessage; onChange: (m: ChatMessage) => void; index: number }) {
+  const calls = message.tool_calls ?? [];
+  const setCalls = (next: ToolCall[]) => {
+    const m: ChatMessage = { ...message, tool_calls: next };
+    if (!next.length) delete m.tool_calls;
+    onChange(m);
+  };
+  return (
+    <div className="tool-calls">
+      {calls.map((c, k) => {
+        let argsError: string | null = null;
+        try {
+          JSON.parse(c.function.arguments);
+        } catch (e) {
+          argsError = `Arguments are not valid JSON (${e instanceof Error ? e.message : e}); the template will show them as typed.`;
+        }
+        const set = (patch: Partial<ToolCall['function']>, id?: string) => setCalls(calls.map((x, j) => (j === k ? { ...x, id: id ?? x.id, function: { ...x.function, ...patch } } : x)));
+        return (
+          <fieldset key={k} className="tool-call">
+            <legend>Tool call {k + 1} of message {index + 1}</legend>
+            <label>Call id <input type="text" value={c.id} onChange={(e) => set({}, e.target.value)} /></label>{' '}
+            <label>Function name <input type="text" value={c.function.name} onChange={(e) => set({ name: e.target.value })} /></label>
+            <label className="block-label" htmlFor={`call-args-${index}-${k}`}>Arguments (a JSON string)</label>
+            <textarea id={`call-args-${index}-${k}`} rows={2} value={c.function.arguments} onChange={(e) => set({ arguments: e.target.value })} aria-invalid={argsError != null} />
+            {argsError && <p className="error-text" role="status">{argsError}</p>}
+            <button type="button" onClick={() => setCalls(calls.filter((_, j) => j !== k))}>Remove tool call {k + 1}</button>
+          </fieldset>
+        );
+      })}
+      <button type="button" onClick={() => setCalls([...calls, { id: `call_${Date.now().toString(36)}`, type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }])}>
+        Add a tool call to message {index + 1}
+      </button>
+    </div>
+  );
+}
