@@ -188,6 +188,7 @@ for node in g.graph.node:
         rename[init.name] = emb.name
 del g.graph.initializer[:]
 g.graph.initializer.extend(keep)
+g.graph.output[0].type.tensor_type.shape.dim[2].dim_value = cfg.vocab_size  # logits: fixed vocab dimension
 onnx.checker.check_model(g)
 onnx.save(g, onnx_path)
 emb_copies = sum(1 for i in g.graph.initializer if tuple(i.dims) in ((cfg.vocab_size, cfg.hidden_size), (cfg.hidden_size, cfg.vocab_size)))

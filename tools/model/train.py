@@ -21,7 +21,7 @@ from model import Llama, LlamaConfig
 
 # ---- hyper-parameters (CPU defaults; --device cuda switches to the GPU column) ----
 CPU = dict(hidden_size=256, intermediate_size=704, num_hidden_layers=5, num_attention_heads=8, num_key_value_heads=2,
-           batch_size=16, max_iters=1800, lr=3e-3)
+           batch_size=16, max_iters=2400, lr=3e-3)
 GPU = dict(hidden_size=512, intermediate_size=1408, num_hidden_layers=8, num_attention_heads=8, num_key_value_heads=2,
            batch_size=64, max_iters=8000, lr=2e-3)
 vocab_size = 8192
