@@ -11,6 +11,7 @@ import { DEFAULT_SAMPLING, type SamplingSettings } from '../sampling/types';
 import { argmax } from '../sampling/stages';
 import { Generator, bareGreedyDecode } from './generator';
 import { ModelLoadError, loadCausalLM, type LoadedModel } from './loadModel';
+import { LogitsStore } from './logitsStore';
 import type { GenerationSummary, StepSnapshot } from './types';
 
 const modelsDir = resolve(__dirname, '../../../public/models');
@@ -229,6 +230,32 @@ describe.skipIf(!hasModel)('generation loop with the embedded model', () => {
     expect((failure as ModelLoadError).kind).toBe('not-found');
     expect((failure as ModelLoadError).message).toMatch(/no-such-model.*could not be found/);
     const { summary } = await collect(new Generator(lm).generate(promptIds, { settings: greedy, maxNewTokens: 3 }));
+    expect(summary.tokenIds).toHaveLength(3);
+  });
+
+  it('stays bounded over a long run: old logits are dropped with a clear message, and it stops at the window', async () => {
+    const generator = new Generator(lm, new LogitsStore(16));
+    const { steps, summary } = await collect(
+      generator.generate(promptIds, { settings: { ...DEFAULT_SAMPLING, temperature: 1, seed: 1 }, maxNewTokens: 1000, stopOnEos: false }),
+    );
+    expect(summary.reason).toBe('context-full');
+    expect(promptIds.length + summary.tokenIds.length).toBe(lm.info.contextWindow);
+    expect(steps.at(-1)?.contextLength).toBe(lm.info.contextWindow);
+    expect(generator.store.size).toBe(16);
+    expect(() => generator.resample(summary.branchId, 0, greedy)).toThrow(/no longer kept/);
+    expect(generator.resample(summary.branchId, steps.length - 1, greedy).chosenId).toBeGreaterThanOrEqual(0);
+  });
+
+  it('returns at once when stopped during a forward pass, and the next run still works', async () => {
+    const generator = new Generator(lm);
+    const controller = new AbortController();
+    const it = generator.generate(promptIds, { settings: greedy, maxNewTokens: 20, signal: controller.signal });
+    await it.next();
+    const pending = it.next();
+    controller.abort();
+    const end = await pending;
+    expect(end).toMatchObject({ done: true, value: { reason: 'stopped' } });
+    const { summary } = await collect(generator.generate(promptIds, { settings: greedy, maxNewTokens: 3 }));
     expect(summary.tokenIds).toHaveLength(3);
   });
 

@@ -10,9 +10,9 @@
 import type { DynamicCache } from '@huggingface/transformers';
 import { samplingPipeline, topCandidates } from '../sampling/pipeline';
 import { drawUniform } from '../sampling/rng';
-import { argmax, entropyBits, softmax } from '../sampling/stages';
+import { argmax, entropyBits, entropyBitsOfLogits } from '../sampling/stages';
 import type { SamplingSettings, SamplingTrace } from '../sampling/types';
-import { forwardLast } from './forward';
+import { forwardLast, type ForwardResult } from './forward';
 import type { LoadedModel } from './loadModel';
 import { LogitsStore } from './logitsStore';
 import type { CandidateSnapshot, DoneReason, GenerationSummary, ResampledStep, StepSnapshot } from './types';
@@ -243,6 +243,16 @@ export class Generator {
     let cache: DynamicCache | null = null;
     let cachedLength = 0;
     let reason: DoneReason = 'max-tokens';
+    // Stop must be immediate even while a long forward pass runs: we race the pass against the signal, return
+    // at once, and let the abandoned pass finish in the background before the cache is freed and the next run
+    // may use the session.
+    let inFlight: Promise<ForwardResult> | null = null;
+    const abortedSignal = signal
+      ? new Promise<'aborted'>((done) => {
+          if (signal.aborted) done('aborted');
+          else signal.addEventListener('abort', () => done('aborted'), { once: true });
+        })
+      : null;
     try {
       for (let step = startStep; ; step++) {
         if (signal?.aborted) {
@@ -259,7 +269,14 @@ export class Generator {
         }
         const t0 = performance.now();
         const feed = useKvCache && cache ? context.slice(cachedLength) : context;
-        const result = await forwardLast(this.lm, feed, useKvCache ? cache : null, useKvCache ? cachedLength : 0, useKvCache);
+        const pass = forwardLast(this.lm, feed, useKvCache ? cache : null, useKvCache ? cachedLength : 0, useKvCache);
+        inFlight = pass;
+        const result = abortedSignal ? await Promise.race([pass, abortedSignal]) : await pass;
+        if (result === 'aborted') {
+          reason = 'stopped';
+          break;
+        }
+        inFlight = null;
         if (useKvCache) {
           cache = result.cache;
           cachedLength = context.length;
@@ -285,9 +302,7 @@ export class Generator {
                 chosen: { id: chosenId, text, prob: trace.final[chosenId], forced },
                 candidates: this.candidates(trace, topN),
                 entropyBits: entropyBits(trace.final),
-                modelEntropyBits: settings.temperature === 1 && settings.repetitionPenalty === 1
-                  ? entropyBits(trace.probs)
-                  : entropyBits(softmax(result.logits)),
+                modelEntropyBits: entropyBitsOfLogits(trace.raw, trace.rawLogSumExp),
                 draw: trace.draw,
                 cutoffs: trace.cutoffs,
                 keptCount: trace.keptCount,
@@ -315,8 +330,14 @@ export class Generator {
         }
       }
     } finally {
-      if (cache) await cache.dispose();
-      release();
+      const finish = async () => {
+        const late = inFlight ? await inFlight.catch(() => null) : null;
+        if (late?.cache && late.cache !== cache) await late.cache.dispose();
+        if (cache) await cache.dispose();
+        release();
+      };
+      if (inFlight) void finish();
+      else await finish();
     }
     return this.summary(branch, reason, stepMs, useKvCache);
   }

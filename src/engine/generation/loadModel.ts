@@ -17,7 +17,8 @@ import type { EngineDevice, LoadProgress, ModelInfo } from './types';
 export interface LoadOptions {
   modelId: string;
   device: EngineDevice;
-  /** Weight precision, e.g. 'fp32' (default), 'fp16', 'q8', 'q4'; the model folder must hold that file. */
+  /** Weight precision, e.g. 'fp32', 'fp16', 'q8', 'q4'; the model folder must hold that file. Default: the model's
+   * `transformers.js_config.dtype`, else Transformers.js' default for the device (q8 on wasm, fp32 elsewhere). */
   dtype?: string;
   onProgress?: (progress: LoadProgress) => void;
   /** Where model folders are looked up first (Transformers.js `env.localModelPath`). Set globally when given. */
@@ -106,7 +107,6 @@ function numberList(value: unknown): number[] {
  */
 export async function loadCausalLM(options: LoadOptions): Promise<LoadedModel> {
   const { modelId, device, onProgress } = options;
-  const dtype = options.dtype ?? 'fp32';
   if (options.localModelPath !== undefined) env.localModelPath = options.localModelPath;
   if (options.allowRemoteModels !== undefined) env.allowRemoteModels = options.allowRemoteModels;
   if (options.remoteHost !== undefined) env.remoteHost = options.remoteHost;
@@ -145,7 +145,7 @@ export async function loadCausalLM(options: LoadOptions): Promise<LoadedModel> {
         progress_callback,
         config,
         device,
-        dtype: dtype as never,
+        ...(options.dtype ? { dtype: options.dtype as never } : {}),
       }),
     ]);
   } catch (error) {
@@ -184,6 +184,8 @@ export async function loadCausalLM(options: LoadOptions): Promise<LoadedModel> {
   );
   const numLayers = inputNames.filter((name) => /^past_key_values\.\d+\.key$/.test(name)).length;
 
+  const configDtype = (config['transformers.js_config'] as { dtype?: unknown } | undefined)?.dtype;
+  const dtype = options.dtype ?? (typeof configDtype === 'string' ? configDtype : device === 'wasm' ? 'q8' : 'fp32');
   const info: ModelInfo = {
     modelId,
     device,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { samplingPipeline, topCandidates } from './pipeline';
 import { drawUniform } from './rng';
-import { argmax, entropyBits } from './stages';
+import { argmax, entropyBits, entropyBitsOfLogits, logSumExp, softmax } from './stages';
 import { randomIds, randomLogits } from './testUtils';
 import { DEFAULT_SAMPLING, REMOVAL_NONE, REMOVAL_TOP_K, REMOVAL_TOP_P, type SamplingSettings } from './types';
 
@@ -167,6 +167,8 @@ describe('sampling pipeline', () => {
     expect(entropyBits(new Float32Array(8).fill(1 / 8))).toBeCloseTo(3, 6);
     expect(entropyBits(new Float32Array([0, 1, 0]))).toBe(0);
     expect(entropyBits(new Float32Array([0.5, 0.25, 0.25]))).toBeCloseTo(1.5, 6);
+    const logits = randomLogits(1000, 21);
+    expect(entropyBitsOfLogits(logits, logSumExp(logits))).toBeCloseTo(entropyBits(softmax(logits)), 4);
   });
 
   it('is fast enough to re-run live on a 262k vocabulary', () => {

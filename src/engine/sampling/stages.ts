@@ -90,3 +90,13 @@ export function entropyBits(probs: ArrayLike<number>): number {
   }
   return h;
 }
+
+/** Entropy in bits of softmax(logits), given log Σ exp(logits); no array is allocated. */
+export function entropyBitsOfLogits(logits: Float32Array, logSumExpValue: number): number {
+  let h = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const logP = logits[i] - logSumExpValue;
+    if (logP > -Infinity) h -= Math.exp(logP) * logP;
+  }
+  return h / Math.LN2;
+}
