@@ -1,0 +1,100 @@
+import { test, expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { attributeTokens, computeBudget, counterOf, exportConversation, renderChat, simulateGrowth } from '../src/engine/chat/index';
+import type { Conversation, TemplateFamilyId } from '../src/engine/chat/index';
+import { limitsNode, referenceTokenizerNode, templateSpecNode } from '../src/engine/chat/node';
+
+// Expected values are computed here, in Node, with Transformers.js' tokenizers (HF families)
+// and gpt-tokenizer (OpenAI) — independently of the app's worker-side tokenizers.
+const conversation: Conversation = {
+  tools: [
+    { type: 'function', function: { name: 'get_weather', description: 'Get the weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+  ],
+  messages: [
+    { role: 'system', content: 'You are a helpful assistant that answers questions about weather.' },
+    { role: 'user', content: "What's the weather like in Seattle?" },
+    { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Seattle"}' } }] },
+    { role: 'tool', content: '{"temperature_c": 12}', tool_call_id: 'call_1' },
+    { role: 'assistant', content: 'It is 12 °C in Seattle.' },
+  ],
+};
+
+function expected(family: TemplateFamilyId, conv: Conversation, reserved = 1024) {
+  const r = renderChat(templateSpecNode(family), conv, { addGenerationPrompt: true });
+  const a = attributeTokens(r, referenceTokenizerNode(family));
+  return { text: r.text, count: a.ids.length, budget: computeBudget(r.parts, a.perPart, reserved, limitsNode(family)) };
+}
+
+async function importPasted(page: Page, json: string) {
+  await page.getByTestId('chat-import-text').fill(json);
+  await page.getByTestId('chat-import-button').click();
+}
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/#tab=chat');
+  await page.evaluate(() => localStorage.clear());
+  await page.goto('/#tab=chat');
+  await expect(page.getByTestId('chat-template-select')).toBeVisible();
+});
+
+test('a conversation renders exactly, with the token count and budget computed in Node', async ({ page }) => {
+  await importPasted(page, JSON.stringify({ messages: conversation.messages.slice(0, 4), tools: conversation.tools }));
+  // build the last message by hand
+  await page.getByTestId('add-message-role').selectOption('assistant');
+  await page.getByTestId('add-message').click();
+  await page.getByTestId('chat-message-content').last().fill('It is 12 °C in Seattle.');
+  await expect(page.getByTestId('chat-message')).toHaveCount(5);
+  await expect(page.getByTestId('chat-message').last()).toHaveAttribute('data-role', 'assistant');
+  await expect(page.getByTestId('add-generation-prompt')).toBeChecked();
+
+  for (const family of ['qwen', 'llama3', 'o200k_base'] as const) {
+    await page.getByTestId('chat-template-select').selectOption(family);
+    const want = expected(family, conversation);
+    await expect(page.getByTestId('rendered-template')).toHaveText(want.text, { useInnerText: false });
+    await expect(page.getByTestId('chat-token-count')).toHaveText(String(want.count));
+    await expect(page.getByTestId('context-window')).toHaveText(String(want.budget.contextWindow));
+    const segments = await page.getByTestId('budget-segment').evaluateAll((els) => els.map((e) => ({ part: e.getAttribute('data-part'), tokens: Number(e.getAttribute('data-tokens')) })));
+    expect(segments).toEqual(want.budget.segments);
+    if (want.budget.cost) await expect(page.getByTestId('cost-estimate')).toContainText(want.budget.cost.total.toFixed(4).slice(0, 5));
+    else await expect(page.getByTestId('cost-estimate')).toHaveText('n/a');
+  }
+});
+
+test('growth overflows the window where Node says, and drop-oldest removes the oldest messages', async ({ page }) => {
+  await importPasted(page, JSON.stringify({ messages: conversation.messages }));
+  await page.getByTestId('chat-template-select').selectOption('llama3');
+  const turns = 300;
+  await page.getByTestId('growth-turns').fill(String(turns));
+  const spec = templateSpecNode('llama3');
+  const g = simulateGrowth(spec, { ...conversation, tools: [] }, { addGenerationPrompt: true }, counterOf(referenceTokenizerNode('llama3')), 1024, limitsNode('llama3').contextWindow, turns);
+  expect(g.overflowAt).not.toBeNull();
+  await expect(page.getByTestId('growth-overflow')).toHaveAttribute('data-turn', String(g.overflowAt));
+  await expect(page.getByTestId('growth-dropped-count')).toHaveText(String(g.dropped.length));
+});
+
+test('export then import gives back the same conversation; malformed JSON is refused with a clear message', async ({ page }) => {
+  await importPasted(page, exportConversation(conversation));
+  await expect(page.getByTestId('chat-message')).toHaveCount(5);
+  const downloadPromise = page.waitForEvent('download');
+  await page.getByTestId('chat-export').click();
+  const file = await (await downloadPromise).path();
+  const exported = readFileSync(file!, 'utf8');
+  expect(JSON.parse(exported)).toEqual(JSON.parse(exportConversation(conversation)));
+
+  // change the conversation, then import the exported file
+  await page.getByTestId('chat-message-content').first().fill('Changed');
+  await page.getByTestId('chat-import-file').setInputFiles(file!);
+  await expect(page.getByTestId('chat-message-content').first()).toHaveValue(conversation.messages[0].content!);
+
+  // malformed: clear message, nothing lost
+  await importPasted(page, '{"messages": [{"role": "wizard", "content": "hi"}]}');
+  await expect(page.getByTestId('chat-import-error')).toContainText('messages[0].role must be one of');
+  await importPasted(page, '{"messages": [');
+  await expect(page.getByTestId('chat-import-error')).toContainText('not valid JSON');
+  await expect(page.getByTestId('chat-message')).toHaveCount(5);
+
+  // the conversation survives a reload
+  await page.reload();
+  await expect(page.getByTestId('chat-message')).toHaveCount(5);
+  await expect(page.getByTestId('chat-message-content').first()).toHaveValue(conversation.messages[0].content!);
+});
