@@ -4,3 +4,4 @@ export { Generator, bareGreedyDecode, DEFAULT_TOP_N, type GenerateOptions, type 
 export { LogitsStore, DEFAULT_MAX_STORED_BYTES, DEFAULT_MAX_STORED_STEPS, type StoredStep } from './logitsStore';
 export { divergenceTree } from './divergence';
 export { forwardLast } from './forward';
+export { measureDecodeSpeed, type DecodeSpeed } from './bench';
