@@ -95,7 +95,7 @@ export class BpePipeline {
     if (this.splitMode === 'regex') {
       if (this.normMatchers[m].spans(c1, c2)) return false;
       if (c2 === 0x20) return !isWhitespaceUnit(c1);
-      if (c1 === 0x0a) return !isWhitespaceUnit(c2) && c2 !== 0x2f;
+      if (c1 === 0x0a && this.spec.pre.newlineSplits) return !isWhitespaceUnit(c2) && c2 !== 0x2f;
       return false;
     }
     if (this.splitMode === 'bigram') {

@@ -67,7 +67,7 @@ export function createOpenAiTokenizer(name: OpenAiEncodingName, ranks: RankTable
   const pipeline = new BpePipeline({
     model,
     normalizer: null,
-    pre: { levels: [{ regex: new RegExp(OPENAI_PATTERNS[name], 'gu'), keepGaps: false }], byteLevel: true, addPrefixSpace: false, knownFamily: true, singleCharSplits: [] },
+    pre: { levels: [{ regex: new RegExp(OPENAI_PATTERNS[name], 'gu'), keepGaps: false }], byteLevel: true, addPrefixSpace: false, knownFamily: true, newlineSplits: name !== 'r50k_base', singleCharSplits: [] },
     added: specials.map(([content, id]) => ({ content, id, special: true, normalized: false })),
     template: { prefix: [], suffix: [] },
   });

@@ -18,6 +18,8 @@ export interface PreTokenizer {
   addPrefixSpace: boolean;
   /** every level is a regex whose split points we have proved (see splitPoints.ts) */
   knownFamily: boolean;
+  /** knownFamily and every regex has a `\s*[\r\n]+` alternative, so a cut after '\n' before a non-space is proved too (not GPT-2's pattern) */
+  newlineSplits: boolean;
   /** single-character String splits (e.g. Gemma's split on ' '): the split char, else null */
   singleCharSplits: number[];
 }
@@ -45,7 +47,7 @@ interface PreTokenizerConfig {
 }
 
 export function createPreTokenizer(config: unknown): PreTokenizer {
-  const result: PreTokenizer = { levels: [], byteLevel: false, addPrefixSpace: false, knownFamily: true, singleCharSplits: [] };
+  const result: PreTokenizer = { levels: [], byteLevel: false, addPrefixSpace: false, knownFamily: true, newlineSplits: true, singleCharSplits: [] };
   const add = (c: PreTokenizerConfig | null | undefined): void => {
     if (!c) return;
     if (result.byteLevel) throw new UnsupportedConfigError('pre-tokenizer after ByteLevel');
@@ -75,6 +77,7 @@ export function createPreTokenizer(config: unknown): PreTokenizer {
         if (c.use_regex ?? true) {
           const bl = new ByteLevelPreTokenizer(c as never) as unknown as { pattern: RegExp };
           result.levels.push({ regex: bl.pattern, keepGaps: false });
+          result.newlineSplits = false; // GPT-2's pattern: '\n\n' at the end of a part is one piece, before a letter two
         }
         return;
       }
