@@ -35,11 +35,17 @@ export function bpeMerge(sym: Int32Array, n: number, table: MergeTable): void {
 
 export const ABSORBED = -2147483648;
 
+const smallIds = new Int32Array(32);
+const smallStarts = new Int32Array(32);
+
 function smallMerge(sym: Int32Array, n: number, table: MergeTable): void {
   // O(n^2) scan over a compact list, like tiktoken; fastest for short words.
-  const ids = sym.slice(0, n);
-  const starts = new Int32Array(n);
-  for (let i = 0; i < n; i++) starts[i] = i;
+  const ids = smallIds;
+  const starts = smallStarts;
+  for (let i = 0; i < n; i++) {
+    ids[i] = sym[i];
+    starts[i] = i;
+  }
   let len = n;
   for (;;) {
     let best = -1;
@@ -59,8 +65,10 @@ function smallMerge(sym: Int32Array, n: number, table: MergeTable): void {
     }
     if (best < 0) break;
     ids[best] = table.mergedAt(table.find(ids[best], ids[best + 1]));
-    ids.copyWithin(best + 1, best + 2, len);
-    starts.copyWithin(best + 1, best + 2, len);
+    for (let k = best + 1; k < len - 1; k++) {
+      ids[k] = ids[k + 1];
+      starts[k] = starts[k + 1];
+    }
     len--;
   }
   sym.fill(ABSORBED, 0, n);

@@ -27,11 +27,12 @@ export const BUILTIN_TOKENIZERS: readonly { id: BuiltinTokenizerId; label: strin
 /** The published Llama 3 tokenizer adds <|begin_of_text|>; the packaged tokenizer.json's post-processor does not, so we add it explicitly. */
 const HF_OPTIONS: Partial<Record<keyof typeof HF_PACKAGE_FILES, { addBos?: boolean }>> = { llama3: { addBos: true } };
 
+/** In a browser or worker, the bundled vocabularies; elsewhere (Node) pass a source, e.g. `nodeSource` from './nodeSources'. */
 async function defaultSource(): Promise<TokenizerDataSource> {
-  if (typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined') {
+  if (typeof fetch === 'function' && (typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined')) {
     return (await import('./browserSources')).browserSource;
   }
-  return (await import(/* @vite-ignore */ './nodeSources')).nodeSource;
+  throw new Error('No tokenizer data source: outside a browser, pass one to loadBuiltinTokenizer (e.g. nodeSource).');
 }
 
 export async function loadBuiltinTokenizer(id: BuiltinTokenizerId, source?: TokenizerDataSource): Promise<TextTokenizer> {

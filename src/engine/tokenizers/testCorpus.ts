@@ -108,3 +108,20 @@ export function mixedText(bytes: number, seed = 2): string {
   }
   return parts.join('');
 }
+
+/** Prose made of random pseudo-words: nearly every word is new, so per-word caches do not help (a cold-cache worst case). */
+export function novelWords(bytes: number, seed = 5): string {
+  const rand = mulberry32(seed);
+  const letters = 'etaoinshrdlcumwfgypbvkjxqz';
+  const parts: string[] = [];
+  let n = 0;
+  while (n < bytes) {
+    const len = 2 + Math.floor(rand() * 9);
+    let w = '';
+    for (let i = 0; i < len; i++) w += letters[Math.floor(Math.pow(rand(), 1.7) * letters.length)];
+    w += rand() < 0.08 ? '. ' : rand() < 0.05 ? ',\n' : ' ';
+    parts.push(w);
+    n += w.length;
+  }
+  return parts.join('');
+}
