@@ -1,8 +1,9 @@
-import { useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { TokenizerPanel } from './panels/tokenizer/TokenizerPanel';
-
-type TabId = 'tokenizer' | 'generate' | 'chat' | 'analyse';
+import { InferenceLab } from './panels/inference/InferenceLab';
+import { ChatPanel } from './panels/chat/ChatPanel';
+import { showTab, useNavigation, type TabId } from './state/navigationStore';
 
 interface Tab {
   id: TabId;
@@ -12,26 +13,13 @@ interface Tab {
 
 const TABS: Tab[] = [
   { id: 'tokenizer', label: 'Tokenizer', render: () => <TokenizerPanel /> },
+  { id: 'generate', label: 'Generate', render: () => <InferenceLab /> },
+  { id: 'chat', label: 'Chat & context', render: () => <ChatPanel /> },
 ];
 
-const TAB_KEY = 'nexttoken.tab';
-
-function initialTab(): TabId {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get('tab');
-  const saved = fromHash ?? localStorage.getItem(TAB_KEY);
-  return TABS.some((t) => t.id === saved) ? (saved as TabId) : 'tokenizer';
-}
-
 export function App() {
-  const [tab, setTab] = useState<TabId>(initialTab);
-  const choose = (id: TabId) => {
-    setTab(id);
-    try {
-      localStorage.setItem(TAB_KEY, id);
-    } catch {
-      /* storage unavailable: the tab just is not remembered */
-    }
-  };
+  const tab = useNavigation((s) => s.tab);
+  const choose = showTab;
   const active = TABS.find((t) => t.id === tab) ?? TABS[0];
   return (
     <div className="app">

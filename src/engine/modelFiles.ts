@@ -4,6 +4,11 @@
  */
 export const EMBEDDED_MODELS = ['nexttoken-base'] as const;
 
+/** Absolute URL of the folder holding the embedded models (Transformers.js' localModelPath). */
+export function embeddedModelBase(): string {
+  return new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin).href;
+}
+
 export function embeddedModelUrl(modelId: string, file: string): string {
   // BASE_URL is absolute ('/' by default), so it resolves the same from the page and the worker
   return new URL(`${import.meta.env.BASE_URL}models/${modelId}/${file}`, self.location.origin).href;
@@ -15,12 +20,24 @@ async function fetchJson(url: string): Promise<unknown | null> {
   return res.json();
 }
 
+/** Hub-layout hosts models were loaded from, so their tokenizers can be found again. */
+const remoteHosts = new Map<string, string>();
+
+export function rememberModelHost(modelId: string, host: string): void {
+  remoteHosts.set(modelId, host.endsWith('/') ? host : `${host}/`);
+}
+
+function modelFileUrl(modelId: string, file: string): string | null {
+  if ((EMBEDDED_MODELS as readonly string[]).includes(modelId)) return embeddedModelUrl(modelId, file);
+  const host = remoteHosts.get(modelId);
+  return host ? `${host}${modelId}/resolve/main/${file}` : null;
+}
+
 export async function fetchModelTokenizer(modelId: string) {
-  if (!(EMBEDDED_MODELS as readonly string[]).includes(modelId)) return null;
-  const [tokenizerJson, tokenizerConfigJson] = await Promise.all([
-    fetchJson(embeddedModelUrl(modelId, 'tokenizer.json')),
-    fetchJson(embeddedModelUrl(modelId, 'tokenizer_config.json')),
-  ]);
+  const tokenizerUrl = modelFileUrl(modelId, 'tokenizer.json');
+  const configUrl = modelFileUrl(modelId, 'tokenizer_config.json');
+  if (!tokenizerUrl || !configUrl) return null;
+  const [tokenizerJson, tokenizerConfigJson] = await Promise.all([fetchJson(tokenizerUrl), fetchJson(configUrl)]);
   if (!tokenizerJson) throw new Error(`The tokenizer of ${modelId} could not be downloaded (tokenizer.json missing).`);
   return { tokenizerJson, tokenizerConfigJson: tokenizerConfigJson ?? {} };
 }

@@ -50,9 +50,129 @@ export interface CompareRow {
   error?: string;
 }
 
+// ---------------------------------------------------------------- inference
+
+import type {
+  DivergenceNode,
+  GenerationSummary,
+  LoadProgress,
+  ModelInfo,
+  ResampledStep,
+  SamplingSettings,
+  StepSnapshot,
+} from './generation/types';
+export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepSnapshot };
+
+/** 'auto' takes WebGPU when the browser offers an adapter, WASM otherwise. */
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+export type Backend = 'webgpu' | 'wasm';
+
+export interface LoadModelRequest {
+  type: 'load-model';
+  requestId: number;
+  modelId: string;
+  backend: BackendChoice;
+  /** host serving Hub-layout model folders (`<host>/<id>/resolve/main/<file>`) */
+  remoteHost: string;
+  dtype?: string;
+}
+
+/** A prompt as text (tokenized by the model's tokenizer) or as ready token IDs. */
+export type PromptInput = { text: string; addSpecialTokens: boolean } | { ids: number[] };
+
+export interface GenerationParams {
+  settings: SamplingSettings;
+  maxNewTokens: number;
+  useKvCache: boolean;
+}
+
+export interface GenerateRequest extends GenerationParams {
+  type: 'generate';
+  runId: string;
+  prompt: PromptInput;
+}
+
+export interface BranchRequest extends GenerationParams {
+  type: 'branch';
+  runId: string;
+  fromBranchId: string;
+  stepIndex: number;
+  tokenId: number;
+}
+
+export interface RunManyRequest extends GenerationParams {
+  type: 'run-many';
+  runId: string;
+  prompt: PromptInput;
+  runs: number;
+}
+
+export interface StopRequest {
+  type: 'stop';
+  runId: string;
+}
+
+export interface ResampleRequest {
+  type: 'resample';
+  requestId: number;
+  branchId: string;
+  stepIndex: number;
+  settings: SamplingSettings;
+}
+
+export type InferenceRequest = LoadModelRequest | GenerateRequest | BranchRequest | RunManyRequest | StopRequest | ResampleRequest;
+
+export interface PromptTokens {
+  ids: number[];
+  /** each prompt token's own text (decoded alone) */
+  texts: string[];
+}
+
+export type InferenceEvent =
+  | { type: 'model-load'; requestId: number; modelId: string; progress: LoadProgress }
+  | {
+      type: 'model-ready';
+      requestId: number;
+      info: ModelInfo;
+      backend: Backend;
+      /** why this backend runs, e.g. "WebGPU unavailable: no adapter" */
+      backendReason: string;
+      threads: number;
+    }
+  | { type: 'model-error'; requestId: number; modelId: string; message: string }
+  | { type: 'run-started'; runId: string; prompt: PromptTokens; parent: { branchId: string; stepIndex: number } | null; useKvCache: boolean }
+  | { type: 'step'; runId: string; step: StepSnapshot }
+  | { type: 'run-done'; runId: string; summary: GenerationSummary }
+  | { type: 'resampled'; requestId: number; step: ResampledStep }
+  | { type: 'run-many-progress'; runId: string; run: number; runs: number; text: string }
+  | { type: 'run-many-done'; runId: string; tree: DivergenceNode; texts: string[]; sequences: number[][]; tokenTexts: Record<number, string> };
+
+// ---------------------------------------------------------------- chat
+// --- chat --- (owned by the chat lab, issue 5)
+
+import type { ChatAnalysis, ChatAnalyzeInput } from './chat/analyze';
+import type { Conversation } from './chat/types';
+export type { ChatAnalysis, Conversation };
+
+/** Render a conversation with a template (a family id or a loaded model's id), tokenize it, and do the budget. */
+export interface ChatAnalyzeRequest extends ChatAnalyzeInput {
+  type: 'chat-analyze';
+  requestId: number;
+  templateId: string;
+  /** the OpenAI model whose window / prices apply when templateId is o200k_base */
+  openAIModel: string;
+}
+
+export type ChatRequest = ChatAnalyzeRequest;
+
+export type ChatEvent =
+  | { type: 'chat-analyzed'; requestId: number; ms: number; analysis: ChatAnalysis }
+  | { type: 'chat-error'; requestId: number; message: string };
+// --- end chat ---
+
 // ---------------------------------------------------------------- contract
 
-export type EngineRequest = TokenizeRequest | CompareRequest;
+export type EngineRequest = TokenizeRequest | CompareRequest | InferenceRequest | ChatRequest;
 
 export type EngineEvent =
   | {
@@ -75,7 +195,9 @@ export type EngineEvent =
       payload: TokenizedPayload;
     }
   | { type: 'compared'; requestId: number; rows: CompareRow[] }
-  | { type: 'error'; requestId?: number; scope: 'tokenizer' | 'compare' | 'engine'; message: string; recoverable: boolean };
+  | { type: 'error'; requestId?: number; runId?: string; scope: 'tokenizer' | 'compare' | 'engine' | 'inference'; message: string; recoverable: boolean }
+  | InferenceEvent
+  | ChatEvent;
 
 /** Typed arrays of a payload, listed for postMessage's transfer list. */
 export function payloadTransferables(p: TokenizedPayload): Transferable[] {

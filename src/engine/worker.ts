@@ -7,6 +7,9 @@ import type { EngineEvent, EngineRequest, CompareRow } from './protocol';
 import { payloadTransferables } from './protocol';
 import { TokenizerService } from './tokenizerService';
 import { fetchModelTokenizer } from './modelFiles';
+import { embeddedModelUrl } from './modelFiles';
+import { handleChatRequest } from './chat/workerHandler'; // --- chat ---
+import { InferenceService } from './inferenceService';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -18,6 +21,8 @@ const tokenizers = new TokenizerService(
   (tokenizerId, phase) => emit({ type: 'tokenizer-load', tokenizerId, phase, loadedBytes: 0, totalBytes: 0 }),
   fetchModelTokenizer,
 );
+
+const inference = new InferenceService(emit);
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -72,6 +77,22 @@ async function handle(req: EngineRequest): Promise<void> {
       );
       return;
     }
+    case 'load-model':
+      return inference.load(req);
+    case 'generate':
+      return inference.generate(req);
+    case 'branch':
+      return inference.branch(req);
+    case 'run-many':
+      return inference.runMany(req);
+    case 'stop':
+      return inference.stop(req.runId);
+    case 'resample':
+      return inference.resample(req);
+    // --- chat ---
+    case 'chat-analyze':
+      return handleChatRequest(req, (id) => tokenizers.get(id), embeddedModelUrl, emit);
+    // --- end chat ---
     default: {
       const unknown: never = req;
       emit({ type: 'error', scope: 'engine', message: `Unknown request ${JSON.stringify(unknown)}`, recoverable: true });
@@ -79,11 +100,31 @@ async function handle(req: EngineRequest): Promise<void> {
   }
 }
 
-// Requests are handled one at a time, in order, so results never arrive out of order.
-let queue: Promise<void> = Promise.resolve();
+// Requests of one kind are handled one at a time, in order, so results never arrive out of order;
+// tokenizing and generating have their own lanes so one never waits for the other. Stop and
+// re-sample act at once (they must not wait behind a running generation).
+type Lane = 'tokenizer' | 'inference' | 'immediate';
+function laneOf(req: EngineRequest): Lane {
+  switch (req.type) {
+    case 'tokenize':
+    case 'compare':
+      return 'tokenizer';
+    case 'stop':
+    case 'resample':
+      return 'immediate';
+    default:
+      return 'inference';
+  }
+}
+const lanes: Record<Exclude<Lane, 'immediate'>, Promise<void>> = { tokenizer: Promise.resolve(), inference: Promise.resolve() };
+const report = (err: unknown) => emit({ type: 'error', scope: 'engine', message: messageOf(err), recoverable: true });
+
 self.onmessage = (e: MessageEvent<EngineRequest>) => {
   const req = e.data;
-  queue = queue.then(() => handle(req)).catch((err) => {
-    emit({ type: 'error', scope: 'engine', message: messageOf(err), recoverable: true });
-  });
+  const lane = laneOf(req);
+  if (lane === 'immediate') {
+    Promise.resolve(handle(req)).catch(report);
+    return;
+  }
+  lanes[lane] = lanes[lane].then(() => handle(req)).catch(report);
 };

@@ -3,6 +3,8 @@
  * with zustand's persist), and the engine's latest analysis (not persisted).
  * Every change is sent to the worker, debounced; only the newest answer is kept.
  */
+import { showTab } from './navigationStore';
+import { inferenceActions } from './inferenceStore';
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
 import type { ChatAnalysis } from '../engine/chat/analyze';
@@ -199,7 +201,8 @@ export function startChatEngine(): void {
 }
 
 /** Hands the rendered text to the inference lab (it listens for this event). */
-export const RUN_PROMPT_EVENT = 'nexttoken:run-prompt';
+/** Sends the rendered template to the inference lab and generates from it (its special tokens are already in the text). */
 export function runInInferenceLab(text: string): void {
-  window.dispatchEvent(new CustomEvent(RUN_PROMPT_EVENT, { detail: { text, addSpecialTokens: false } }));
+  showTab('generate');
+  inferenceActions.runPrompt(text);
 }

@@ -120,20 +120,20 @@ export function TokenChips({ result, onInspect }: TokenChipsProps) {
       {total > CHIP_PAGE_SIZE && (
         <div className="pager" role="group" aria-label="Token pages">
           <button type="button" onClick={() => setPageStart(Math.max(0, start - CHIP_PAGE_SIZE))} disabled={start === 0}>
-            ← Previous {CHIP_PAGE_SIZE.toLocaleString()}
+            ← Previous {CHIP_PAGE_SIZE.toLocaleString('en-US')}
           </button>
           <span data-testid="chip-window">
-            Tokens {(start + 1).toLocaleString()}–{end.toLocaleString()} of {total.toLocaleString()}
+            Tokens {(start + 1).toLocaleString('en-US')}–{end.toLocaleString('en-US')} of {total.toLocaleString('en-US')}
           </span>
           <button type="button" onClick={() => setPageStart(start + CHIP_PAGE_SIZE)} disabled={end >= total}>
-            Next {CHIP_PAGE_SIZE.toLocaleString()} →
+            Next {CHIP_PAGE_SIZE.toLocaleString('en-US')} →
           </button>
         </div>
       )}
       <div
         ref={listRef}
         role="list"
-        aria-label={`Tokens (${total.toLocaleString()}); use the arrow keys to move between tokens`}
+        aria-label={`Tokens (${total.toLocaleString('en-US')}); use the arrow keys to move between tokens`}
         className="chips"
         data-testid="token-chips"
         onKeyDown={onKeyDown}

@@ -1,0 +1,189 @@
+import { test, expect, type Page } from '@playwright/test';
+import { referenceIds, referenceIdsWithSpecials } from '../tests/reference/tokenizerReference';
+
+async function chipIds(page: Page): Promise<number[]> {
+  return page.getByTestId('token').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-token-id'))));
+}
+
+async function tokenize(page: Page, tokenizerId: string, text: string) {
+  await page.getByTestId('tokenizer-select').selectOption(tokenizerId);
+  await page.getByTestId('tokenizer-input').fill(text);
+}
+
+/** Waits until the chips are those of exactly this reference. */
+async function expectIds(page: Page, expected: number[]) {
+  await expect(page.getByTestId('token-count')).toHaveText(String(expected.length));
+  await expect.poll(() => chipIds(page)).toEqual(expected);
+}
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+  await page.evaluate(() => localStorage.clear());
+  await page.goto('/');
+});
+
+test('GPT-4o tokens match tiktoken, with an ID per chip', async ({ page }) => {
+  await tokenize(page, 'o200k_base', 'Tokenization is fascinating!');
+  await expectIds(page, await referenceIds('o200k_base', 'Tokenization is fascinating!'));
+  await expect(page.getByTestId('token')).toHaveCount(5);
+  const first = page.getByTestId('token').first();
+  await expect(first).toHaveAttribute('data-token-index', '0');
+});
+
+const TRICKY = [
+  'Hello, world!  Trailing spaces   ',
+  '👍🏽 👨‍👩‍👧‍👦 🇯🇵 emoji with skin tones and ZWJ',
+  '日本語のテキストと中文文本',
+  'مرحبا بالعالم — שלום עולם',
+  'def f(x):\r\n\treturn x ** 2  # code\n\n\n',
+  '3.14159265358979323846264338327950288419716939937510',
+  'Supercalifragilisticexpialidocious' + 'a'.repeat(300),
+];
+
+/** Like a paste: the whole text arrives in one input event (Playwright's fill types it in chunks). */
+async function paste(page: Page, text: string) {
+  await page.getByTestId('tokenizer-input').evaluate((el, value) => {
+    const setter = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')!.set!;
+    setter.call(el, value);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+}
+
+for (const tokenizerId of ['o200k_base', 'cl100k_base', 'r50k_base', 'llama3', 'qwen', 'gemma3', 'deepseek_v3']) {
+  test(`${tokenizerId}: IDs equal the reference tokenizer on tricky text`, async ({ page }) => {
+    await tokenize(page, tokenizerId, TRICKY.join('\n'));
+    // a text field turns CRLF into LF: the reference gets exactly what the field holds
+    const text = await page.getByTestId('tokenizer-input').inputValue();
+    await expectIds(page, await referenceIds(tokenizerId, text));
+  });
+}
+
+test('byte pieces of an emoji are shown as bytes, never as a replacement character', async ({ page }) => {
+  await tokenize(page, 'r50k_base', '🧩');
+  const ids = await referenceIds('r50k_base', '🧩');
+  expect(ids.length).toBeGreaterThan(1); // GPT-2 splits this emoji into byte pieces
+  await expectIds(page, ids);
+  const labels = await page.getByTestId('token').allInnerTexts();
+  expect(labels.join('')).not.toContain('\uFFFD');
+  expect(labels[0]).toMatch(/<F0 9F/);
+});
+
+test('whitespace is visible but copying the chips gives back the original text', async ({ page }) => {
+  const text = 'a b\tc\nd  e';
+  await tokenize(page, 'cl100k_base', text);
+  await expectIds(page, await referenceIds('cl100k_base', text));
+  await expect(page.locator('[data-testid="token-chips"] .ws-tab')).toHaveCount(1);
+  await expect(page.locator('[data-testid="token-chips"] .ws-nl')).toHaveCount(1);
+  const copied = await page.getByTestId('token-chips').evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const sel = window.getSelection()!;
+    sel.removeAllRanges();
+    sel.addRange(range);
+    return sel.toString();
+  });
+  expect(copied).toBe(text);
+});
+
+test('each token tells its ID, text and bytes on focus, and the keyboard moves between tokens', async ({ page }) => {
+  await tokenize(page, 'o200k_base', 'Hi there');
+  const ids = await referenceIds('o200k_base', 'Hi there');
+  await expectIds(page, ids);
+  const chips = page.getByTestId('token');
+  await chips.first().focus();
+  await expect(page.getByTestId('inspector-id')).toHaveText(String(ids[0]));
+  await page.keyboard.press('ArrowRight');
+  await expect(chips.nth(1)).toBeFocused();
+  await expect(page.getByTestId('inspector-id')).toHaveText(String(ids[1]));
+  await expect(page.getByTestId('inspector-text')).toContainText('" there"');
+  await expect(page.getByTestId('inspector-bytes')).toContainText('20 74 68 65 72 65');
+  await expect(chips.nth(1)).toHaveAttribute('aria-label', `Token 2: " there", ID ${ids[1]}`);
+});
+
+test('the ID view lists the IDs as a copyable array', async ({ page }) => {
+  await tokenize(page, 'llama3', 'The quick brown fox');
+  const ids = await referenceIds('llama3', 'The quick brown fox');
+  await expectIds(page, ids);
+  await page.getByTestId('view-ids').check();
+  await expect(page.getByTestId('token-ids')).toHaveText(JSON.stringify(ids).replace(/,/g, ', '));
+});
+
+test('special tokens: off by default (text stays text), on adds and parses them', async ({ page }) => {
+  const text = 'Hello<|endoftext|>';
+  await tokenize(page, 'o200k_base', text);
+  await expectIds(page, await referenceIds('o200k_base', text));
+  await page.getByTestId('special-tokens').check();
+  const withSpecials = await referenceIdsWithSpecials('o200k_base', text);
+  await expectIds(page, withSpecials);
+  await expect(page.locator('.chip-special')).toHaveCount(1);
+
+  await page.getByTestId('tokenizer-select').selectOption('llama3');
+  await expectIds(page, await referenceIdsWithSpecials('llama3', text));
+});
+
+test('counts: characters, words, and the ratios', async ({ page }) => {
+  const text = 'one two three 🧩';
+  await tokenize(page, 'o200k_base', text);
+  const ids = await referenceIds('o200k_base', text);
+  await expectIds(page, ids);
+  await expect(page.getByTestId('char-count')).toHaveText('15');
+  await expect(page.getByTestId('word-count')).toHaveText('4');
+  await expect(page.getByTestId('tokens-per-word')).toHaveText((ids.length / 4).toFixed(2));
+  await expect(page.getByTestId('chars-per-token')).toHaveText((15 / ids.length).toFixed(2));
+});
+
+test('compare: every tokenizer counts the same text', async ({ page }) => {
+  const text = 'Compare me: 日本語 and code() 12345';
+  await page.getByTestId('tokenizer-input').fill(text);
+  await page.getByTestId('compare-run').click();
+  const rows = page.getByTestId('compare-row');
+  await expect(rows).toHaveCount(8);
+  for (const id of ['o200k_base', 'cl100k_base', 'r50k_base', 'llama3', 'qwen', 'gemma3', 'deepseek_v3']) {
+    const expected = (await referenceIds(id, text)).length;
+    await expect(page.locator(`[data-testid="compare-row"][data-tokenizer="${id}"]`)).toHaveAttribute('data-count', String(expected));
+  }
+});
+
+test('bad input never breaks the page: empty, lone surrogates, NUL, RTL, zero-width, markup', async ({ page }) => {
+  await tokenize(page, 'o200k_base', '');
+  await expect(page.getByTestId('token-count')).toHaveText('0');
+  await expect(page.getByTestId('no-tokens')).toBeVisible();
+
+  const nasty = 'a\u0000b\u200Bc\u202Ed\uD800e <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+  await tokenize(page, 'cl100k_base', nasty);
+  await expectIds(page, await referenceIds('cl100k_base', nasty));
+  await expect(page.locator('[data-testid="token-chips"] img')).toHaveCount(0);
+  await expect(page.locator('[data-testid="token-chips"] script')).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  await expect(page.getByTestId('tokenizer-error')).toHaveCount(0);
+});
+
+test('text and tokenizer survive a reload; a share link carries short text', async ({ page }) => {
+  await tokenize(page, 'gemma3', 'Remember me');
+  await expectIds(page, await referenceIds('gemma3', 'Remember me'));
+  await page.waitForTimeout(400); // persistence is debounced
+  await page.reload();
+  await expect(page.getByTestId('tokenizer-input')).toHaveValue('Remember me');
+  await expect(page.getByTestId('tokenizer-select')).toHaveValue('gemma3');
+
+  await page.getByTestId('share-link').click();
+  const url = page.url();
+  expect(url).toContain('#');
+  const other = await page.context().newPage();
+  await other.goto(url);
+  await expect(other.getByTestId('tokenizer-input')).toHaveValue('Remember me');
+  await expect(other.getByTestId('tokenizer-select')).toHaveValue('gemma3');
+});
+
+test('a 1 MB paste is tokenized exactly, with chips shown a window at a time', async ({ page }) => {
+  const unit = 'The quick brown fox jumps over the lazy dog. 日本語 🧩 1234567\n';
+  const text = unit.repeat(Math.ceil(1_000_000 / unit.length));
+  const expected = await referenceIds('o200k_base', text);
+  await page.getByTestId('tokenizer-select').selectOption('o200k_base');
+  await paste(page, text);
+  await expect(page.getByTestId('token-count')).toHaveText(String(expected.length), { timeout: 60_000 });
+  await expect(page.getByTestId('token')).toHaveCount(2000);
+  await expect(page.getByTestId('chip-window')).toContainText(`of ${expected.length.toLocaleString('en-US')}`);
+  const first = await chipIds(page);
+  expect(first).toEqual(expected.slice(0, 2000));
+});

@@ -1,0 +1,84 @@
+import { scaleBand, scaleLinear } from 'd3';
+
+export interface DistributionBar {
+  id: number;
+  label: string;
+  /** probability under the current settings (0 when a filter removed the token) */
+  prob: number;
+  /** probability after temperature, before filters: the bar's ghost */
+  probBeforeFilters: number;
+  removedBy: string | null;
+  chosen: boolean;
+}
+
+interface Props {
+  bars: DistributionBar[];
+  /** probability cut-off lines to draw, e.g. the top-p or min-p threshold */
+  cutoffs: { label: string; prob: number }[];
+  width?: number;
+  onPick?(id: number): void;
+  pickLabel?: string;
+}
+
+const ROW = 22;
+
+/** Horizontal bars of the top candidates: removed tokens greyed, filter cut-offs drawn. */
+export function DistributionBars({ bars, cutoffs, width = 640, onPick, pickLabel = 'Pick' }: Props) {
+  const labelWidth = 140;
+  const valueWidth = 70;
+  const chartWidth = Math.max(120, width - labelWidth - valueWidth - (onPick ? 60 : 0));
+  const maxProb = Math.max(1e-9, ...bars.map((b) => Math.max(b.prob, b.probBeforeFilters)));
+  const x = scaleLinear().domain([0, maxProb]).range([0, chartWidth]);
+  const y = scaleBand<number>()
+    .domain(bars.map((_, i) => i))
+    .range([0, bars.length * ROW])
+    .padding(0.15);
+  const height = bars.length * ROW + 24;
+  return (
+    <svg width={width} height={height} role="img" aria-label="Probabilities of the top candidate tokens" className="dist-chart">
+      <g transform={`translate(${labelWidth},0)`}>
+        {cutoffs.map((c) => (
+          <g key={c.label} transform={`translate(${x(Math.min(c.prob, maxProb))},0)`} className="cutoff">
+            <line y1={0} y2={bars.length * ROW} stroke="#b3261e" strokeDasharray="4 3" />
+            <text y={bars.length * ROW + 14} textAnchor="middle" fontSize={11} fill="#b3261e">
+              {c.label}
+            </text>
+          </g>
+        ))}
+      </g>
+      {bars.map((b, i) => {
+        const top = y(i) ?? 0;
+        const removed = b.removedBy !== null;
+        return (
+          <g
+            key={b.id}
+            data-testid="dist-row"
+            data-token-id={b.id}
+            data-prob={b.prob}
+            data-removed-by={b.removedBy ?? ''}
+            transform={`translate(0,${top})`}
+            className={removed ? 'dist-row removed' : b.chosen ? 'dist-row chosen' : 'dist-row'}
+          >
+            <title>{`${JSON.stringify(b.label)} (ID ${b.id}): ${(b.prob * 100).toFixed(2)}%${removed ? `, removed by ${b.removedBy}` : ''}`}</title>
+            <text x={labelWidth - 6} y={y.bandwidth() / 2} dy="0.35em" textAnchor="end" fontSize={12} className="dist-label">
+              {b.chosen ? '▶ ' : ''}
+              {b.label}
+            </text>
+            <rect x={labelWidth} width={x(b.probBeforeFilters)} height={y.bandwidth()} fill="#d5d8de" />
+            <rect x={labelWidth} width={x(b.prob)} height={y.bandwidth()} fill={removed ? '#9aa0a6' : b.chosen ? '#0b5cad' : '#4a8fd6'} />
+            <text x={labelWidth + chartWidth + 6} y={y.bandwidth() / 2} dy="0.35em" fontSize={12} className="dist-value">
+              {removed ? `✕ ${b.removedBy}` : `${(b.prob * 100).toFixed(1)}%`}
+            </text>
+            {onPick && (
+              <foreignObject x={width - 56} y={0} width={56} height={y.bandwidth()}>
+                <button type="button" className="pick" data-testid="pick-token" onClick={() => onPick(b.id)} aria-label={`${pickLabel}: ${JSON.stringify(b.label)}`}>
+                  {pickLabel}
+                </button>
+              </foreignObject>
+            )}
+          </g>
+        );
+      })}
+    </svg>
+  );
+}

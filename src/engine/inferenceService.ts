@@ -1,0 +1,167 @@
+/**
+ * Worker-side inference: loads models (keeping the previous one usable when a
+ * load fails), runs the app's own generation loop and streams its steps as events.
+ */
+import { env } from '@huggingface/transformers';
+import { Generator, divergenceTree, loadCausalLM, type LoadedModel } from './generation';
+import type { GenerationSummary, StepSnapshot } from './generation/types';
+import { chooseBackend, type BackendDecision } from './backendChoice';
+import type { EngineEvent, GenerateRequest, BranchRequest, LoadModelRequest, PromptInput, ResampleRequest, RunManyRequest } from './protocol';
+import { ORT_WASM_PATHS, wasmThreads } from './onnxRuntimeFiles';
+import { embeddedModelBase, rememberModelHost } from './modelFiles';
+
+type Emit = (event: EngineEvent, transfer?: Transferable[]) => void;
+
+interface Current {
+  lm: LoadedModel;
+  generator: Generator;
+  decision: BackendDecision;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class InferenceService {
+  private current: Current | null = null;
+  private readonly aborts = new Map<string, AbortController>();
+  /** called when a model (and so its tokenizer) becomes current */
+  onModelReady: ((lm: LoadedModel) => void) | null = null;
+
+  constructor(private readonly emit: Emit) {
+    env.allowLocalModels = true;
+    env.localModelPath = embeddedModelBase();
+    env.useBrowserCache = typeof caches !== 'undefined';
+    const wasm = env.backends.onnx.wasm;
+    if (wasm) {
+      wasm.wasmPaths = { ...ORT_WASM_PATHS };
+      wasm.numThreads = wasmThreads();
+    }
+  }
+
+  get model(): LoadedModel | null {
+    return this.current?.lm ?? null;
+  }
+
+  async load(req: LoadModelRequest): Promise<void> {
+    let decision: BackendDecision;
+    try {
+      decision = await chooseBackend(req.backend, (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu);
+    } catch (err) {
+      this.emit({ type: 'model-error', requestId: req.requestId, modelId: req.modelId, message: messageOf(err) });
+      return;
+    }
+    try {
+      const lm = await loadCausalLM({
+        modelId: req.modelId,
+        device: decision.backend,
+        dtype: req.dtype,
+        allowRemoteModels: true,
+        remoteHost: req.remoteHost.endsWith('/') ? req.remoteHost : `${req.remoteHost}/`,
+        onProgress: (progress) => this.emit({ type: 'model-load', requestId: req.requestId, modelId: req.modelId, progress }),
+      });
+      rememberModelHost(req.modelId, req.remoteHost);
+      const previous = this.current;
+      this.current = { lm, generator: new Generator(lm), decision };
+      if (previous && previous.lm !== lm) await previous.lm.dispose().catch(() => undefined);
+      this.onModelReady?.(lm);
+      this.emit({
+        type: 'model-ready',
+        requestId: req.requestId,
+        info: lm.info,
+        backend: decision.backend,
+        backendReason: decision.reason,
+        threads: decision.backend === 'wasm' ? wasmThreads() : 0,
+      });
+    } catch (err) {
+      this.emit({ type: 'model-error', requestId: req.requestId, modelId: req.modelId, message: messageOf(err) });
+    }
+  }
+
+  private require(): Current {
+    if (!this.current) throw new Error('No model is loaded yet: wait for it to finish loading, or pick one.');
+    return this.current;
+  }
+
+  private promptIds(lm: LoadedModel, prompt: PromptInput): number[] {
+    if ('ids' in prompt) return prompt.ids;
+    return lm.tokenizer.encode(prompt.text, { add_special_tokens: prompt.addSpecialTokens });
+  }
+
+  private promptTokens(lm: LoadedModel, ids: number[]) {
+    return { ids, texts: ids.map((id) => lm.tokenizer.decode([id])) };
+  }
+
+  async generate(req: GenerateRequest): Promise<void> {
+    await this.guard(req.runId, async (signal) => {
+      const { lm, generator } = this.require();
+      const ids = this.promptIds(lm, req.prompt);
+      this.emit({ type: 'run-started', runId: req.runId, prompt: this.promptTokens(lm, ids), parent: null, useKvCache: req.useKvCache });
+      await this.stream(req.runId, generator.generate(ids, { ...req, signal }));
+    });
+  }
+
+  async branch(req: BranchRequest): Promise<void> {
+    await this.guard(req.runId, async (signal) => {
+      const { lm, generator } = this.require();
+      const { promptIds } = generator.sequence(req.fromBranchId);
+      this.emit({
+        type: 'run-started',
+        runId: req.runId,
+        prompt: this.promptTokens(lm, promptIds),
+        parent: { branchId: req.fromBranchId, stepIndex: req.stepIndex },
+        useKvCache: req.useKvCache,
+      });
+      await this.stream(req.runId, generator.continueFrom(req.fromBranchId, req.stepIndex, req.tokenId, { ...req, signal }));
+    });
+  }
+
+  async runMany(req: RunManyRequest): Promise<void> {
+    await this.guard(req.runId, async (signal) => {
+      const { lm, generator } = this.require();
+      const ids = this.promptIds(lm, req.prompt);
+      const result = await generator.runMany(ids, req.runs, { ...req, signal }, (run, tokenIds) =>
+        this.emit({ type: 'run-many-progress', runId: req.runId, run, runs: req.runs, text: lm.tokenizer.decode(tokenIds) }),
+      );
+      const tokenTexts: Record<number, string> = {};
+      for (const seq of result.sequences) for (const id of seq) tokenTexts[id] ??= lm.tokenizer.decode([id]);
+      this.emit({ type: 'run-many-done', runId: req.runId, tree: divergenceTree(result.sequences), texts: result.texts, sequences: result.sequences, tokenTexts });
+    });
+  }
+
+  /** Re-samples a stored step: pure math over kept logits, no model call. */
+  resample(req: ResampleRequest): void {
+    try {
+      const step = this.require().generator.resample(req.branchId, req.stepIndex, req.settings);
+      this.emit({ type: 'resampled', requestId: req.requestId, step });
+    } catch (err) {
+      this.emit({ type: 'error', requestId: req.requestId, scope: 'inference', message: messageOf(err), recoverable: true });
+    }
+  }
+
+  /** Stops at once: the loop yields nothing after its signal is aborted. */
+  stop(runId: string): void {
+    this.aborts.get(runId)?.abort();
+  }
+
+  private async stream(runId: string, steps: AsyncGenerator<StepSnapshot, GenerationSummary>): Promise<void> {
+    let next = await steps.next();
+    while (!next.done) {
+      this.emit({ type: 'step', runId, step: next.value });
+      next = await steps.next();
+    }
+    this.emit({ type: 'run-done', runId, summary: next.value });
+  }
+
+  private async guard(runId: string, body: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const abort = new AbortController();
+    this.aborts.set(runId, abort);
+    try {
+      await body(abort.signal);
+    } catch (err) {
+      this.emit({ type: 'error', runId, scope: 'inference', message: messageOf(err), recoverable: true });
+    } finally {
+      this.aborts.delete(runId);
+    }
+  }
+}

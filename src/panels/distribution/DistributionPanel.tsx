@@ -1,0 +1,43 @@
+import { useInferenceStore, selectedStepView, inferenceActions, isGenerating } from '../../state/inferenceStore';
+import { DistributionBars, type DistributionBar } from '../../charts/DistributionBars';
+import { escapeTokenText } from '../tokenizer/tokenDisplay';
+
+export const SHOWN_CANDIDATES = 20;
+
+/** The selected step's top candidates under the current settings; any candidate can be picked instead. */
+export function DistributionPanel() {
+  const view = useInferenceStore(selectedStepView);
+  const generating = useInferenceStore(isGenerating);
+  if (!view) {
+    return (
+      <section className="card" aria-labelledby="dist-heading">
+        <h2 id="dist-heading">Next-token distribution</h2>
+        <p className="muted">Generate to see, at every step, the probabilities of the candidate tokens.</p>
+      </section>
+    );
+  }
+  const bars: DistributionBar[] = view.candidates.slice(0, SHOWN_CANDIDATES).map((c) => ({
+    id: c.id,
+    label: escapeTokenText(c.text),
+    prob: c.prob,
+    probBeforeFilters: c.probBeforeFilters,
+    removedBy: c.removedBy,
+    chosen: c.id === view.chosenId,
+  }));
+  const cutoffs: { label: string; prob: number }[] = [];
+  if (view.cutoffs.topP) cutoffs.push({ label: `top-p ${view.cutoffs.topP.p}`, prob: view.cutoffs.topP.lastKeptProb });
+  if (view.cutoffs.minP) cutoffs.push({ label: `min-p ${view.cutoffs.minP.minP}`, prob: view.cutoffs.minP.threshold });
+  if (view.cutoffs.topK) cutoffs.push({ label: `top-k ${view.cutoffs.topK.k}`, prob: view.cutoffs.topK.kthProb });
+  return (
+    <section className="card" aria-labelledby="dist-heading">
+      <h2 id="dist-heading">
+        Next-token distribution at step {view.stepIndex + 1} ({view.step.phase})
+      </h2>
+      <p className="muted" data-testid="dist-source" data-source={view.source}>
+        {view.source === 'current' ? 'Under the settings shown now (re-sampled from the kept logits, no model call).' : 'As generated.'} Entropy{' '}
+        {view.entropyBits.toFixed(2)} bits; {view.keptCount.toLocaleString('en-US')} tokens survive the filters. Grey bars: probability before the filters.
+      </p>
+      <DistributionBars bars={bars} cutoffs={cutoffs} onPick={generating ? undefined : (id) => inferenceActions.branch(view.stepIndex, id)} pickLabel="Pick" />
+    </section>
+  );
+}

@@ -1,0 +1,25 @@
+import { useInferenceStore, inferenceActions } from '../../state/inferenceStore';
+
+/** Every run and branch stays available; pick one to look at it again. */
+export function BranchList() {
+  const runOrder = useInferenceStore((s) => s.runOrder);
+  const runs = useInferenceStore((s) => s.runs);
+  const activeRunId = useInferenceStore((s) => s.activeRunId);
+  const kvOffRunId = useInferenceStore((s) => s.kvOffRunId);
+  const visible = runOrder.filter((id) => id !== kvOffRunId);
+  if (visible.length < 2) return null;
+  return (
+    <nav className="branches" aria-label="Runs and branches">
+      <span className="muted">Branches:</span>
+      {visible.map((id, i) => {
+        const r = runs[id];
+        const text = r.steps.map((s) => s.chosen.text).join('').slice(0, 40);
+        return (
+          <button key={id} type="button" data-testid="branch" aria-pressed={id === activeRunId} onClick={() => inferenceActions.selectRun(id)}>
+            {i + 1}. {r.label}: “{text}…”
+          </button>
+        );
+      })}
+    </nav>
+  );
+}

@@ -1,0 +1,34 @@
+import { useInferenceStore, sequenceSteps } from '../../state/inferenceStore';
+
+/** Prompt + generated tokens against the model's context window, updated while streaming. */
+export function ContextWindowMeter() {
+  const window = useInferenceStore((s) => s.model.info?.contextWindow ?? 0);
+  const promptTokens = useInferenceStore((s) => (s.activeRunId ? (s.runs[s.activeRunId]?.prompt.ids.length ?? 0) : 0));
+  const generated = useInferenceStore((s) => sequenceSteps(s, s.activeRunId).length);
+  if (!window) return null;
+  const pct = (n: number) => `${Math.min(100, (n / window) * 100)}%`;
+  const used = promptTokens + generated;
+  return (
+    <section className="card" aria-labelledby="ctx-heading">
+      <h2 id="ctx-heading">Context window</h2>
+      <div
+        className="ctx-bar"
+        role="meter"
+        aria-valuemin={0}
+        aria-valuemax={window}
+        aria-valuenow={used}
+        aria-label={`Context window: ${used} of ${window} tokens used`}
+        data-testid="context-meter"
+        data-used={used}
+      >
+        <span className="ctx-prompt" style={{ width: pct(promptTokens) }} />
+        <span className="ctx-gen" style={{ width: pct(generated) }} />
+      </div>
+      <p className="muted">
+        <span className="legend-swatch ctx-prompt" /> prompt {promptTokens.toLocaleString('en-US')} + <span className="legend-swatch ctx-gen" /> generated{' '}
+        {generated.toLocaleString('en-US')} = {used.toLocaleString('en-US')} of {window.toLocaleString('en-US')} tokens ({((used / window) * 100).toFixed(1)}%). Everything the model
+        attends to must fit in this window.
+      </p>
+    </section>
+  );
+}

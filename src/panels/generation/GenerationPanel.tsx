@@ -1,0 +1,108 @@
+import { useId } from 'react';
+import { interpolateRgb } from 'd3';
+import { inferenceActions, isGenerating, sequenceSteps, useInferenceStore } from '../../state/inferenceStore';
+import { escapeTokenText } from '../tokenizer/tokenDisplay';
+
+/** Low probability → warm, high → green; light enough that dark text keeps its contrast. */
+const probColour = interpolateRgb('#ffc9c9', '#c8f0c8');
+
+function ProbLegend() {
+  return (
+    <span className="legend" aria-hidden="true">
+      <span className="legend-swatch" style={{ background: probColour(0) }} /> unlikely
+      <span className="legend-swatch" style={{ background: probColour(0.5) }} />
+      <span className="legend-swatch" style={{ background: probColour(1) }} /> likely (probability when chosen)
+    </span>
+  );
+}
+
+function GeneratedTokens() {
+  const runId = useInferenceStore((s) => s.activeRunId);
+  const run = useInferenceStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
+  const steps = useInferenceStore((s) => sequenceSteps(s, runId));
+  const selected = useInferenceStore((s) => s.selectedStep);
+  if (!run) return <p className="muted">Press Generate to watch the model pick one token at a time.</p>;
+  const current = selected ?? steps.length - 1;
+  return (
+    <div className="gen-text" aria-label="Prompt and generated tokens">
+      {run.prompt.texts.map((t, i) => (
+        <span key={`p${i}`} className="prompt-token" data-testid="prompt-token" data-token-id={run.prompt.ids[i]} title={`prompt token, ID ${run.prompt.ids[i]}`}>
+          {t}
+        </span>
+      ))}
+      {steps.map((s, i) => (
+        <button
+          type="button"
+          key={`${s.branchId}-${i}`}
+          className={`gen-token${i === current ? ' selected' : ''}${s.chosen.forced ? ' forced' : ''}`}
+          style={{ background: probColour(s.chosen.prob) }}
+          data-testid="gen-token"
+          data-token-id={s.chosen.id}
+          data-prob={s.chosen.prob}
+          data-step={i}
+          aria-pressed={i === current}
+          aria-label={`Step ${i + 1}: "${escapeTokenText(s.chosen.text)}", ID ${s.chosen.id}, probability ${(s.chosen.prob * 100).toFixed(1)}%${s.chosen.forced ? ', picked by you' : ''}`}
+          onClick={() => inferenceActions.selectStep(i)}
+        >
+          {s.chosen.text}
+        </button>
+      ))}
+      {run.status === 'running' && <span className="cursor" aria-hidden="true">▍</span>}
+    </div>
+  );
+}
+
+export function GenerationPanel() {
+  const prompt = useInferenceStore((s) => s.prompt);
+  const maxNewTokens = useInferenceStore((s) => s.maxNewTokens);
+  const ready = useInferenceStore((s) => s.model.info !== null && s.model.status !== 'loading');
+  const generating = useInferenceStore(isGenerating);
+  const summary = useInferenceStore((s) => (s.activeRunId ? s.runs[s.activeRunId]?.summary : null));
+  const error = useInferenceStore((s) => s.error);
+  const addSpecialTokens = useInferenceStore((s) => s.addSpecialTokens);
+  const ids = { prompt: useId(), max: useId(), special: useId() };
+  return (
+    <section className="card" aria-labelledby="generation-heading">
+      <h2 id="generation-heading">Generation</h2>
+      <label htmlFor={ids.prompt} className="block-label">
+        Prompt
+      </label>
+      <textarea id={ids.prompt} data-testid="prompt-input" rows={3} value={prompt} onChange={(e) => inferenceActions.setPrompt(e.target.value)} />
+      <div className="controls">
+        <button type="button" className="primary" data-testid="generate" onClick={() => inferenceActions.generate()} disabled={!ready || generating || !prompt}>
+          Generate
+        </button>
+        <button type="button" data-testid="stop" onClick={() => inferenceActions.stop()} disabled={!generating}>
+          Stop
+        </button>
+        <label htmlFor={ids.max}>Max new tokens</label>
+        <input
+          id={ids.max}
+          type="number"
+          min={1}
+          max={2048}
+          data-testid="max-new-tokens"
+          value={maxNewTokens}
+          onChange={(e) => inferenceActions.setMaxNewTokens(Math.max(1, Math.min(2048, Number(e.target.value) || 1)))}
+        />
+        <span className="checkbox">
+          <input id={ids.special} type="checkbox" data-testid="prompt-special-tokens" checked={addSpecialTokens} onChange={(e) => inferenceActions.setAddSpecialTokens(e.target.checked)} />
+          <label htmlFor={ids.special}>Add the model’s special tokens (BOS)</label>
+        </span>
+      </div>
+      <ProbLegend />
+      {error && (
+        <p role="alert" className="error-box" data-testid="generation-error">
+          {error}
+        </p>
+      )}
+      <GeneratedTokens />
+      {summary && (
+        <p className="muted" data-testid="run-summary" data-reason={summary.reason}>
+          Stopped: {summary.reason === 'eos' ? 'the model chose its end-of-sequence token' : summary.reason === 'max-tokens' ? 'max new tokens reached' : summary.reason === 'stopped' ? 'you pressed Stop' : 'the context window is full'}.
+          Click any token to see the distribution it was drawn from.
+        </p>
+      )}
+    </section>
+  );
+}

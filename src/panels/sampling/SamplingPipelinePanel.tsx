@@ -1,0 +1,75 @@
+import { useInferenceStore, selectedStepView } from '../../state/inferenceStore';
+import { CumulativeDraw } from '../../charts/CumulativeDraw';
+import { escapeTokenText } from '../tokenizer/tokenDisplay';
+
+const ROWS = 10;
+
+function pct(p: number): string {
+  return `${(p * 100).toFixed(2)}%`;
+}
+
+/** Every stage of the selected step's decision: logits → ÷T → softmax → filters → renormalised → draw → token. */
+export function SamplingPipelinePanel() {
+  const view = useInferenceStore(selectedStepView);
+  const settings = useInferenceStore((s) => s.settings);
+  if (!view) return null;
+  const rows = view.candidates.slice(0, ROWS);
+  const kept = view.candidates.filter((c) => c.prob > 0);
+  const chosen = view.candidates.find((c) => c.id === view.chosenId);
+  const greedy = !(settings.temperature > 0);
+  const filters: string[] = [];
+  if (view.cutoffs.topK) filters.push(`top-k ${view.cutoffs.topK.k} removed ${view.cutoffs.topK.removed.toLocaleString('en-US')}`);
+  if (view.cutoffs.topP) filters.push(`top-p ${view.cutoffs.topP.p} removed ${view.cutoffs.topP.removed.toLocaleString('en-US')} (nucleus mass ${view.cutoffs.topP.cumulativeAtCut.toFixed(3)})`);
+  if (view.cutoffs.minP) filters.push(`min-p ${view.cutoffs.minP.minP} removed ${view.cutoffs.minP.removed.toLocaleString('en-US')} (threshold ${view.cutoffs.minP.threshold.toExponential(2)})`);
+  return (
+    <section className="card" aria-labelledby="pipeline-heading">
+      <h2 id="pipeline-heading">Sampling pipeline, step {view.stepIndex + 1}</h2>
+      <ol className="pipeline-stages">
+        <li>Raw logits from the model (one number per vocabulary entry).</li>
+        <li>{settings.repetitionPenalty !== 1 ? `Repetition penalty ${settings.repetitionPenalty} on tokens already in the context.` : 'Repetition penalty off.'}</li>
+        <li>{greedy ? 'Temperature 0: greedy — the highest logit wins, no randomness.' : `Divided by temperature ${settings.temperature}.`}</li>
+        <li>Softmax turns the logits into probabilities.</li>
+        <li>{greedy ? 'Filters skipped (greedy).' : filters.length ? `Filters: ${filters.join('; ')}.` : 'No filter is on.'}</li>
+        <li>Renormalised over the {view.keptCount.toLocaleString('en-US')} surviving tokens.</li>
+        <li>
+          {greedy
+            ? 'No draw.'
+            : `Random draw u = ${view.draw.u.toFixed(4)} (seed ${settings.seed}) fell in [${view.draw.cumulativeBefore.toFixed(4)}, ${view.draw.cumulativeAfter.toFixed(4)}), the ${view.draw.rank + 1}. most likely token.`}
+        </li>
+        <li>
+          Chosen: <code data-testid="pipeline-chosen">"{escapeTokenText(chosen?.text ?? view.step.chosen.text)}"</code> (ID {view.chosenId}, {pct(view.chosenProb)}).
+        </li>
+      </ol>
+      {!greedy && <CumulativeDraw segments={kept.map((c) => ({ id: c.id, label: escapeTokenText(c.text), prob: c.prob }))} u={view.draw.u} />}
+      <table className="pipeline-table">
+        <caption className="sr-only">The top candidates at each stage</caption>
+        <thead>
+          <tr>
+            <th scope="col">Token</th>
+            <th scope="col">ID</th>
+            <th scope="col">Raw logit</th>
+            <th scope="col">After penalty ÷ T</th>
+            <th scope="col">Softmax</th>
+            <th scope="col">Filter</th>
+            <th scope="col">Final</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((c) => (
+            <tr key={c.id} className={c.id === view.chosenId ? 'chosen-row' : c.removedBy ? 'removed-row' : ''}>
+              <td>
+                <code>"{escapeTokenText(c.text)}"</code>
+              </td>
+              <td className="num">{c.id}</td>
+              <td className="num">{c.logit.toFixed(3)}</td>
+              <td className="num">{c.scaledLogit.toFixed(3)}</td>
+              <td className="num">{pct(c.probBeforeFilters)}</td>
+              <td>{c.removedBy ? `removed (${c.removedBy})` : 'kept'}</td>
+              <td className="num">{pct(c.prob)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
