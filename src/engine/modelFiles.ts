@@ -4,9 +4,12 @@
  */
 export const EMBEDDED_MODELS = ['nexttoken-base'] as const;
 
-/** Absolute URL of the folder holding the embedded models (Transformers.js' localModelPath). */
+/**
+ * Path of the folder holding the embedded models (Transformers.js' localModelPath). It must be a
+ * path, not a full URL: Transformers.js treats an http(s) URL as remote and skips the local lookup.
+ */
 export function embeddedModelBase(): string {
-  return new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin).href;
+  return `${import.meta.env.BASE_URL}models/`;
 }
 
 export function embeddedModelUrl(modelId: string, file: string): string {

@@ -126,15 +126,25 @@ useInferenceStore.subscribe((s, prev) => {
 
 // ---------------------------------------------------------------- derived
 
+const NO_STEPS: StepSnapshot[] = [];
+/** Derived arrays are cached per `runs` object so selectors return stable values (zustand compares by identity). */
+const sequenceCache = new WeakMap<Record<string, RunView>, Map<string, StepSnapshot[]>>();
+
 /** Every step of a run's sequence, inherited ones (before a branch point) included. */
 export function sequenceSteps(state: Pick<InferenceState, 'runs'>, runId: string | null): StepSnapshot[] {
-  if (!runId) return [];
+  if (!runId) return NO_STEPS;
   const run = state.runs[runId];
-  if (!run) return [];
+  if (!run) return NO_STEPS;
   if (!run.parent) return run.steps;
+  let byRun = sequenceCache.get(state.runs);
+  if (!byRun) sequenceCache.set(state.runs, (byRun = new Map()));
+  const cached = byRun.get(runId);
+  if (cached) return cached;
   const parentRun = Object.values(state.runs).find((r) => r.branchId === run.parent!.branchId);
-  const inherited = parentRun ? sequenceSteps(state, parentRun.runId).slice(0, run.parent.stepIndex) : [];
-  return [...inherited, ...run.steps];
+  const inherited = parentRun ? sequenceSteps(state, parentRun.runId).slice(0, run.parent.stepIndex) : NO_STEPS;
+  const out = [...inherited, ...run.steps];
+  byRun.set(runId, out);
+  return out;
 }
 
 export function decodeTimings(steps: StepSnapshot[]) {
@@ -379,7 +389,17 @@ export interface StepView {
   source: 'current' | 'generation';
 }
 
+let viewCache: { key: unknown[]; view: StepView | null } = { key: [], view: null };
+
+/** The selected step as the panels draw it (memoised on its inputs, so selectors stay stable). */
 export function selectedStepView(s: InferenceState): StepView | null {
+  const key = [s.runs, s.activeRunId, s.selectedStep, s.resampled];
+  if (key.every((k, i) => k === viewCache.key[i])) return viewCache.view;
+  viewCache = { key, view: computeStepView(s) };
+  return viewCache.view;
+}
+
+function computeStepView(s: InferenceState): StepView | null {
   const steps = sequenceSteps(s, s.activeRunId);
   if (steps.length === 0) return null;
   const stepIndex = Math.min(s.selectedStep ?? steps.length - 1, steps.length - 1);

@@ -40,7 +40,18 @@ export function SamplingPipelinePanel() {
           Chosen: <code data-testid="pipeline-chosen">"{escapeTokenText(chosen?.text ?? view.step.chosen.text)}"</code> (ID {view.chosenId}, {pct(view.chosenProb)}).
         </li>
       </ol>
-      {!greedy && <CumulativeDraw segments={kept.map((c) => ({ id: c.id, label: escapeTokenText(c.text), prob: c.prob }))} u={view.draw.u} />}
+      {!greedy && (
+        <CumulativeDraw
+          segments={[
+            ...kept.map((c) => ({ id: c.id, label: escapeTokenText(c.text), prob: c.prob })),
+            // the kept tokens beyond the listed candidates, as one segment, so the bar spans [0, 1]
+            ...(view.keptCount > kept.length
+              ? [{ id: -1, label: `${(view.keptCount - kept.length).toLocaleString('en-US')} other tokens`, prob: Math.max(0, 1 - kept.reduce((a, c) => a + c.prob, 0)) }]
+              : []),
+          ]}
+          u={view.draw.u}
+        />
+      )}
       <table className="pipeline-table">
         <caption className="sr-only">The top candidates at each stage</caption>
         <thead>

@@ -45,7 +45,7 @@ export function TimingsPanel() {
           </div>
         )}
       </div>
-      <LatencyChart series={series} />
+      <LatencyChart series={series} width={520} />
       <div className="controls">
         <button type="button" data-testid="run-no-kv" onClick={() => inferenceActions.generateWithoutKvCache()} disabled={generating}>
           Compare: same prompt with the KV cache off
