@@ -211,7 +211,6 @@ describe.skipIf(!hasModel)('generation loop with the embedded model', () => {
     const hot = generator.resample(summary.branchId, 1, { ...DEFAULT_SAMPLING, temperature: 2, topK: 5 });
     expect(hot.keptCount).toBe(5);
     expect(hot.candidates.filter((c) => c.prob > 0)).toHaveLength(5);
-    expect(hot.ms).toBeLessThan(50);
   });
 
   it('run N times: all runs coincide at temperature 0; run r draws from stream r', async () => {
