@@ -187,3 +187,20 @@ test('a 1 MB paste is tokenized exactly, with chips shown a window at a time', a
   const first = await chipIds(page);
   expect(first).toEqual(expected.slice(0, 2000));
 });
+
+test('a 5 MB paste gets an exact count and says it is too large to keep across reloads', async ({ page }) => {
+  const unit = 'Lorem ipsum dolor sit amet, 数字 12345 🧩\n';
+  const text = unit.repeat(Math.ceil(5_000_000 / unit.length));
+  const expected = await referenceIds('cl100k_base', text);
+  await page.getByTestId('tokenizer-select').selectOption('cl100k_base');
+  await paste(page, text);
+  await expect(page.getByTestId('token-count')).toHaveText(String(expected.length), { timeout: 90_000 });
+  await expect(page.getByText('This text is too large to keep across reloads')).toBeVisible();
+  await expect(page.getByTestId('tokenizer-error')).toHaveCount(0);
+  // the page still answers: typing at the end updates the count incrementally
+  await page.getByTestId('tokenizer-input').press('End');
+  await page.getByTestId('tokenizer-input').evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(el.value.length, el.value.length));
+  await page.keyboard.type(' end');
+  const after = await page.getByTestId('tokenizer-input').inputValue();
+  await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('cl100k_base', after)).length), { timeout: 30_000 });
+});
