@@ -7,6 +7,7 @@ import { TokenCounts } from './TokenCounts';
 import { TokenIdsView } from './TokenIdsView';
 import { TokenInspector } from './TokenInspector';
 import { CompareView } from './CompareView';
+import { useInferenceStore } from '../../state/inferenceStore';
 
 function formatSize(chars: number): string {
   return chars >= 1e6 ? `${(chars / 1e6).toFixed(1)} M characters` : chars >= 1e3 ? `${(chars / 1e3).toFixed(0)} k characters` : `${chars} characters`;
@@ -47,6 +48,9 @@ export function TokenizerPanel() {
   const result = useTokenizerStore((s) => s.result);
   const persisted = useTokenizerStore((s) => s.persisted);
   const { setText, setTokenizer, setSpecialTokens, setView } = useTokenizerStore.getState();
+  // the tokenizer of whichever model the inference lab has loaded (a Hub model included)
+  const loadedModelId = useInferenceStore((s) => s.model.info?.modelId ?? null);
+  const extraModel = loadedModelId && !TOKENIZER_CATALOG.some((t) => t.id === loadedModelId) ? loadedModelId : null;
   const [inspected, setInspected] = useState<number | null>(null);
   const [shareMessage, setShareMessage] = useState<string | null>(null);
   const ids = { select: useId(), input: useId(), special: useId(), explain: useId() };
@@ -80,6 +84,8 @@ export function TokenizerPanel() {
                 {t.label} — {t.models}
               </option>
             ))}
+            {extraModel && <option value={extraModel}>{extraModel} — the loaded model</option>}
+            {tokenizerId !== extraModel && !TOKENIZER_CATALOG.some((t) => t.id === tokenizerId) && <option value={tokenizerId}>{tokenizerId}</option>}
           </select>
           <span className="checkbox">
             <input
