@@ -24,7 +24,10 @@ function bytesToUnicode() {
   for (let b = 174; b <= 255; b++) bs.push(b);
   const cs = [...bs];
   let n = 0;
-  for (let b = 0; b < 256; b++) if (!bs.includes(b)) bs.push(b), cs.push(256 + n++);
+  for (let b = 0; b < 256; b++) if (!bs.includes(b)) {
+    bs.push(b);
+    cs.push(256 + n++);
+  }
   const table = new Array(256);
   bs.forEach((b, i) => (table[b] = String.fromCharCode(cs[i])));
   return table;
@@ -65,7 +68,10 @@ const t0 = Date.now();
 while (symbols.length < VOCAB_SIZE) {
   let best = -1;
   let bestN = 0;
-  for (const [k, n] of pairCount) if (n > bestN || (n === bestN && k < best)) (best = k), (bestN = n);
+  for (const [k, n] of pairCount) if (n > bestN || (n === bestN && k < best)) {
+    best = k;
+    bestN = n;
+  }
   if (bestN < 2) break;
   const a = Math.floor(best / 65536);
   const b = best % 65536;
@@ -77,7 +83,10 @@ while (symbols.length < VOCAB_SIZE) {
     addWord(wi, -1);
     const out = [];
     for (let i = 0; i < w.ids.length; i++) {
-      if (i + 1 < w.ids.length && w.ids[i] === a && w.ids[i + 1] === b) out.push(id), i++;
+      if (i + 1 < w.ids.length && w.ids[i] === a && w.ids[i + 1] === b) {
+        out.push(id);
+        i++;
+      }
       else out.push(w.ids[i]);
     }
     w.ids = out;
@@ -85,7 +94,10 @@ while (symbols.length < VOCAB_SIZE) {
   }
   pairCount.delete(best);
   pairWords.delete(best);
-  for (const [k, n] of pairCount) if (n === 0) pairCount.delete(k), pairWords.delete(k);
+  for (const [k, n] of pairCount) if (n === 0) {
+    pairCount.delete(k);
+    pairWords.delete(k);
+  }
 }
 console.log(`bpe: ${counts.size} distinct words, ${merges.length} merges, vocab ${symbols.length} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 

@@ -125,7 +125,7 @@ function nlp() {
 // ---- split by document, per source ----
 const sources = { brown: brown(), sotu: sotu(), moby: moby(), nlp: nlp() };
 const docs = [];
-for (const [name, list] of Object.entries(sources)) {
+for (const list of Object.values(sources)) {
   const nVal = Math.max(2, Math.round(list.length * VAL_FRACTION));
   const val = new Set(shuffled(list.map((d) => d.id), 1234).slice(0, nVal));
   for (const d of list) docs.push({ ...d, split: val.has(d.id) ? 'val' : 'train' });
