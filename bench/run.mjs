@@ -3,16 +3,20 @@
  * `npm run bench`: builds the app, serves it with `vite preview`, drives headless
  * Chromium (Debian's, never a downloaded one) and measures, in the same page and
  * the same run, the app's own paths against the obvious alternatives.
- * Writes bench/results.json and prints a table. Not a test: never fails on a number.
+ * Writes bench/results.json and docs/bench.svg, and prints a table. Not a test: never fails on a
+ * number, only when the harness itself breaks (a suite that throws is recorded and the run goes on,
+ * but the exit code says so).
  *
- *   --quick      one repetition and small inputs (CI proves the harness still works)
+ *   --quick      one repetition, small inputs, a subset of tokenizers (CI proves the harness still works)
  *   --no-build   reuse dist/
- *   --only=a,b   run only these suites (tokenize, paste, inference)
+ *   --only=a,b   run only these suites (tokenize, paste, inference, health, memory)
  */
 import { spawn, execSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
 import { chromium } from '@playwright/test';
 import { suites } from './suites.mjs';
+import { benchSvg } from './chart.mjs';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -31,11 +35,12 @@ const stopServer = () => {
   }
 };
 process.on('exit', stopServer);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 async function waitForServer() {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 150; i++) {
     try {
-      const r = await fetch(base);
+      const r = await fetch(`${base}/bench.html`);
       if (r.ok) return;
     } catch {
       /* not up yet */
@@ -49,18 +54,58 @@ await waitForServer();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--enable-precise-memory-info'],
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-dev-shm-usage',
+    '--enable-precise-memory-info',
+    '--js-flags=--expose-gc',
+    '--disable-background-timer-throttling',
+    '--disable-renderer-backgrounding',
+  ],
 });
 
-const results = { date: new Date().toISOString(), quick, machine: { cpus: (await import('node:os')).cpus().length, chromium: browser.version() }, suites: {} };
+const cpus = os.cpus();
+const results = {
+  date: new Date().toISOString(),
+  quick,
+  machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGB: +(os.totalmem() / 1e9).toFixed(1), platform: `${os.platform()} ${os.release()}`, node: process.version, chromium: browser.version(), gpu: 'none used (WASM); WebGPU figures are only taken where a real GPU is available' },
+  suites: {},
+  failures: [],
+};
+
+const ratioOf = (row) => {
+  if (!row.baseline || !Number.isFinite(row.value) || !Number.isFinite(row.baseline.value) || row.value === 0 || row.baseline.value === 0) return undefined;
+  return row.better === 'lower' ? row.baseline.value / row.value : row.value / row.baseline.value;
+};
+
+function formatRow(row) {
+  const v = Number.isFinite(row.value) ? row.value.toFixed(row.digits ?? (Math.abs(row.value) >= 100 ? 0 : 1)) : '—';
+  const ratio = ratioOf(row);
+  const vs = row.baseline ? `  ${Number.isFinite(row.baseline.value) ? row.baseline.value.toFixed(row.digits ?? 1) : '—'} ${row.baseline.label}${ratio ? ` → ×${ratio.toFixed(2)}` : ''}` : '';
+  const target = row.target !== undefined ? `  [target ${row.better === 'lower' ? '<' : '>'} ${row.target}${Number.isFinite(row.value) ? ((row.better === 'lower' ? row.value < row.target : row.value > row.target) ? ' ✓' : ' ✗') : ''}]` : '';
+  return `  ${row.label.padEnd(62)} ${v.padStart(8)} ${(row.unit ?? '').padEnd(6)}${vs}${target}${row.note ? `\n  ${''.padEnd(62)} (${row.note})` : ''}`;
+}
+
 try {
   for (const suite of suites) {
     if (only && !only.includes(suite.name)) continue;
     console.log(`\n## ${suite.title}`);
     const started = Date.now();
-    results.suites[suite.name] = await suite.run({ browser, base, quick });
-    console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    for (const row of results.suites[suite.name].rows ?? []) console.log(formatRow(row));
+    try {
+      const out = await suite.run({ browser, base, quick, log: (row) => console.log(formatRow(row)) });
+      for (const row of out.rows ?? []) row.ratio = ratioOf(row);
+      out.seconds = (Date.now() - started) / 1000;
+      results.suites[suite.name] = out;
+      if (out.errors?.length) console.log(`  page errors: ${out.errors.slice(0, 3).join(' | ')}`);
+    } catch (err) {
+      console.log(`  SUITE FAILED: ${err?.stack ?? err}`);
+      results.failures.push({ suite: suite.name, error: String(err?.message ?? err) });
+    }
+    console.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 } finally {
   await browser.close();
@@ -69,9 +114,10 @@ try {
 
 mkdirSync('bench', { recursive: true });
 writeFileSync('bench/results.json', JSON.stringify(results, null, 2) + '\n');
-console.log('\nwrote bench/results.json');
-
-function formatRow(row) {
-  const ratio = row.baseline ? `  ×${(row.baseline.value / row.value).toFixed(2)} vs ${row.baseline.label}` : '';
-  return `${row.label.padEnd(58)} ${String(row.value.toFixed?.(row.digits ?? 1) ?? row.value).padStart(10)} ${row.unit}${ratio}`;
+mkdirSync('docs', { recursive: true });
+writeFileSync('docs/bench.svg', benchSvg(results));
+console.log('\nwrote bench/results.json and docs/bench.svg');
+if (results.failures.length) {
+  console.log(`harness failures: ${results.failures.map((f) => f.suite).join(', ')}`);
+  process.exit(1);
 }

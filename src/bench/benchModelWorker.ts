@@ -1,0 +1,103 @@
+/// <reference lib="webworker" />
+/**
+ * The bench page's model worker: the embedded model on WASM, in a worker like the app's engine, with no UI events.
+ * Runs the app's Generator (distributions, candidates, stored logits), the bare greedy loop, and Transformers.js'
+ * text-generation pipeline on the same model files. Answers { id, method, args } with { id, ok, value | error }.
+ */
+import { Generator, bareGreedyDecode, loadCausalLM, type LoadedModel } from '../engine/generation';
+import { DEFAULT_SAMPLING } from '../engine/sampling/types';
+import { ORT_WASM_PATHS, wasmThreads } from '../engine/onnxRuntimeFiles';
+import { embeddedModelBase } from '../engine/modelFiles';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let model: Promise<LoadedModel> | null = null;
+
+function configureTransformers(env: typeof import('@huggingface/transformers').env): void {
+  env.allowLocalModels = true;
+  env.allowRemoteModels = false;
+  env.localModelPath = embeddedModelBase();
+  env.useBrowserCache = false;
+  const wasm = env.backends.onnx.wasm;
+  if (wasm) {
+    wasm.wasmPaths = { ...ORT_WASM_PATHS };
+    wasm.numThreads = wasmThreads();
+  }
+}
+
+async function loadModel(): Promise<LoadedModel> {
+  model ??= (async () => {
+    const { env } = await import('@huggingface/transformers');
+    configureTransformers(env);
+    return loadCausalLM({ modelId: 'nexttoken-base', device: 'wasm', localModelPath: embeddedModelBase(), allowRemoteModels: false });
+  })();
+  return model;
+}
+
+let pipe: Promise<unknown> | null = null;
+
+const methods = {
+  async modelFacts() {
+    const lm = await loadModel();
+    return { ...lm.info, threads: wasmThreads() };
+  },
+
+  /** The first `n` token ids of a text under the embedded model's tokenizer, and their text. */
+  async promptOf(text: string, n: number) {
+    const lm = await loadModel();
+    const ids = lm.tokenizer.encode(text, { add_special_tokens: false }).slice(0, n);
+    return { ids, text: lm.tokenizer.decode(ids) };
+  },
+
+  /** The app's own loop (per-step distributions, candidates, stored logits), greedy, not stopping at EOS. */
+  async generatorRun(promptIds: number[], steps: number, useKvCache: boolean) {
+    const lm = await loadModel();
+    const it = new Generator(lm).generate(promptIds, { settings: { ...DEFAULT_SAMPLING, temperature: 0 }, maxNewTokens: steps, useKvCache, stopOnEos: false });
+    let next = await it.next();
+    while (!next.done) next = await it.next();
+    return { tokens: next.value.tokenIds.length, ttftMs: next.value.ttftMs, tokensPerSecond: next.value.decodeTokensPerSecond };
+  },
+
+  /** Prefill + argmax only, same model. */
+  async bareRun(promptIds: number[], steps: number) {
+    const lm = await loadModel();
+    const r = await bareGreedyDecode(lm, promptIds, steps);
+    return { tokens: r.tokenIds.length, ttftMs: r.prefillMs, tokensPerSecond: r.decodeTokensPerSecond };
+  },
+
+  /** Transformers.js' text-generation pipeline on the same model files, greedy, exactly `steps` new tokens. */
+  async pipelineRun(promptIds: number[], steps: number, useCache: boolean) {
+    const tf = await import('@huggingface/transformers');
+    configureTransformers(tf.env);
+    pipe ??= tf.pipeline('text-generation', 'nexttoken-base', { device: 'wasm', dtype: 'fp32' });
+    const generator = (await pipe) as unknown as {
+      tokenizer: { decode(ids: number[]): string };
+      (text: string, options: Record<string, unknown>): Promise<unknown>;
+    };
+    const stamps: number[] = [];
+    class Stamp extends tf.BaseStreamer {
+      put(): void {
+        stamps.push(performance.now());
+      }
+      end(): void {}
+    }
+    const text = generator.tokenizer.decode(promptIds);
+    const t0 = performance.now();
+    await generator(text, { max_new_tokens: steps, min_new_tokens: steps, do_sample: false, use_cache: useCache, add_special_tokens: false, streamer: new Stamp() });
+    // the streamer gets the prompt first, then one call per new token
+    const gen = stamps.slice(1);
+    const ttftMs = gen.length ? gen[0] - t0 : 0;
+    const tokensPerSecond = gen.length > 1 ? ((gen.length - 1) * 1000) / (gen[gen.length - 1] - gen[0]) : 0;
+    return { tokens: gen.length, ttftMs, tokensPerSecond };
+  },
+};
+
+self.onmessage = async (e: MessageEvent<{ id: number; method: keyof typeof methods; args: unknown[] }>) => {
+  const { id, method, args } = e.data;
+  try {
+    const fn = methods[method] as (...a: unknown[]) => Promise<unknown>;
+    self.postMessage({ id, ok: true, value: await fn(...args) });
+  } catch (err) {
+    self.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) });
+  }
+};
