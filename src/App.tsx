@@ -3,6 +3,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { TokenizerPanel } from './panels/tokenizer/TokenizerPanel';
 import { InferenceLab } from './panels/inference/InferenceLab';
 import { ChatPanel } from './panels/chat/ChatPanel';
+import { AnalysePanel } from './panels/analyse/AnalysePanel';
 import { showTab, useNavigation, type TabId } from './state/navigationStore';
 
 interface Tab {
@@ -15,6 +16,7 @@ const TABS: Tab[] = [
   { id: 'tokenizer', label: 'Tokenizer', render: () => <TokenizerPanel /> },
   { id: 'generate', label: 'Generate', render: () => <InferenceLab /> },
   { id: 'chat', label: 'Chat & context', render: () => <ChatPanel /> },
+  { id: 'analyse', label: 'Analyse', render: () => <AnalysePanel /> },
 ];
 
 export function App() {

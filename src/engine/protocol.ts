@@ -170,9 +170,39 @@ export type ChatEvent =
   | { type: 'chat-error'; requestId: number; message: string };
 // --- end chat ---
 
+// ---------------------------------------------------------------- analysis
+// --- analysis --- (owned by the analyse lab, issue 6)
+
+import type { AnalysisProgress, AnalysisResult } from './analysis/types';
+export type { AnalysisProgress, AnalysisResult };
+
+/** Score every token of a text with the loaded model (runs on the inference lane, after any load in flight). */
+export interface AnalyseTextRequest {
+  type: 'analyse-text';
+  requestId: number;
+  text: string;
+  /** more windows than this are not run: the worker answers 'analysis-confirm' and waits for a new request */
+  maxWindows: number;
+}
+
+/** Stop an analysis between two windows (acts at once, not behind the running analysis). */
+export interface AnalyseCancelRequest {
+  type: 'analyse-cancel';
+  requestId: number;
+}
+
+export type AnalysisRequest = AnalyseTextRequest | AnalyseCancelRequest;
+
+/** Errors travel as the shared 'error' event with scope 'inference' and this requestId. */
+export type AnalysisEvent =
+  | { type: 'analysis-confirm'; requestId: number; tokens: number; windows: number; contextWindow: number }
+  | { type: 'analysis-progress'; requestId: number; progress: AnalysisProgress }
+  | { type: 'analysis-done'; requestId: number; result: AnalysisResult };
+// --- end analysis ---
+
 // ---------------------------------------------------------------- contract
 
-export type EngineRequest = TokenizeRequest | CompareRequest | InferenceRequest | ChatRequest;
+export type EngineRequest = TokenizeRequest | CompareRequest | InferenceRequest | ChatRequest | AnalysisRequest;
 
 export type EngineEvent =
   | {
@@ -197,7 +227,8 @@ export type EngineEvent =
   | { type: 'compared'; requestId: number; rows: CompareRow[] }
   | { type: 'error'; requestId?: number; runId?: string; scope: 'tokenizer' | 'compare' | 'engine' | 'inference'; message: string; recoverable: boolean }
   | InferenceEvent
-  | ChatEvent;
+  | ChatEvent
+  | AnalysisEvent;
 
 /** Typed arrays of a payload, listed for postMessage's transfer list. */
 export function payloadTransferables(p: TokenizedPayload): Transferable[] {

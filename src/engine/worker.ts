@@ -9,6 +9,7 @@ import { TokenizerService } from './tokenizerService';
 import { fetchModelTokenizer } from './modelFiles';
 import { embeddedModelUrl } from './modelFiles';
 import { handleChatRequest } from './chat/workerHandler'; // --- chat ---
+import { cancelAnalysis, handleAnalyseRequest } from './analysis/workerHandler'; // --- analysis ---
 import { InferenceService } from './inferenceService';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -93,6 +94,12 @@ async function handle(req: EngineRequest): Promise<void> {
     case 'chat-analyze':
       return handleChatRequest(req, (id) => tokenizers.get(id), embeddedModelUrl, emit);
     // --- end chat ---
+    // --- analysis ---
+    case 'analyse-text':
+      return handleAnalyseRequest(req, inference.model, emit);
+    case 'analyse-cancel':
+      return cancelAnalysis(req);
+    // --- end analysis ---
     default: {
       const unknown: never = req;
       emit({ type: 'error', scope: 'engine', message: `Unknown request ${JSON.stringify(unknown)}`, recoverable: true });
@@ -111,6 +118,7 @@ function laneOf(req: EngineRequest): Lane {
       return 'tokenizer';
     case 'stop':
     case 'resample':
+    case 'analyse-cancel': // --- analysis ---
       return 'immediate';
     default:
       return 'inference';

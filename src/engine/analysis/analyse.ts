@@ -1,0 +1,261 @@
+/**
+ * Score every token of a text with the loaded model: prefill passes over windows of the model's context length,
+ * reading the logits of every position (not just the last, as generation does).
+ *
+ * Windows. A text of T tokens is analysed as `prefix + text`, where the prefix is the model's BOS when it has one
+ * (so the first token of the text gets a prediction too, from the "start of text" state the model was trained on)
+ * and empty otherwise (then the first token has no prediction and is left unscored). When the text does not fit in
+ * one window of C positions, windows slide over it in the way of Hugging Face's "perplexity of fixed-length models"
+ * recipe: every window holds the prefix plus L = C − |prefix| text tokens; the first window scores all of its tokens,
+ * each later one ends `stride` tokens further (default ⌈L/2⌉) and scores only those new tokens, the L − stride tokens
+ * before them being context already scored. So every token past the first window is predicted from at least
+ * L − stride ≥ ⌊L/2⌋ tokens of real context (plus the BOS), at the price of ~2× the compute of disjoint windows.
+ * Every window starts with the prefix again, as a document would: models treat position 0 specially (attention sinks),
+ * and a window that began mid-sentence without it would be scored in a state the model never saw in training.
+ *
+ * Memory. A window's logits are C × vocab floats (8192 × 150k would be 5 GB), so a window is fed in chunks of at
+ * most `chunkTokens` positions with the KV cache carried between them; only one chunk's logits exist at a time.
+ */
+import { DynamicCache, Tensor } from '@huggingface/transformers';
+import type { LoadedModel } from '../generation/loadModel';
+import { TOP_ALTERNATIVES, type AnalysisPlan, type AnalysisProgress, type AnalysisResult, type TokenAnalysis } from './types';
+
+export interface AnalyseOptions {
+  /** positions per window; default the model's context window */
+  contextWindow?: number;
+  /** tokens each window after the first scores; default ⌈L/2⌉ (L = window − prefix) */
+  stride?: number;
+  /** the most positions whose logits are materialised at once; default: as many as fit in ~128 MB of floats */
+  chunkTokens?: number;
+  /** ids put before every window; default [BOS] when the model has one, else [] */
+  prefixIds?: number[];
+  onProgress?(progress: AnalysisProgress): void;
+  signal?: AbortSignal;
+}
+
+const LOGIT_FLOAT_BUDGET = 32 * 1024 * 1024;
+
+export class AnalysisAborted extends Error {
+  constructor() {
+    super('The analysis was cancelled.');
+    this.name = 'AnalysisAborted';
+  }
+}
+
+/** Where the windows go. Pure arithmetic, so the UI can ask "how many windows?" before running anything. */
+export function planAnalysis(tokens: number, contextWindow: number, prefixIds: number[], stride?: number): AnalysisPlan {
+  const capacity = contextWindow - prefixIds.length;
+  if (!(capacity >= 2)) throw new Error(`The model's context window (${contextWindow}) is too small to analyse text.`);
+  const s = Math.min(capacity - 1, Math.max(1, Math.floor(stride ?? Math.ceil(capacity / 2))));
+  const windows = tokens <= capacity ? 1 : 1 + Math.ceil((tokens - capacity) / s);
+  return { tokens, prefixIds: [...prefixIds], contextWindow, stride: s, windows };
+}
+
+export interface WindowRange {
+  /** text tokens [start, end) fed after the prefix */
+  start: number;
+  end: number;
+  /** text tokens [scoreFrom, end) are scored by this window */
+  scoreFrom: number;
+}
+
+export function windowRanges(plan: AnalysisPlan): WindowRange[] {
+  const capacity = plan.contextWindow - plan.prefixIds.length;
+  const out: WindowRange[] = [];
+  let end = Math.min(plan.tokens, capacity);
+  out.push({ start: 0, end, scoreFrom: plan.prefixIds.length > 0 ? 0 : Math.min(1, end) });
+  while (end < plan.tokens) {
+    const next = Math.min(plan.tokens, end + plan.stride);
+    out.push({ start: next - capacity, end: next, scoreFrom: end });
+    end = next;
+  }
+  return out;
+}
+
+/** The ids put before the text: the model's BOS when it has one. */
+export function defaultPrefix(lm: LoadedModel): number[] {
+  return lm.info.bosTokenId !== null && lm.info.bosTokenId !== undefined ? [lm.info.bosTokenId] : [];
+}
+
+/** The text's own tokens (no special tokens added: the prefix is added per window). */
+export function textIds(lm: LoadedModel, text: string): number[] {
+  return lm.tokenizer.encode(text, { add_special_tokens: false });
+}
+
+function pastName(outputName: string): string {
+  return outputName
+    .replace('present_ssm', 'past_ssm')
+    .replace('present_conv', 'past_conv')
+    .replace('present_recurrent', 'past_recurrent')
+    .replace('present', 'past_key_values');
+}
+
+/** One forward pass over `ids` (after `pastLength` cached tokens), returning the logits of every fed position. */
+async function forwardAll(
+  lm: LoadedModel,
+  ids: number[],
+  cache: DynamicCache | null,
+  pastLength: number,
+  keepCache: boolean,
+): Promise<{ logits: Float32Array; vocab: number; cache: DynamicCache | null }> {
+  const n = ids.length;
+  const inputs: Record<string, unknown> = {
+    input_ids: new Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, n]),
+    attention_mask: new Tensor('int64', new BigInt64Array(pastLength + n).fill(1n), [1, pastLength + n]),
+    past_key_values: cache,
+  };
+  if (lm.inputNames.includes('num_logits_to_keep')) inputs['num_logits_to_keep'] = new Tensor('int64', [0n], []);
+  const outputs = (await lm.model.forward(inputs)) as Record<string, Tensor>;
+  const t = outputs['logits'];
+  const f32 = t.type === 'float32' ? t : t.to('float32');
+  const logits = f32.data as Float32Array;
+  const vocab = t.dims[t.dims.length - 1];
+  const entries: Record<string, Tensor> = {};
+  for (const name of Object.keys(outputs)) if (name.startsWith('present')) entries[pastName(name)] = outputs[name];
+  if (!keepCache) {
+    for (const e of Object.values(entries)) if (e.location === 'gpu-buffer') e.dispose();
+    return { logits, vocab, cache: null };
+  }
+  if (cache) {
+    cache.update(entries);
+    return { logits, vocab, cache };
+  }
+  return { logits, vocab, cache: new DynamicCache(entries) };
+}
+
+/**
+ * Everything recorded for one position, from its logits row, in two passes and float64 sums:
+ * probability, rank (1 + entries with a strictly greater logit), surprisal and entropy in bits, top alternatives.
+ */
+export function scoreRow(row: Float32Array, target: number, out: TokenAnalysis, k: number): void {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  const t = row[target];
+  let sum = 0;
+  let sumEx = 0;
+  let greater = 0;
+  const topIds = new Int32Array(TOP_ALTERNATIVES).fill(-1);
+  const topVals = new Float64Array(TOP_ALTERNATIVES).fill(-Infinity);
+  const last = TOP_ALTERNATIVES - 1;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    if (x > t) greater++;
+    const d = x - max;
+    const e = Math.exp(d);
+    sum += e;
+    if (e > 0) sumEx += e * d;
+    if (x > topVals[last]) {
+      let j = last;
+      while (j > 0 && x > topVals[j - 1]) {
+        topVals[j] = topVals[j - 1];
+        topIds[j] = topIds[j - 1];
+        j--;
+      }
+      topVals[j] = x;
+      topIds[j] = i;
+    }
+  }
+  const logSum = Math.log(sum);
+  const logP = t - max - logSum;
+  out.prob[k] = Math.exp(logP);
+  out.surprisal[k] = -logP / Math.LN2;
+  out.rank[k] = greater + 1;
+  out.entropy[k] = (logSum - sumEx / sum) / Math.LN2;
+  for (let j = 0; j < TOP_ALTERNATIVES; j++) {
+    out.topIds[k * TOP_ALTERNATIVES + j] = topIds[j];
+    out.topProbs[k * TOP_ALTERNATIVES + j] = topIds[j] < 0 ? 0 : Math.exp(topVals[j] - max - logSum);
+  }
+}
+
+function emptyAnalysis(ids: number[]): TokenAnalysis {
+  const T = ids.length;
+  return {
+    ids: Int32Array.from(ids),
+    texts: [],
+    prob: new Float32Array(T).fill(NaN),
+    rank: new Int32Array(T),
+    surprisal: new Float32Array(T).fill(NaN),
+    entropy: new Float32Array(T).fill(NaN),
+    contextTokens: new Int32Array(T),
+    window: new Int32Array(T).fill(-1),
+    topIds: new Int32Array(T * TOP_ALTERNATIVES).fill(-1),
+    topProbs: new Float32Array(T * TOP_ALTERNATIVES),
+    altTexts: {},
+  };
+}
+
+/** The text each token adds, decoded after a few tokens of context so multi-byte characters join up. */
+export function tokenTexts(lm: LoadedModel, ids: ArrayLike<number>): string[] {
+  const out: string[] = [];
+  const opts = { skip_special_tokens: false, clean_up_tokenization_spaces: false };
+  for (let i = 0; i < ids.length; i++) {
+    const window = Array.from({ length: Math.min(i, 6) }, (_, j) => ids[i - Math.min(i, 6) + j]);
+    const before = window.length ? lm.tokenizer.decode(window, opts) : '';
+    const after = lm.tokenizer.decode([...window, ids[i]], opts);
+    let common = 0;
+    while (common < before.length && before[common] === after[common]) common++;
+    // a byte piece that does not complete its character yet decodes to U+FFFD: it adds nothing visible on its own
+    out.push(after.slice(common).replace(/\uFFFD$/, ''));
+  }
+  return out;
+}
+
+/** Analyse token ids (the text's own tokens, without BOS). */
+export async function analyseIds(lm: LoadedModel, ids: number[], options: AnalyseOptions = {}): Promise<AnalysisResult> {
+  const started = performance.now();
+  const prefix = options.prefixIds ?? defaultPrefix(lm);
+  const plan = planAnalysis(ids.length, options.contextWindow ?? lm.info.contextWindow, prefix, options.stride);
+  const out = emptyAnalysis(ids);
+  const ranges = ids.length === 0 ? [] : windowRanges(plan);
+  const P = prefix.length;
+  let done = 0;
+  for (let w = 0; w < ranges.length; w++) {
+    if (options.signal?.aborted) throw new AnalysisAborted();
+    const { start, end, scoreFrom } = ranges[w];
+    const seq = [...prefix, ...ids.slice(start, end)];
+    // position p of seq predicts seq[p + 1]; text token k sits at seq position P + k − start
+    const firstNeeded = P + scoreFrom - start - 1;
+    const lastNeeded = seq.length - 2;
+    if (lastNeeded >= firstNeeded && firstNeeded >= 0) {
+      const vocabGuess = Math.max(1, lm.info.vocabSize);
+      const chunk = Math.max(1, Math.floor(options.chunkTokens ?? LOGIT_FLOAT_BUDGET / vocabGuess));
+      let cache: DynamicCache | null = null;
+      try {
+        for (let from = 0; from <= lastNeeded; from += chunk) {
+          if (options.signal?.aborted) throw new AnalysisAborted();
+          const to = Math.min(lastNeeded + 1, from + chunk);
+          const keep = to <= lastNeeded;
+          const r = await forwardAll(lm, seq.slice(from, to), cache, from, keep);
+          cache = r.cache;
+          for (let p = Math.max(from, firstNeeded); p < to; p++) {
+            const k = start + p + 1 - P;
+            const row = r.logits.subarray((p - from) * r.vocab, (p - from + 1) * r.vocab);
+            scoreRow(row, ids[k], out, k);
+            out.contextTokens[k] = p + 1;
+            out.window[k] = w;
+          }
+        }
+      } finally {
+        if (cache) await cache.dispose().catch(() => undefined);
+      }
+    }
+    done = end;
+    options.onProgress?.({ window: w + 1, windows: ranges.length, tokensDone: done, tokensTotal: ids.length });
+  }
+  out.texts = tokenTexts(lm, ids);
+  const opts = { skip_special_tokens: false };
+  for (const id of out.topIds) if (id >= 0 && !(id in out.altTexts)) out.altTexts[id] = lm.tokenizer.decode([id], opts);
+  const text = lm.tokenizer.decode(ids, opts);
+  return { ...out, modelId: lm.info.modelId, plan, bytes: new TextEncoder().encode(text).length, ms: performance.now() - started };
+}
+
+/** Analyse a text: its tokens, each scored as a prediction from what precedes it. */
+export async function analyseText(lm: LoadedModel, text: string, options: AnalyseOptions = {}): Promise<AnalysisResult> {
+  const result = await analyseIds(lm, textIds(lm, text), options);
+  return { ...result, bytes: new TextEncoder().encode(text).length };
+}
+
+/** The typed arrays of a result, for postMessage's transfer list. */
+export function analysisTransferables(r: TokenAnalysis): Transferable[] {
+  return [r.ids, r.prob, r.rank, r.surprisal, r.entropy, r.contextTokens, r.window, r.topIds, r.topProbs].map((a) => a.buffer as ArrayBuffer);
+}

@@ -1,0 +1,78 @@
+/**
+ * Text analysis ("how surprising is every token of this text to the loaded model?"): plain data only, so results
+ * can be posted from the worker with their typed arrays in the transfer list.
+ */
+
+/** Top alternatives kept per position. */
+export const TOP_ALTERNATIVES = 5;
+
+/** Per-token arrays for the analysed text (the text's own tokens; a prepended BOS is not among them). */
+export interface TokenAnalysis {
+  /** token ids of the text, length T */
+  ids: Int32Array;
+  /** the text each token adds (decoded in context so multi-byte characters come out whole; may be '' for a byte piece) */
+  texts: string[];
+  /** probability the model gave this token at its position; NaN where the token has no prediction (the first token
+   * of a text analysed without a BOS) */
+  prob: Float32Array;
+  /** 1 + the number of vocabulary entries with a strictly greater logit (1 = the model's top choice); 0 when unscored */
+  rank: Int32Array;
+  /** −log₂ p, bits; NaN when unscored */
+  surprisal: Float32Array;
+  /** entropy of the whole predicted distribution at this position, bits; NaN when unscored */
+  entropy: Float32Array;
+  /** how many tokens the prediction saw (the BOS included); 0 when unscored */
+  contextTokens: Int32Array;
+  /** which window scored the token; -1 when unscored */
+  window: Int32Array;
+  /** TOP_ALTERNATIVES per token: the model's best candidates at that position, best first (-1 when unscored) */
+  topIds: Int32Array;
+  topProbs: Float32Array;
+  /** text of every id in topIds (decoded alone) */
+  altTexts: Record<number, string>;
+}
+
+export interface AnalysisPlan {
+  /** tokens of the text (without any prefix) */
+  tokens: number;
+  /** ids put before every window: [bos] when the model has one, else [] */
+  prefixIds: number[];
+  /** the model's context window (positions per forward window) */
+  contextWindow: number;
+  /** new tokens scored by each window after the first; the rest of that window is context already scored */
+  stride: number;
+  windows: number;
+}
+
+export interface AnalysisResult extends TokenAnalysis {
+  modelId: string;
+  plan: AnalysisPlan;
+  /** UTF-8 bytes of the analysed text */
+  bytes: number;
+  ms: number;
+}
+
+export interface AnalysisProgress {
+  window: number;
+  windows: number;
+  tokensDone: number;
+  tokensTotal: number;
+}
+
+/** Rank buckets: a token with rank r falls in the first bucket whose threshold is ≥ r, else in "beyond". */
+export const DEFAULT_RANK_THRESHOLDS: readonly number[] = [1, 10, 100, 1000];
+
+export interface AnalysisSummary {
+  /** tokens with a prediction */
+  scored: number;
+  totalBits: number;
+  bitsPerToken: number;
+  bitsPerByte: number;
+  /** 2^(bits per token) */
+  perplexity: number;
+  meanEntropyBits: number;
+  /** one count per bucket: thresholds.length + 1 entries (the last is "beyond") */
+  bucketCounts: number[];
+  /** indices of the most surprising tokens, most surprising first */
+  mostSurprising: number[];
+}

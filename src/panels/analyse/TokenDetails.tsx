@@ -1,0 +1,71 @@
+import { bucketLabels, rankBucket, TOP_ALTERNATIVES } from '../../engine/analysis';
+import { AlternativeBars } from '../../charts/AlternativeBars';
+import { escapeTokenText } from '../tokenizer/tokenDisplay';
+import { useAnalysis } from '../../state/analysisStore';
+import { formatBits, formatProb } from './colours';
+
+/** The numbers of the hovered (else the selected) token and its top alternatives. */
+export function TokenDetails() {
+  const result = useAnalysis((s) => s.result);
+  const thresholds = useAnalysis((s) => s.thresholds);
+  const index = useAnalysis((s) => s.hovered ?? s.selected);
+  if (!result) return null;
+  if (index === null || index >= result.ids.length) {
+    return (
+      <aside className="a-details" aria-label="Token details" data-testid="analyse-details">
+        <p className="muted">Hover over a token, or focus one (Tab, then the arrow keys), to see its numbers and what the model expected instead.</p>
+      </aside>
+    );
+  }
+  const rank = result.rank[index];
+  const id = result.ids[index];
+  const text = result.texts[index] ?? '';
+  const bars = [];
+  for (let j = 0; j < TOP_ALTERNATIVES; j++) {
+    const alt = result.topIds[index * TOP_ALTERNATIVES + j];
+    if (alt < 0) continue;
+    bars.push({ id: alt, label: escapeTokenText(result.altTexts[alt] ?? `#${alt}`), prob: result.topProbs[index * TOP_ALTERNATIVES + j], actual: alt === id });
+  }
+  return (
+    <aside className="a-details" aria-label="Token details" data-testid="analyse-details" data-index={index}>
+      <h3>
+        Token {index + 1}: <code>{JSON.stringify(escapeTokenText(text))}</code> <span className="muted">ID {id}</span>
+      </h3>
+      {rank >= 1 ? (
+        <>
+          <dl className="a-numbers">
+            <div>
+              <dt>rank</dt>
+              <dd data-testid="detail-rank">
+                {rank.toLocaleString('en')} <span className="muted">({bucketLabels(thresholds)[rankBucket(rank, thresholds)]})</span>
+              </dd>
+            </div>
+            <div>
+              <dt>probability</dt>
+              <dd data-testid="detail-prob">{formatProb(result.prob[index])}</dd>
+            </div>
+            <div>
+              <dt>surprisal</dt>
+              <dd>{formatBits(result.surprisal[index])} bits</dd>
+            </div>
+            <div>
+              <dt>entropy at this position</dt>
+              <dd>{formatBits(result.entropy[index])} bits</dd>
+            </div>
+            <div>
+              <dt>context seen</dt>
+              <dd>
+                {result.contextTokens[index]} tokens{result.plan.windows > 1 ? ` (window ${result.window[index] + 1} of ${result.plan.windows})` : ''}
+              </dd>
+            </div>
+          </dl>
+          <p className="muted a-alt-title">What the model expected here (top {TOP_ALTERNATIVES}; ▶ the actual token):</p>
+          <AlternativeBars bars={bars} />
+          {!bars.some((b) => b.actual) && <p className="muted">The actual token is not among them: rank {rank.toLocaleString('en')}.</p>}
+        </>
+      ) : (
+        <p className="muted">No prediction: this is the first token and the model has no start-of-text token to predict it from.</p>
+      )}
+    </aside>
+  );
+}
