@@ -135,3 +135,12 @@ test('an empty text is refused with a message', async ({ page }) => {
   await page.getByTestId('analyse-run').click();
   await expect(page.getByTestId('analyse-error')).toContainText('no text to analyse');
 });
+
+test('when no model can be loaded, the analysis says so and the app keeps running', async ({ page }) => {
+  await page.evaluate(() => localStorage.setItem('nexttoken.inference.v1', JSON.stringify({ modelId: 'nobody/missing-model', remoteHost: 'http://127.0.0.1:9' })));
+  await page.reload();
+  await analyse(page, 'Some text.');
+  await expect(page.getByTestId('analyse-error')).toContainText('No model is loaded', { timeout: 60_000 });
+  await expect(page.getByTestId('analyse-model')).toContainText('could not be loaded');
+  await expect(page.getByTestId('analyse-run')).toBeEnabled();
+});

@@ -12,6 +12,7 @@ function ModelLine() {
   let text: string;
   if (model.status === 'loading') text = `Loading model ${model.requestedId}…`;
   else if (model.info) text = `Model: ${model.info.modelId} (${model.info.contextWindow}-token window, ${model.info.vocabSize.toLocaleString('en')} vocabulary entries). Change it in the Generate tab.`;
+  else if (model.error) text = `Model ${model.requestedId} could not be loaded: ${model.error}`;
   else text = `No model loaded yet: analysing loads ${model.requestedId}.`;
   return (
     <p className="status-line" data-testid="analyse-model">
