@@ -8,7 +8,7 @@ import type { GenerationSummary, StepSnapshot } from './generation/types';
 import { chooseBackend, type BackendDecision } from './backendChoice';
 import type { EngineEvent, GenerateRequest, BranchRequest, LoadModelRequest, PromptInput, ResampleRequest, RunManyRequest } from './protocol';
 import { ORT_WASM_PATHS, wasmThreads } from './onnxRuntimeFiles';
-import { embeddedModelBase, rememberModelHost } from './modelFiles';
+import { EMBEDDED_MODELS, embeddedModelBase, rememberModelHost } from './modelFiles';
 
 type Emit = (event: EngineEvent, transfer?: Transferable[]) => void;
 
@@ -51,12 +51,16 @@ export class InferenceService {
       this.emit({ type: 'model-error', requestId: req.requestId, modelId: req.modelId, message: messageOf(err) });
       return;
     }
+    // An embedded model comes only from the app's own folder, a Hub model only from the remote host: a static server
+    // answers a missing file under the app's folder with its index.html, which would be read as the model's config.
+    const embedded = (EMBEDDED_MODELS as readonly string[]).includes(req.modelId);
+    env.allowLocalModels = embedded;
     try {
       const lm = await loadCausalLM({
         modelId: req.modelId,
         device: decision.backend,
         dtype: req.dtype,
-        allowRemoteModels: true,
+        allowRemoteModels: !embedded,
         remoteHost: req.remoteHost.endsWith('/') ? req.remoteHost : `${req.remoteHost}/`,
         onProgress: (progress) => this.emit({ type: 'model-load', requestId: req.requestId, modelId: req.modelId, progress }),
       });

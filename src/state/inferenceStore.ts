@@ -80,6 +80,8 @@ interface InferenceState extends Persisted {
   /** null: follow the newest step */
   selectedStep: number | null;
   resampled: ResampledStep | null;
+  /** the settings `resampled` was computed with (while they differ from `settings`, a newer re-sample is on its way) */
+  resampledSettings: SamplingSettings | null;
   kvOffRunId: string | null;
   runMany: RunManyState | null;
   error: string | null;
@@ -108,6 +110,7 @@ export const useInferenceStore = create<InferenceState>()(() => ({
   activeRunId: null,
   selectedStep: null,
   resampled: null,
+  resampledSettings: null,
   kvOffRunId: null,
   runMany: null,
   error: null,
@@ -263,6 +266,7 @@ function patchRun(runId: string, patch: (run: RunView) => Partial<RunView>) {
 
 let loadRequestId = -1;
 let resampleInFlight: number | null = null;
+let resampleInFlightSettings: SamplingSettings | null = null;
 let resampleDirty = false;
 
 function selectedTarget(s: InferenceState): { branchId: string; stepIndex: number } | null {
@@ -286,6 +290,7 @@ function requestResample() {
   if (!target) return;
   const requestId = engine.newRequestId();
   resampleInFlight = requestId;
+  resampleInFlightSettings = s.settings;
   engine.send({ type: 'resample', requestId, branchId: target.branchId, stepIndex: target.stepIndex, settings: s.settings });
 }
 
@@ -314,6 +319,7 @@ engine.subscribe((event) => {
         activeRunId: null,
         selectedStep: null,
         resampled: null,
+        resampledSettings: null,
         kvOffRunId: null,
         runMany: null,
       }));
@@ -336,7 +342,7 @@ engine.subscribe((event) => {
       return;
     case 'resampled':
       if (event.requestId === resampleInFlight) {
-        set({ resampled: event.step });
+        set({ resampled: event.step, resampledSettings: resampleInFlightSettings });
         resampleFinished();
       }
       return;
@@ -385,15 +391,16 @@ export interface StepView {
   cutoffs: StepSnapshot['cutoffs'];
   keptCount: number;
   entropyBits: number;
-  /** 'current': re-sampled from the kept logits with the settings now shown; 'generation': as generated */
-  source: 'current' | 'generation';
+  /** 'current': re-sampled from the kept logits with the settings now shown; 'updating': re-sampled with earlier
+   * settings, a re-sample with the shown ones is on its way; 'generation': as generated */
+  source: 'current' | 'updating' | 'generation';
 }
 
 let viewCache: { key: unknown[]; view: StepView | null } = { key: [], view: null };
 
 /** The selected step as the panels draw it (memoised on its inputs, so selectors stay stable). */
 export function selectedStepView(s: InferenceState): StepView | null {
-  const key = [s.runs, s.activeRunId, s.selectedStep, s.resampled];
+  const key = [s.runs, s.activeRunId, s.selectedStep, s.resampled, s.resampledSettings, s.settings];
   if (key.every((k, i) => k === viewCache.key[i])) return viewCache.view;
   viewCache = { key, view: computeStepView(s) };
   return viewCache.view;
@@ -406,7 +413,8 @@ function computeStepView(s: InferenceState): StepView | null {
   const step = steps[stepIndex];
   const r = s.resampled;
   if (r && r.stepIndex === stepIndex && r.branchId === step.branchId) {
-    return { step, stepIndex, candidates: r.candidates, chosenId: r.chosenId, chosenProb: r.chosenProb, draw: r.draw, cutoffs: r.cutoffs, keptCount: r.keptCount, entropyBits: r.entropyBits, source: 'current' };
+    const source = s.resampledSettings === s.settings ? 'current' : 'updating';
+    return { step, stepIndex, candidates: r.candidates, chosenId: r.chosenId, chosenProb: r.chosenProb, draw: r.draw, cutoffs: r.cutoffs, keptCount: r.keptCount, entropyBits: r.entropyBits, source };
   }
   return {
     step,

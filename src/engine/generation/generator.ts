@@ -45,6 +45,23 @@ interface Branch {
   stream: number;
 }
 
+/**
+ * Resolves on a later turn of the event loop (a macrotask, not a microtask). A forward pass on WASM can settle
+ * without ever giving the worker's event loop a turn, so without this a whole generation would run before a queued
+ * Stop (or re-sample) message is even read.
+ */
+function nextTurn(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+
 /** Serialises runs: a model's session must not run two passes at once. */
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -255,6 +272,7 @@ export class Generator {
       : null;
     try {
       for (let step = startStep; ; step++) {
+        if (step > startStep) await nextTurn();
         if (signal?.aborted) {
           reason = 'stopped';
           break;

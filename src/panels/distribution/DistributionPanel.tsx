@@ -4,6 +4,12 @@ import { escapeTokenText } from '../tokenizer/tokenDisplay';
 
 export const SHOWN_CANDIDATES = 20;
 
+const SOURCE_TEXT = {
+  current: 'Under the settings shown now (re-sampled from the kept logits, no model call).',
+  updating: 'Re-sampling with the settings shown now…',
+  generation: 'As generated.',
+} as const;
+
 /** The selected step's top candidates under the current settings; any candidate can be picked instead. */
 export function DistributionPanel() {
   const view = useInferenceStore(selectedStepView);
@@ -34,7 +40,7 @@ export function DistributionPanel() {
         Next-token distribution at step {view.stepIndex + 1} ({view.step.phase})
       </h2>
       <p className="muted" data-testid="dist-source" data-source={view.source}>
-        {view.source === 'current' ? 'Under the settings shown now (re-sampled from the kept logits, no model call).' : 'As generated.'} Entropy{' '}
+        {SOURCE_TEXT[view.source]} Entropy{' '}
         {view.entropyBits.toFixed(2)} bits; {view.keptCount.toLocaleString('en-US')} tokens survive the filters. Grey bars: probability before the filters.
       </p>
       <DistributionBars bars={bars} cutoffs={cutoffs} onPick={generating ? undefined : (id) => inferenceActions.branch(view.stepIndex, id)} pickLabel="Pick" />

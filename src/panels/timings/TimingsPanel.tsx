@@ -5,6 +5,18 @@ function fmt(n: number | null, digits = 1): string {
   return n === null ? '—' : n.toFixed(digits);
 }
 
+/** Whether the full recompute chose the same tokens as the cached run on screen (it should: the cache changes the cost, not the result). */
+function KvOffOutput({ on, off }: { on: number[]; off: number[] }) {
+  const same = on.length === off.length && on.every((id, i) => id === off[i]);
+  return (
+    <p className="muted" data-testid="nokv-output" data-token-ids={off.join(',')} data-same={same ? 'true' : 'false'}>
+      {same
+        ? `Without the cache the model chose the same ${off.length} tokens: the cache changes the cost, not the result.`
+        : `Without the cache the model chose other tokens than the run shown (${off.length} tokens): other settings, a picked token, or rounding in near-ties.`}
+    </p>
+  );
+}
+
 /** Prefill vs decode, and what the KV cache saves. */
 export function TimingsPanel() {
   const activeRunId = useInferenceStore((s) => s.activeRunId);
@@ -45,6 +57,7 @@ export function TimingsPanel() {
           </div>
         )}
       </div>
+      {kvOff?.status === 'done' && <KvOffOutput on={steps.map((s) => s.chosen.id)} off={kvOff.steps.map((s) => s.chosen.id)} />}
       <LatencyChart series={series} width={520} />
       <div className="controls">
         <button type="button" data-testid="run-no-kv" onClick={() => inferenceActions.generateWithoutKvCache()} disabled={generating}>
