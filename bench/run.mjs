@@ -9,10 +9,11 @@
  *
  *   --quick      one repetition, small inputs, a subset of tokenizers (CI proves the harness still works)
  *   --no-build   reuse dist/
- *   --only=a,b   run only these suites (tokenize, paste, inference, health, memory)
+ *   --only=a,b   run only these suites (tokenize, paste, inference, health, memory); the others are kept
+ *                from bench/results.json when it holds a run of the same kind
  */
 import { spawn, execSync } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { chromium } from '@playwright/test';
 import { suites } from './suites.mjs';
@@ -112,6 +113,15 @@ try {
   stopServer();
 }
 
+// --only: keep the other suites of the previous run of the same kind (quick or full)
+if (only && existsSync('bench/results.json')) {
+  try {
+    const previous = JSON.parse(readFileSync('bench/results.json', 'utf8'));
+    if (previous.quick === quick) results.suites = { ...previous.suites, ...results.suites };
+  } catch {
+    /* unreadable: write this run alone */
+  }
+}
 mkdirSync('bench', { recursive: true });
 writeFileSync('bench/results.json', JSON.stringify(results, null, 2) + '\n');
 mkdirSync('docs', { recursive: true });

@@ -267,7 +267,7 @@ const inference = {
       { label: `decode, bare loop, bench worker (bareGreedyDecode)`, value: m('bare'), unit: 'tok/s', better: 'higher', baseline: { label: 'Transformers.js pipeline', value: m('pipe') } },
       { label: `decode, app page`, value: m('app'), unit: 'tok/s', better: 'higher', baseline: { label: 'Transformers.js pipeline', value: m('pipe') } },
       { label: `decode, KV cache off (app loop)`, value: m('genNoKv'), unit: 'tok/s', better: 'higher', baseline: { label: 'KV cache on', value: m('gen') } },
-      { label: `decode, KV cache off (Transformers.js pipeline)`, value: m('pipeNoKv'), unit: 'tok/s', better: 'higher', baseline: { label: 'KV cache on', value: m('pipe') } },
+      { label: `decode, KV cache off (Transformers.js pipeline)`, value: m('pipeNoKv'), unit: 'tok/s', better: 'higher', baseline: { label: 'KV cache on', value: m('pipe') }, note: 'use_cache: false passed to the pipeline; equal speeds mean Transformers.js kept the cache anyway' },
     ];
     for (const r of rows) log(r);
     const errors = [...bpage.errors, ...apage.errors];
@@ -346,8 +346,9 @@ const memory = {
         let worker = 0;
         let window_ = 0;
         for (const b of r.breakdown) {
-          if (b.types.includes('DedicatedWorkerGlobalScope')) worker += b.bytes;
-          else if (b.types.includes('Window')) window_ += b.bytes;
+          const scopes = (b.attribution ?? []).map((a) => a.scope);
+          if (scopes.includes('DedicatedWorkerGlobalScope')) worker += b.bytes;
+          else if (scopes.includes('Window')) window_ += b.bytes;
         }
         return { total: r.bytes, worker, window: window_ };
       });
@@ -365,10 +366,10 @@ const memory = {
     const mid = series[Math.floor(series.length / 2)];
     const MBf = (b) => (b == null ? NaN : b / 1e6);
     const rows = [
-      { label: `JS heap (UI thread) after ${total} tokens`, value: MBf(after.heap), unit: 'MB', better: 'lower', baseline: { label: 'before generating', value: MBf(before.heap) } },
+      { label: `JS heap (UI thread) after ${total} tokens`, value: MBf(after.heap), unit: 'MB', better: 'lower', note: `${MBf(before.heap).toFixed(1)} MB before generating; the app keeps every run's steps for branching` },
       { label: `JS heap growth, 2nd half of the runs, per 100 tokens`, value: MBf((after.heap - mid.heap) / ((after.tokens - mid.tokens) / 100 || 1)), unit: 'MB', better: 'lower', digits: 2 },
     ];
-    if (uaAfter) rows.push({ label: `worker memory (measureUserAgentSpecificMemory) after ${total} tokens`, value: MBf(uaAfter.worker), unit: 'MB', better: 'lower', baseline: uaBefore ? { label: 'before generating', value: MBf(uaBefore.worker) } : undefined });
+    if (uaAfter) rows.push({ label: `worker memory (measureUserAgentSpecificMemory) after ${total} tokens`, value: MBf(uaAfter.worker), unit: 'MB', better: 'lower', note: `${uaBefore ? `${MBf(uaBefore.worker).toFixed(1)} MB before generating; ` : ''}whole page ${MBf(uaAfter.total).toFixed(1)} MB; logits window: at most 512 steps` });
     else rows.push({ label: 'worker memory', value: NaN, unit: '', note: quick ? 'skipped in --quick (measureUserAgentSpecificMemory takes up to 20 s)' : 'measureUserAgentSpecificMemory unavailable' });
     for (const r of rows) log(r);
     const errors = page.errors;
