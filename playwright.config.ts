@@ -27,6 +27,15 @@ export default defineConfig({
     launchOptions: { executablePath, args: chromiumArgs },
     trace: 'off',
   },
+  projects: [
+    { name: 'chromium', testIgnore: /webgpu\.spec\.ts$/ },
+    {
+      // WebGPU on SwiftShader (Vulkan on the CPU): the same model through onnxruntime-web's WebGPU backend
+      name: 'webgpu',
+      testMatch: /webgpu\.spec\.ts$/,
+      use: { launchOptions: { executablePath, args: [...chromiumArgs, '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] } },
+    },
+  ],
   webServer: {
     command: `npx vite preview --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}`,
