@@ -260,6 +260,7 @@ test.describe('Hub models', () => {
 
     await expect(page.getByRole('progressbar', { name: /Downloading onnx\/model\.onnx/ })).toBeVisible();
     await expect(page.getByTestId('loaded-model')).toHaveText('test-org/tiny-llama', { timeout: 90_000 });
+    await expect(page.getByTestId('model-select')).toHaveValue('test-org/tiny-llama');
     expect(hub.requests).toContain('/test-org/tiny-llama/resolve/main/onnx/model.onnx');
 
     await setUp(page, { prompt: PROMPT, temperature: 0, maxNewTokens: 5 });
@@ -272,6 +273,7 @@ test.describe('Hub models', () => {
     await expect(page.getByTestId('model-error')).toContainText('Model "test-org/no-such-model" could not be found');
     await expect(page.getByTestId('model-error')).toContainText('previously loaded model is still available');
     await expect(page.getByTestId('loaded-model')).toHaveText('test-org/tiny-llama');
+    await expect(page.getByTestId('model-select')).toHaveValue('test-org/tiny-llama');
 
     await setUp(page, { prompt: PROMPT, maxNewTokens: 4 });
     await generate(page);

@@ -54,6 +54,7 @@ export async function openLab(page: Page): Promise<void> {
   await page.reload();
   await expect(page.getByTestId('tab-generate')).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('loaded-model')).toHaveText('nexttoken-base', { timeout: 90_000 });
+  await expect(page.getByTestId('model-select')).toHaveValue('nexttoken-base');
 }
 
 export interface Settings {

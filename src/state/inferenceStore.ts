@@ -305,6 +305,39 @@ useInferenceStore.subscribe((s, prev) => {
 
 // ---------------------------------------------------------------- engine events
 
+/**
+ * Steps can arrive faster than the screen refreshes: they are applied to the store at most once
+ * per animation frame, so streaming never re-renders the panels more often than they can paint.
+ */
+const pendingSteps = new Map<string, StepSnapshot[]>();
+let flushScheduled = false;
+
+function queueStep(runId: string, step: StepSnapshot) {
+  const list = pendingSteps.get(runId);
+  if (list) list.push(step);
+  else pendingSteps.set(runId, [step]);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  if (typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && document.visibilityState === 'visible') requestAnimationFrame(flushSteps);
+  else setTimeout(flushSteps, 16);
+}
+
+function flushSteps() {
+  flushScheduled = false;
+  if (pendingSteps.size === 0) return;
+  const batches = [...pendingSteps.entries()];
+  pendingSteps.clear();
+  for (const [runId, steps] of batches) {
+    patchRun(runId, (run) => ({ steps: [...run.steps, ...steps], branchId: run.branchId ?? steps[0].branchId }));
+  }
+  const active = get().activeRunId;
+  if (active && pendingStepsTouched(batches, active) && get().selectedStep === null) set({ resampled: null });
+}
+
+function pendingStepsTouched(batches: [string, StepSnapshot[]][], runId: string): boolean {
+  return batches.some(([id]) => id === runId);
+}
+
 engine.subscribe((event) => {
   switch (event.type) {
     case 'model-load':
@@ -326,17 +359,17 @@ engine.subscribe((event) => {
       return;
     case 'model-error':
       if (event.requestId !== loadRequestId) return;
-      // the previous model (if any) stays loaded and usable
-      set((s) => ({ model: { ...s.model, status: s.model.info ? 'ready' : 'error', error: event.message, progress: null } }));
+      // the previous model (if any) stays loaded and usable, and stays the one selected (and remembered for the next visit)
+      set((s) => ({ modelId: s.model.info?.modelId ?? s.modelId, model: { ...s.model, status: s.model.info ? 'ready' : 'error', error: event.message, progress: null } }));
       return;
     case 'run-started':
       patchRun(event.runId, () => ({ prompt: event.prompt, parent: event.parent, useKvCache: event.useKvCache }));
       return;
     case 'step':
-      patchRun(event.runId, (run) => ({ steps: [...run.steps, event.step], branchId: run.branchId ?? event.step.branchId }));
-      if (event.runId === get().activeRunId && get().selectedStep === null) set({ resampled: null });
+      queueStep(event.runId, event.step);
       return;
     case 'run-done':
+      flushSteps();
       patchRun(event.runId, () => ({ summary: event.summary, status: 'done' }));
       if (event.runId === get().activeRunId) requestResample();
       return;
