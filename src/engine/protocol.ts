@@ -219,12 +219,15 @@ export type EngineEvent =
       tokenizerId: TokenizerChoice;
       specialTokens: boolean;
       textLength: number;
+      /** Unicode code points and whitespace-separated words of the text */
+      characters: number;
+      words: number;
       ms: number;
       /** the range of tokens that was re-encoded (incremental edits touch only a few) */
       reencoded: [number, number];
       payload: TokenizedPayload;
     }
-  | { type: 'compared'; requestId: number; rows: CompareRow[] }
+  | { type: 'compared'; requestId: number; rows: CompareRow[]; characters: number }
   | { type: 'error'; requestId?: number; runId?: string; scope: 'tokenizer' | 'compare' | 'engine' | 'inference'; message: string; recoverable: boolean }
   | InferenceEvent
   | ChatEvent

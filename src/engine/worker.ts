@@ -11,6 +11,7 @@ import { embeddedModelUrl } from './modelFiles';
 import { handleChatRequest } from './chat/workerHandler'; // --- chat ---
 import { cancelAnalysis, handleAnalyseRequest } from './analysis/workerHandler'; // --- analysis ---
 import { InferenceService } from './inferenceService';
+import { countText } from './textCounts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -42,6 +43,7 @@ async function handle(req: EngineRequest): Promise<void> {
             tokenizerId: req.tokenizerId,
             specialTokens: req.specialTokens,
             textLength: req.text.length,
+            ...countText(req.text),
             ms: performance.now() - started,
             reencoded,
             payload,
@@ -73,7 +75,7 @@ async function handle(req: EngineRequest): Promise<void> {
         }
       }
       emit(
-        { type: 'compared', requestId: req.requestId, rows },
+        { type: 'compared', requestId: req.requestId, rows, characters: countText(req.text).characters },
         rows.map((r) => r.previewStarts.buffer as ArrayBuffer),
       );
       return;

@@ -8,8 +8,9 @@ export const COMPARE_PREVIEW_CHARS = 240;
 
 interface CompareState {
   rows: CompareRow[];
-  /** the text the rows belong to */
+  /** the text the rows belong to, and its code points */
   text: string;
+  characters: number;
   running: boolean;
   requestId: number | null;
   error: string | null;
@@ -19,6 +20,7 @@ interface CompareState {
 export const useCompareStore = create<CompareState>()((set) => ({
   rows: [],
   text: '',
+  characters: 0,
   running: false,
   requestId: null,
   error: null,
@@ -39,7 +41,7 @@ export const useCompareStore = create<CompareState>()((set) => ({
 engine.subscribe((event) => {
   const { requestId } = useCompareStore.getState();
   if (event.type === 'compared' && event.requestId === requestId) {
-    useCompareStore.setState({ rows: event.rows, running: false });
+    useCompareStore.setState({ rows: event.rows, characters: event.characters, running: false });
   } else if (event.type === 'error' && (event.requestId === requestId || (event.scope === 'engine' && useCompareStore.getState().running))) {
     useCompareStore.setState({ running: false, error: event.message });
   }

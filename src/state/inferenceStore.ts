@@ -330,12 +330,9 @@ function flushSteps() {
   for (const [runId, steps] of batches) {
     patchRun(runId, (run) => ({ steps: [...run.steps, ...steps], branchId: run.branchId ?? steps[0].branchId }));
   }
+  // following the newest step: its distribution comes from the step itself until re-sampled
   const active = get().activeRunId;
-  if (active && pendingStepsTouched(batches, active) && get().selectedStep === null) set({ resampled: null });
-}
-
-function pendingStepsTouched(batches: [string, StepSnapshot[]][], runId: string): boolean {
-  return batches.some(([id]) => id === runId);
+  if (batches.some(([id]) => id === active) && get().selectedStep === null) set({ resampled: null });
 }
 
 engine.subscribe((event) => {

@@ -19,6 +19,9 @@ export interface Tokenization {
   specialTokens: boolean;
   /** the exact text these tokens belong to */
   text: string;
+  /** code points and words of `text` (counted in the worker) */
+  characters: number;
+  words: number;
   ms: number;
   payload: TokenizedPayload;
 }
@@ -83,7 +86,8 @@ useTokenizerStore.subscribe((s, prev) => {
     } satisfies Stored);
     const persisted = fits && ok;
     if (persisted !== useTokenizerStore.getState().persisted) useTokenizerStore.setState({ persisted });
-  }, 250);
+    // writing megabytes to localStorage is a long task: wait for a pause in typing
+  }, s.text.length > 100_000 ? 1500 : 250);
 });
 
 // ---- scheduling: at most one request in flight; the latest wish wins
@@ -118,7 +122,15 @@ engine.subscribe((event) => {
       const text = pendingText.get(event.requestId);
       if (text === undefined) return;
       useTokenizerStore.setState({
-        result: { tokenizerId: event.tokenizerId, specialTokens: event.specialTokens, text, ms: event.ms, payload: event.payload },
+        result: {
+          tokenizerId: event.tokenizerId,
+          specialTokens: event.specialTokens,
+          text,
+          characters: event.characters,
+          words: event.words,
+          ms: event.ms,
+          payload: event.payload,
+        },
         status: 'ready',
         error: null,
       });

@@ -1,7 +1,6 @@
 import { useCompareStore, COMPARE_PREVIEW_CHARS } from '../../state/compareStore';
 import { tokenizerLabel } from '../../state/tokenizerCatalog';
 import { useTokenizerStore } from '../../state/tokenizerStore';
-import { countText } from './tokenDisplay';
 
 /** Splits the preview text at each tokenizer's token starts: a compact picture of where it cuts. */
 function SplitPreview({ text, starts }: { text: string; starts: Uint32Array }) {
@@ -27,8 +26,7 @@ function SplitPreview({ text, starts }: { text: string; starts: Uint32Array }) {
 export function CompareView() {
   const text = useTokenizerStore((s) => s.text);
   const specialTokens = useTokenizerStore((s) => s.specialTokens);
-  const { rows, running, error, run, text: comparedText } = useCompareStore();
-  const characters = countText(comparedText).characters;
+  const { rows, running, error, run, text: comparedText, characters } = useCompareStore();
   const stale = rows.length > 0 && comparedText !== text;
   return (
     <section className="card" aria-labelledby="compare-heading">

@@ -46,6 +46,22 @@ interface ChipProps {
   onInspect(index: number): void;
 }
 
+/** Same chip on screen: after an edit, only the chips whose token changed re-render. */
+function sameChip(a: ChipProps, b: ChipProps): boolean {
+  const x = a.view;
+  const y = b.view;
+  return (
+    a.focusable === b.focusable &&
+    a.onInspect === b.onInspect &&
+    x.index === y.index &&
+    x.id === y.id &&
+    x.special === y.special &&
+    x.text === y.text &&
+    x.copyText === y.copyText &&
+    (x.text !== null || x.bytes.length === y.bytes.length)
+  );
+}
+
 const TokenChip = memo(function TokenChip({ view, focusable, onInspect }: ChipProps) {
   const { label, kind } = chipLabel(view);
   const sameAsText = kind !== 'bytes' && label === view.copyText;
@@ -73,7 +89,7 @@ const TokenChip = memo(function TokenChip({ view, focusable, onInspect }: ChipPr
       )}
     </span>
   );
-});
+}, sameChip);
 
 interface TokenChipsProps {
   result: Tokenization;

@@ -1,6 +1,4 @@
-import { useMemo } from 'react';
 import type { Tokenization } from '../../state/tokenizerStore';
-import { countText } from './tokenDisplay';
 
 function ratio(a: number, b: number): string {
   return b === 0 ? '—' : (a / b).toFixed(2);
@@ -8,7 +6,7 @@ function ratio(a: number, b: number): string {
 
 /** Tokens, characters, words and the two ratios behind "1 token ≈ ¾ of a word". */
 export function TokenCounts({ result }: { result: Tokenization }) {
-  const { characters, words } = useMemo(() => countText(result.text), [result.text]);
+  const { characters, words } = result;
   const tokens = result.payload.ids.length;
   const items: [string, string, string][] = [
     ['Tokens', tokens.toLocaleString('en-US'), 'token-count-label'],
