@@ -15,11 +15,17 @@ export type ModelTokenizerLocator = (modelId: string) => Promise<{ tokenizerJson
 
 type Session = ReturnType<TextTokenizer['createSession']>;
 
+interface SessionState {
+  session: Session;
+  /** the last payload sent, kept so the next edit only packs the tokens it changed */
+  last: TokenizedPayload | null;
+}
+
 const builtinIds = new Set<string>(BUILTIN_TOKENIZERS.map((t) => t.id));
 
 export class TokenizerService {
   private readonly loading = new Map<string, Promise<TextTokenizer>>();
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new Map<string, SessionState>();
 
   constructor(
     private readonly onLoad: LoadListener,
@@ -62,32 +68,39 @@ export class TokenizerService {
   async tokenize(tokenizerId: string, text: string, specialTokens: boolean) {
     const tokenizer = await this.get(tokenizerId);
     const key = `${tokenizerId}|${specialTokens ? 1 : 0}`;
-    let session = this.sessions.get(key);
-    if (!session) {
-      session = tokenizer.createSession({ specialTokens });
-      this.sessions.set(key, session);
+    let state = this.sessions.get(key);
+    if (!state) {
+      state = { session: tokenizer.createSession({ specialTokens }), last: null };
+      this.sessions.set(key, state);
     }
-    const encoding = session.update(text);
+    const encoding = state.session.update(text);
+    const packed = (state.last && repackEdit(tokenizer, state.last, encoding)) ?? packEncoding(tokenizer, encoding);
+    state.last = packed;
     return {
-      payload: packEncoding(tokenizer, encoding),
+      // copies cross to the UI (transferred), the originals stay for the next edit
+      payload: copyPayload(packed),
       reencoded: [encoding.reencodedFrom, encoding.reencodedTo] as [number, number],
     };
   }
 }
 
-/** Concatenates every token's bytes so the UI can show pieces without another round-trip. */
-export function packEncoding(tokenizer: TextTokenizer, encoding: Encoding): TokenizedPayload {
-  const n = encoding.ids.length;
+function copyPayload(p: TokenizedPayload): TokenizedPayload {
+  return { ids: p.ids.slice(), offsets: p.offsets.slice(), byteEnds: p.byteEnds.slice(), bytes: p.bytes.slice(), special: p.special.slice() };
+}
+
+/** Packs tokens [from, to) of an encoding: their bytes concatenated, byte ends relative to `base`. */
+function packRange(tokenizer: TextTokenizer, ids: Uint32Array, from: number, to: number, base: number) {
+  const n = to - from;
   const byteEnds = new Uint32Array(n);
   const special = new Uint8Array(n);
   const pieces: Uint8Array[] = new Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const id = encoding.ids[i];
+    const id = ids[from + i];
     const b = tokenizer.tokenBytes(id);
     pieces[i] = b;
     total += b.length;
-    byteEnds[i] = total;
+    byteEnds[i] = base + total;
     special[i] = tokenizer.isSpecial(id) ? 1 : 0;
   }
   const bytes = new Uint8Array(total);
@@ -96,6 +109,59 @@ export function packEncoding(tokenizer: TextTokenizer, encoding: Encoding): Toke
     bytes.set(pieces[i], at);
     at += pieces[i].length;
   }
-  // copies so the transfer does not detach arrays the session keeps
+  return { byteEnds, special, bytes };
+}
+
+/** Concatenates every token's bytes so the UI can show pieces without another round-trip. */
+export function packEncoding(tokenizer: TextTokenizer, encoding: Encoding): TokenizedPayload {
+  const { byteEnds, special, bytes } = packRange(tokenizer, encoding.ids, 0, encoding.ids.length, 0);
   return { ids: encoding.ids.slice(), offsets: encoding.offsets.slice(), byteEnds, bytes, special };
+}
+
+/**
+ * After an edit only the re-encoded region holds new tokens: the tokens before it are the previous
+ * ones, and those after it are the previous ones shifted. Reuses their packed bytes (memory copies)
+ * and packs only the middle. Returns null when the previous payload does not line up (then the
+ * caller packs everything).
+ */
+export function repackEdit(tokenizer: TextTokenizer, prev: TokenizedPayload, next: Encoding & { reencodedFrom: number; reencodedTo: number }): TokenizedPayload | null {
+  const n = next.ids.length;
+  const prevN = prev.ids.length;
+  // prefix: tokens that end before the re-encoded region and equal the previous ones
+  let p = 0;
+  while (p < n && p < prevN && next.offsets[2 * p + 1] <= next.reencodedFrom && next.ids[p] === prev.ids[p] && next.offsets[2 * p] === prev.offsets[2 * p]) p++;
+  // suffix: tokens that start after the region and equal the previous ones (by id and shifted span)
+  const shift = n === 0 || prevN === 0 ? 0 : next.offsets[2 * n - 1] - prev.offsets[2 * prevN - 1];
+  let sfx = 0;
+  while (
+    sfx < n - p &&
+    sfx < prevN - p &&
+    next.offsets[2 * (n - 1 - sfx)] >= next.reencodedTo &&
+    next.ids[n - 1 - sfx] === prev.ids[prevN - 1 - sfx] &&
+    next.offsets[2 * (n - 1 - sfx)] === prev.offsets[2 * (prevN - 1 - sfx)] + shift
+  )
+    sfx++;
+  if (p + sfx < Math.min(n, prevN) / 2) return null; // most tokens changed: pack afresh
+  const prefixBytes = p === 0 ? 0 : prev.byteEnds[p - 1];
+  const mid = packRange(tokenizer, next.ids, p, n - sfx, prefixBytes);
+  const midEnd = prefixBytes + mid.bytes.length;
+  const prevSuffixStart = prevN - sfx === 0 ? 0 : prev.byteEnds[prevN - sfx - 1];
+  const suffixBytes = prev.bytes.length - prevSuffixStart;
+
+  const bytes = new Uint8Array(midEnd + suffixBytes);
+  bytes.set(prev.bytes.subarray(0, prefixBytes), 0);
+  bytes.set(mid.bytes, prefixBytes);
+  bytes.set(prev.bytes.subarray(prevSuffixStart), midEnd);
+
+  const byteEnds = new Uint32Array(n);
+  byteEnds.set(prev.byteEnds.subarray(0, p), 0);
+  byteEnds.set(mid.byteEnds, p);
+  const delta = midEnd - prevSuffixStart;
+  for (let k = 0; k < sfx; k++) byteEnds[n - sfx + k] = prev.byteEnds[prevN - sfx + k] + delta;
+
+  const special = new Uint8Array(n);
+  special.set(prev.special.subarray(0, p), 0);
+  special.set(mid.special, p);
+  special.set(prev.special.subarray(prevN - sfx), n - sfx);
+  return { ids: next.ids.slice(), offsets: next.offsets.slice(), byteEnds, bytes, special };
 }
