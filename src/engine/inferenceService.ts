@@ -4,6 +4,7 @@
  */
 import { env } from '@huggingface/transformers';
 import { Generator, divergenceTree, loadCausalLM, type LoadedModel } from './generation';
+import { PREVIOUS_MODEL_KEPT } from './generation/loadModel';
 import type { GenerationSummary, StepSnapshot } from './generation/types';
 import { chooseBackend, type BackendDecision } from './backendChoice';
 import type { EngineEvent, GenerateRequest, BranchRequest, LoadModelRequest, PromptInput, ResampleRequest, RunManyRequest } from './protocol';
@@ -78,7 +79,8 @@ export class InferenceService {
         threads: decision.backend === 'wasm' ? wasmThreads() : 0,
       });
     } catch (err) {
-      this.emit({ type: 'model-error', requestId: req.requestId, modelId: req.modelId, message: messageOf(err) });
+      const message = this.current ? messageOf(err) : messageOf(err).replace(` ${PREVIOUS_MODEL_KEPT}`, '');
+      this.emit({ type: 'model-error', requestId: req.requestId, modelId: req.modelId, message });
     }
   }
 

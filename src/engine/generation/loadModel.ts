@@ -54,11 +54,14 @@ export class ModelLoadError extends Error {
   }
 }
 
+/** Appended to load errors; the worker drops it when no model was loaded before. */
+export const PREVIOUS_MODEL_KEPT = 'The previously loaded model is still available.';
+
 /** Turn whatever Transformers.js / onnxruntime / fetch threw into a ModelLoadError the user can act on. */
 export function explainLoadError(modelId: string, error: unknown): ModelLoadError {
   if (error instanceof ModelLoadError) return error;
   const detail = error instanceof Error ? error.message : String(error);
-  const keep = 'The previously loaded model is still available.';
+  const keep = PREVIOUS_MODEL_KEPT;
   if (error instanceof ModelFileNotFoundError || /\b404\b|not found|could not locate|file was not found/i.test(detail)) {
     return new ModelLoadError(
       'not-found',
