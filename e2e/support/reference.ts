@@ -39,7 +39,12 @@ async function load(): Promise<Reference> {
   env.localModelPath = `${MODELS_DIR}/`;
   const config = (await AutoConfig.from_pretrained(EMBEDDED_MODEL)) as unknown as Record<string, unknown>;
   const tokenizer: PreTrainedTokenizer = await AutoTokenizer.from_pretrained(EMBEDDED_MODEL);
-  const model: PreTrainedModel = await AutoModelForCausalLM.from_pretrained(EMBEDDED_MODEL, { device: 'cpu', dtype: 'fp32' });
+  // one thread: the browser under test needs the (shared) cores more than these few reference passes do
+  const model: PreTrainedModel = await AutoModelForCausalLM.from_pretrained(EMBEDDED_MODEL, {
+    device: 'cpu',
+    dtype: 'fp32',
+    session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 },
+  });
   const eosTokenIds = [...new Set([...numbers(config['eos_token_id']), ...numbers(model.generation_config?.eos_token_id)])];
 
   async function nextLogits(ids: number[]): Promise<Float32Array> {
