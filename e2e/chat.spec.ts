@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { attributeTokens, computeBudget, counterOf, exportConversation, renderChat, simulateGrowth } from '../src/engine/chat/index';
 import type { Conversation, TemplateFamilyId } from '../src/engine/chat/index';
 import { limitsNode, referenceTokenizerNode, templateSpecNode } from '../src/engine/chat/node';
+import { reference } from './support/reference';
 
 // Expected values are computed here, in Node, with Transformers.js' tokenizers (HF families)
 // and gpt-tokenizer (OpenAI) — independently of the app's worker-side tokenizers.
@@ -97,4 +98,23 @@ test('export then import gives back the same conversation; malformed JSON is ref
   await page.reload();
   await expect(page.getByTestId('chat-message')).toHaveCount(5);
   await expect(page.getByTestId('chat-message-content').first()).toHaveValue(conversation.messages[0].content!);
+});
+
+test('"Run" sends the exact rendered template to the inference lab, which tokenizes it as is and generates', async ({ page }) => {
+  // short enough for the embedded model's window
+  const short: Conversation = { tools: [], messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Where do ships go?' }] };
+  await importPasted(page, exportConversation(short));
+  await page.getByTestId('chat-template-select').selectOption('qwen');
+  const rendered = expected('qwen', short).text;
+  await expect.poll(() => page.getByTestId('rendered-template').textContent()).toBe(rendered);
+  await page.getByTestId('chat-run').click();
+  await expect(page.getByTestId('tab-generate')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('prompt-input')).toHaveValue(rendered);
+  // the template already holds its special tokens: nothing more is added
+  await expect(page.getByTestId('prompt-special-tokens')).not.toBeChecked();
+  await expect(page.getByTestId('run-summary')).toBeVisible({ timeout: 120_000 });
+  const ref = await reference();
+  const promptIds = await page.getByTestId('prompt-token').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-token-id'))));
+  expect(promptIds).toEqual(ref.encode(rendered, false));
+  expect(await page.getByTestId('gen-token').count()).toBeGreaterThan(0);
 });

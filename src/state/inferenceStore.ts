@@ -172,10 +172,11 @@ export const inferenceActions = {
   setPrompt: (prompt: string) => set({ prompt }),
   setAddSpecialTokens: (addSpecialTokens: boolean) => set({ addSpecialTokens }),
 
-  /** A prompt from elsewhere (a rendered chat template): shown in the prompt field and generated from when a model is ready. */
+  /** A prompt from elsewhere (a rendered chat template): shown in the prompt field and generated from once a model is ready. */
   runPrompt(text: string) {
     set({ prompt: text, addSpecialTokens: false });
-    if (get().model.info && !isGenerating(get())) inferenceActions.generate();
+    if (get().model.info && get().model.status === 'ready' && !isGenerating(get())) inferenceActions.generate();
+    else runWhenReady = true;
   },
   setSettings: (patch: Partial<SamplingSettings>) => set((s) => ({ settings: { ...s.settings, ...patch } })),
   setMaxNewTokens: (maxNewTokens: number) => set({ maxNewTokens }),
@@ -265,6 +266,8 @@ function patchRun(runId: string, patch: (run: RunView) => Partial<RunView>) {
 // ---------------------------------------------------------------- re-sampling the selected step
 
 let loadRequestId = -1;
+/** a prompt sent from another lab waits for the model to finish loading */
+let runWhenReady = false;
 let resampleInFlight: number | null = null;
 let resampleInFlightSettings: SamplingSettings | null = null;
 let resampleDirty = false;
@@ -353,6 +356,10 @@ engine.subscribe((event) => {
         kvOffRunId: null,
         runMany: null,
       }));
+      if (runWhenReady) {
+        runWhenReady = false;
+        inferenceActions.generate();
+      }
       return;
     case 'model-error':
       if (event.requestId !== loadRequestId) return;
