@@ -96,16 +96,29 @@ async function appTokenizerPage(ctx, base, tokenizerId) {
   return page;
 }
 
-/** Sets the textarea in one go (like a paste) and times the count and the chips reaching the DOM. */
-function pasteInPage(text) {
+/**
+ * Sets the textarea in one go (like a paste), or, given `{ typeAt }`, types one character there the
+ * way a keystroke does (or deletes it again with `{ deleteAt }`), and times the count and the chips
+ * reaching the DOM.
+ */
+function pasteInPage(input) {
   const B = window.__bench;
   const el = document.querySelector('[data-testid="tokenizer-input"]');
   return (async () => {
+    const keystroke = typeof input === 'object';
+    if (keystroke) {
+      el.focus();
+      const at = input.typeAt ?? input.deleteAt;
+      el.setSelectionRange(at, input.typeAt !== undefined ? at : at + 1);
+    }
     await B.nextFrame();
     const t0 = performance.now();
-    B.setValue(el, text);
+    if (!keystroke) B.setValue(el, input);
+    else if (input.typeAt !== undefined) document.execCommand('insertText', false, '§');
+    else document.execCommand('delete');
     const afterDispatch = performance.now() - t0;
-    const msg = () => B.tok.find((m) => m.t >= t0 && m.textLength === text.length);
+    const length = el.value.length;
+    const msg = () => B.tok.find((m) => m.t >= t0 && m.textLength === length);
     const count = await B.until(() => {
       const m = msg();
       return m && B.digits(document.querySelector('[data-testid="token-count"]')) === m.n ? m : null;
@@ -167,14 +180,14 @@ const paste = {
     const text = eng.slice(0, size);
     await page.evaluate(pasteInPage, text);
     const at = text.indexOf(' ', size >> 1);
-    const edited = text.slice(0, at) + '§' + text.slice(at);
     const edits = [];
-    for (let i = 0; i < (quick ? 2 : 10); i++) edits.push(await page.evaluate(pasteInPage, i % 2 ? text : edited));
+    // keystrokes: type a character in the middle, then delete it again
+    for (let i = 0; i < (quick ? 2 : 10); i++) edits.push(await page.evaluate(pasteInPage, i % 2 ? { deleteAt: at } : { typeAt: at }));
     await ctx.close();
     runs.edit = edits;
     const kb = size >= MB ? '1 MB' : `${Math.round(size / 1024)} KB`;
-    rows.push({ label: `o200k_base one-char edit in ${kb} → count rendered`, value: median(edits.map((s) => s.countMs)), unit: 'ms', better: 'lower', target: 16.7, note: `worker ${median(edits.map((s) => s.workerMs)).toFixed(1)} ms, ${median(edits.map((s) => s.reencoded))} tokens re-encoded` });
-    rows.push({ label: `o200k_base one-char edit in ${kb}: longest task`, value: median(edits.map((s) => s.longestTaskMs)), unit: 'ms', better: 'lower', target: 100 });
+    rows.push({ label: `o200k_base keystroke in ${kb} → count rendered`, value: median(edits.map((s) => s.countMs)), unit: 'ms', better: 'lower', target: 16.7, note: `worker ${median(edits.map((s) => s.workerMs)).toFixed(1)} ms, ${median(edits.map((s) => s.reencoded))} tokens re-encoded` });
+    rows.push({ label: `o200k_base keystroke in ${kb}: longest task`, value: median(edits.map((s) => s.longestTaskMs)), unit: 'ms', better: 'lower', target: 100 });
     for (const r of rows.slice(-2)) log(r);
     return { rows, runs };
   },
