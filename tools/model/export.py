@@ -67,13 +67,16 @@ t0 = time.time()
 with torch.no_grad():
     for d in val_docs if not os.environ.get("NT_SKIP_EVAL") else []:
         ids = torch.from_numpy(val[d["start"] : d["end"]])
-        nll = 0.0
-        # non-overlapping windows of T predictions; the first window starts at <|endoftext|>
-        for s in range(0, len(ids) - 1, T):
-            x = ids[s : s + T].unsqueeze(0)
-            y = ids[s + 1 : s + T + 1].unsqueeze(0)
-            logits, _ = model(x[:, : y.shape[1]])
-            nll += F.cross_entropy(logits[0], y[0], reduction="sum").item()
+        nll, n, done = 0.0, len(ids) - 1, 0  # n predictions: every token after the leading <|endoftext|>
+        # sliding windows of T tokens, stride T/2: each token is scored once, with at least T/2 tokens of context
+        for begin in range(0, n, T // 2):
+            end = min(begin + T, n)
+            logits, _ = model(ids[begin:end].unsqueeze(0))
+            nll += F.cross_entropy(logits[0, done - begin :], ids[done + 1 : end + 1], reduction="sum").item()
+            done = end
+            if end == n:
+                break
+        assert done == n
         r = per.setdefault(d["source"], dict(nll=0.0, tokens=0, bytes=0, docs=0))
         r["nll"] += nll; r["tokens"] += len(ids) - 1; r["bytes"] += d["bytes"]; r["docs"] += 1
 if os.environ.get("NT_SKIP_EVAL"):  # re-export only: reuse the scores of the last full run
@@ -242,7 +245,8 @@ files_md = "\n".join(f"| `{f['path']}` | {f['bytes']} | `{f['sha256']}` |" for f
 score_md = "\n".join(f"| {n} | {s['docs']} | {s['bytes']:,} | {s['tokens']:,} | {s['perplexity']:.1f} | {s['bits_per_byte']:.3f} |"
                      for n, s in scores.items() if n != "mean_over_sources")
 stats_md = "\n".join(f"| {n} | {s['train_docs']} | {s['train_bytes']:,} | {s['val_docs']} | {s['val_bytes']:,} |" for n, s in manifest["stats"].items())
-sample_md = "\n".join(f"| {s['prompt']} | {json.dumps(s['greedy'])[1:-1]} | {json.dumps(s['t08'])[1:-1]} |".replace("|  ", "| ") for s in samples)
+cell = lambda t: t.replace("|", "\\|").replace("\n", " ⏎ ").strip()
+sample_md = "\n".join(f"| {s['prompt']} | {cell(s['greedy'])} | {cell(s['t08'])} |" for s in samples)
 size_md = "\n".join(f"| `{os.path.relpath(os.path.join(r, f), args.out)}` | {os.path.getsize(os.path.join(r, f)):,} |"
                     for r, _, fs in sorted(os.walk(args.out)) for f in sorted(fs) if f != "README.md")
 card = f"""---
@@ -275,7 +279,8 @@ It continues text; it does not follow instructions. Built by `bash tools/model/b
 
 ## Held-out evaluation
 Scored on whole held-out documents (about 5 % of each source's documents, chosen with a fixed
-seed), in non-overlapping windows of {T} tokens. Bits per byte = summed negative log-likelihood
+seed), each token once, in sliding windows of {T} tokens with stride {T//2} (every token sees at least
+{T//2} tokens of its document, or all of them near the start). Bits per byte = summed negative log-likelihood
 in bits / UTF-8 bytes of the documents; it does not depend on the tokenizer.
 
 | split | docs | bytes | tokens | perplexity | bits per byte |
@@ -285,7 +290,7 @@ in bits / UTF-8 bytes of the documents; it does not depend on the tokenizer.
 Mean over sources (each source weighted equally): {scores['mean_over_sources']['bits_per_byte']:.3f} bits per byte.
 
 ## Samples
-The prompt is preceded by `<|endoftext|>`. 40 new tokens; T=0.8 uses seed 42.
+The prompt is preceded by `<|endoftext|>`. 40 new tokens (⏎ marks a line break); T=0.8 uses seed 42.
 
 | prompt | greedy | temperature 0.8 |
 |---|---|---|
@@ -318,6 +323,13 @@ The prompt is preceded by `<|endoftext|>`. 40 new tokens; T=0.8 uses seed 42.
 `position_ids`, `past_key_values.{{i}}.key|value` ([batch, {nkv}, past, {hd}], cached before the key/value heads are
 repeated), outputs `logits` and `present.{{i}}.key|value`. `golden.json` holds PyTorch's greedy continuations and
 first-step logits for fixed prompts; `tests/model` checks the ONNX model against it in Node.
+
+## Against the project's quality bar
+The target is at most 1.30 bits per byte on held-out documents; this model reaches
+{scores['overall']['bits_per_byte']:.2f} overall ({"met" if scores['overall']['bits_per_byte'] <= 1.30 else "not met"}).
+It saw {hp['batch_size']*T*iters/1e6:.1f} M tokens ({hp['batch_size']*T*iters/max(1, ck.get('train_tokens', 3.69e6)):.1f} passes over the training split)
+at about {hp['batch_size']*T*iters/ck['train_seconds']:,.0f} tokens/s; the loss was still falling when the schedule ended,
+so more compute is what closes the gap: the same script on an unshared CPU for longer, or `--device cuda`.
 
 ## Limits
 A few million parameters trained for about an hour on a laptop-class CPU: it writes locally plausible English

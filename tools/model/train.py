@@ -133,5 +133,5 @@ for it in range(hp["max_iters"] + 1):
 
 hp["iters_done"] = it
 torch.save(dict(config=cfg.__dict__, model=model.state_dict(), hp=hp, block_size=block_size, train_seconds=time.time() - t0,
-                n_params=n_params), os.path.join(args.work, "ckpt.pt"))
+                n_params=n_params, train_tokens=len(train)), os.path.join(args.work, "ckpt.pt"))
 print(f"saved {args.work}/ckpt.pt after {time.time()-t0:.0f}s", flush=True)
