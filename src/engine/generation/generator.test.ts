@@ -3,7 +3,6 @@
  * Expectations are computed independently: a direct `model.forward` over the whole sequence, a float64 softmax,
  * a separate generation from the extended prompt — never outputs copied from an earlier run.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Tensor, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,6 @@ import { LogitsStore } from './logitsStore';
 import type { GenerationSummary, StepSnapshot } from './types';
 
 const modelsDir = resolve(__dirname, '../../../public/models');
-const hasModel = existsSync(resolve(modelsDir, 'nexttoken-base/onnx/model.onnx'));
 const PROMPT = 'Once upon a time, the little robot';
 
 let lm: LoadedModel;
@@ -45,7 +43,7 @@ async function directLogits(ids: number[]): Promise<Float32Array> {
   return (logits.data as Float32Array).slice((ids.length - 1) * vocab, ids.length * vocab);
 }
 
-describe.skipIf(!hasModel)('generation loop with the embedded model', () => {
+describe('generation loop with the embedded model', () => {
   beforeAll(async () => {
     env.allowRemoteModels = false;
     env.localModelPath = `${modelsDir}/`;
