@@ -33,6 +33,11 @@ export class InferenceService {
     env.allowLocalModels = true;
     env.localModelPath = embeddedModelBase();
     env.useBrowserCache = typeof caches !== 'undefined';
+    // Model files are kept in the Cache API (above). Bypassing the HTTP cache avoids a Chromium
+    // failure (ERR_CACHE_WRITE_FAILURE) when Transformers.js' range probe and the full download of
+    // the same large file overlap.
+    const fetchFile = env.fetch;
+    env.fetch = (input: string | URL, init?: RequestInit) => fetchFile(input, { ...init, cache: 'no-store' });
     const wasm = env.backends.onnx.wasm;
     if (wasm) {
       wasm.wasmPaths = { ...ORT_WASM_PATHS };
