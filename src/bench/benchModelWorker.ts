@@ -6,29 +6,18 @@
  */
 import { Generator, bareGreedyDecode, loadCausalLM, type LoadedModel } from '../engine/generation';
 import { DEFAULT_SAMPLING } from '../engine/sampling/types';
-import { ORT_WASM_PATHS, wasmThreads } from '../engine/onnxRuntimeFiles';
+import { configureTransformers, wasmThreads } from '../engine/onnxRuntimeFiles';
 import { embeddedModelBase } from '../engine/modelFiles';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let model: Promise<LoadedModel> | null = null;
 
-function configureTransformers(env: typeof import('@huggingface/transformers').env): void {
-  env.allowLocalModels = true;
-  env.allowRemoteModels = false;
-  env.localModelPath = embeddedModelBase();
-  env.useBrowserCache = false;
-  const wasm = env.backends.onnx.wasm;
-  if (wasm) {
-    wasm.wasmPaths = { ...ORT_WASM_PATHS };
-    wasm.numThreads = wasmThreads();
-  }
-}
 
 async function loadModel(): Promise<LoadedModel> {
   model ??= (async () => {
     const { env } = await import('@huggingface/transformers');
-    configureTransformers(env);
+    configureTransformers(env, { browserCache: false });
     return loadCausalLM({ modelId: 'nexttoken-base', device: 'wasm', localModelPath: embeddedModelBase(), allowRemoteModels: false });
   })();
   return model;
@@ -68,7 +57,7 @@ const methods = {
   /** Transformers.js' text-generation pipeline on the same model files, greedy, exactly `steps` new tokens. */
   async pipelineRun(promptIds: number[], steps: number, useCache: boolean) {
     const tf = await import('@huggingface/transformers');
-    configureTransformers(tf.env);
+    configureTransformers(tf.env, { browserCache: false });
     pipe ??= tf.pipeline('text-generation', 'nexttoken-base', { device: 'wasm', dtype: 'fp32' });
     const generator = (await pipe) as unknown as {
       tokenizer: { decode(ids: number[]): string };

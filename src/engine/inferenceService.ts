@@ -8,8 +8,8 @@ import { PREVIOUS_MODEL_KEPT } from './generation/loadModel';
 import type { GenerationSummary, StepSnapshot } from './generation/types';
 import { chooseBackend, type BackendDecision } from './backendChoice';
 import type { EngineEvent, GenerateRequest, BranchRequest, LoadModelRequest, PromptInput, ResampleRequest, RunManyRequest } from './protocol';
-import { ORT_WASM_PATHS, wasmThreads } from './onnxRuntimeFiles';
-import { EMBEDDED_MODELS, embeddedModelBase, rememberModelHost } from './modelFiles';
+import { configureTransformers, wasmThreads } from './onnxRuntimeFiles';
+import { EMBEDDED_MODELS, rememberModelHost } from './modelFiles';
 
 type Emit = (event: EngineEvent, transfer?: Transferable[]) => void;
 
@@ -30,19 +30,7 @@ export class InferenceService {
   onModelReady: ((lm: LoadedModel) => void) | null = null;
 
   constructor(private readonly emit: Emit) {
-    env.allowLocalModels = true;
-    env.localModelPath = embeddedModelBase();
-    env.useBrowserCache = typeof caches !== 'undefined';
-    // Model files are kept in the Cache API (above). Bypassing the HTTP cache avoids a Chromium
-    // failure (ERR_CACHE_WRITE_FAILURE) when Transformers.js' range probe and the full download of
-    // the same large file overlap.
-    const fetchFile = env.fetch;
-    env.fetch = (input: string | URL, init?: RequestInit) => fetchFile(input, { ...init, cache: 'no-store' });
-    const wasm = env.backends.onnx.wasm;
-    if (wasm) {
-      wasm.wasmPaths = { ...ORT_WASM_PATHS };
-      wasm.numThreads = wasmThreads();
-    }
+    configureTransformers(env, { browserCache: true });
   }
 
   get model(): LoadedModel | null {
