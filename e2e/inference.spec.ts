@@ -278,5 +278,14 @@ test.describe('Hub models', () => {
     await setUp(page, { prompt: PROMPT, maxNewTokens: 4 });
     await generate(page);
     expect(await generatedIds(page)).toEqual(expected.slice(0, 4));
+
+    // the loaded Hub model's tokenizer and chat template are offered by the other labs too
+    await page.getByTestId('tab-tokenizer').click();
+    await page.getByTestId('tokenizer-select').selectOption('test-org/tiny-llama');
+    await page.getByTestId('tokenizer-input').fill(PROMPT);
+    await expect.poll(() => page.getByTestId('token').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-token-id'))))).toEqual(ref.encode(PROMPT, false));
+    await page.getByTestId('tab-chat').click();
+    await page.getByTestId('chat-template-select').selectOption('test-org/tiny-llama');
+    await expect(page.getByTestId('chat-token-count')).toBeVisible({ timeout: 60_000 });
   });
 });

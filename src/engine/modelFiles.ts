@@ -30,7 +30,8 @@ export function rememberModelHost(modelId: string, host: string): void {
   remoteHosts.set(modelId, host.endsWith('/') ? host : `${host}/`);
 }
 
-function modelFileUrl(modelId: string, file: string): string | null {
+/** Where a model's file lives: the app's folder for embedded models, the remembered host for Hub models. */
+export function modelFileUrl(modelId: string, file: string): string | null {
   if ((EMBEDDED_MODELS as readonly string[]).includes(modelId)) return embeddedModelUrl(modelId, file);
   const host = remoteHosts.get(modelId);
   return host ? `${host}${modelId}/resolve/main/${file}` : null;

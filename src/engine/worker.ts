@@ -7,7 +7,7 @@ import type { EngineEvent, EngineRequest, CompareRow } from './protocol';
 import { payloadTransferables } from './protocol';
 import { TokenizerService } from './tokenizerService';
 import { fetchModelTokenizer } from './modelFiles';
-import { embeddedModelUrl } from './modelFiles';
+import { embeddedModelUrl, modelFileUrl } from './modelFiles';
 import { handleChatRequest } from './chat/workerHandler'; // --- chat ---
 import { cancelAnalysis, handleAnalyseRequest } from './analysis/workerHandler'; // --- analysis ---
 import { InferenceService } from './inferenceService';
@@ -94,7 +94,7 @@ async function handle(req: EngineRequest): Promise<void> {
       return inference.resample(req);
     // --- chat ---
     case 'chat-analyze':
-      return handleChatRequest(req, (id) => tokenizers.get(id), embeddedModelUrl, emit);
+      return handleChatRequest(req, (id) => tokenizers.get(id), (id, file) => modelFileUrl(id, file) ?? embeddedModelUrl(id, file), emit);
     // --- end chat ---
     // --- analysis ---
     case 'analyse-text':

@@ -9,6 +9,7 @@ import { FAMILIES } from '../../engine/chat/families';
 import { OPENAI_MODEL_CHOICES } from '../../engine/chat/models';
 import { OPENAI_FORMAT_DOC, PLAIN_FORMAT_DOC } from '../../engine/chat/render';
 import { EMBEDDED_MODELS } from '../../engine/modelFiles';
+import { useInferenceStore } from '../../state/inferenceStore';
 import { BudgetBar } from '../../charts/BudgetBar';
 import { GrowthChart } from '../../charts/GrowthChart';
 import { runInInferenceLab, startChatEngine, useChat } from '../../state/chatStore';
@@ -58,6 +59,8 @@ export function ChatPanel() {
 }
 
 function TemplateControls() {
+  // the inference lab's model (a Hub model included) offers its own chat template
+  const loadedModelId = useInferenceStore((s) => s.model.info?.modelId ?? null);
   const templateId = useChat((s) => s.templateId);
   const openAIModel = useChat((s) => s.openAIModel);
   const agp = useChat((s) => s.addGenerationPrompt);
@@ -73,8 +76,8 @@ function TemplateControls() {
             {FAMILIES.map((f) => (
               <option key={f.id} value={f.id}>{f.label}</option>
             ))}
-            {EMBEDDED_MODELS.map((id) => (
-              <option key={id} value={id}>{id} (loaded model)</option>
+            {[...new Set([...EMBEDDED_MODELS, ...(loadedModelId ? [loadedModelId] : [])])].map((id) => (
+              <option key={id} value={id}>{id} ({id === loadedModelId ? 'loaded model' : 'embedded model'})</option>
             ))}
           </select>
         </label>
