@@ -246,13 +246,40 @@ function branchIdAt(run: RunView, stepIndex: number): string | null {
   return run.branchId ?? run.steps[0]?.branchId ?? null;
 }
 
+/** Runs kept for branching and review; older finished ones are dropped so memory stays bounded. */
+export const MAX_KEPT_RUNS = 12;
+
+/** The oldest finished runs beyond the limit, except the active one and those a kept branch grew from. */
+export function runsToDrop(runs: Record<string, RunView>, order: string[], keep: Set<string>): Set<string> {
+  const drop = new Set<string>();
+  let excess = order.length - MAX_KEPT_RUNS;
+  for (const id of order) {
+    if (excess <= 0) break;
+    const run = runs[id];
+    const isParent = order.some((other) => !drop.has(other) && other !== id && runs[other]?.parent?.branchId === run.branchId && run.branchId !== null);
+    if (keep.has(id) || run.status === 'running' || isParent) continue;
+    drop.add(id);
+    excess--;
+  }
+  return drop;
+}
+
 function startRun(runId: string, label: string, activate: boolean, useKvCache = true) {
-  set((s) => ({
-    runs: { ...s.runs, [runId]: { runId, branchId: null, prompt: { ids: [], texts: [] }, parent: null, steps: [], summary: null, status: 'running', useKvCache, label } },
-    runOrder: [...s.runOrder, runId],
-    ...(activate ? { activeRunId: runId, selectedStep: null } : {}),
-    error: null,
-  }));
+  set((s) => {
+    const runs: Record<string, RunView> = {
+      ...s.runs,
+      [runId]: { runId, branchId: null, prompt: { ids: [], texts: [] }, parent: null, steps: [], summary: null, status: 'running', useKvCache, label },
+    };
+    const order = [...s.runOrder, runId];
+    const drop = runsToDrop(runs, order, new Set([runId, s.activeRunId ?? '', s.kvOffRunId ?? '']));
+    for (const id of drop) delete runs[id];
+    return {
+      runs,
+      runOrder: order.filter((id) => !drop.has(id)),
+      ...(activate ? { activeRunId: runId, selectedStep: null } : {}),
+      error: null,
+    };
+  });
 }
 
 function patchRun(runId: string, patch: (run: RunView) => Partial<RunView>) {
