@@ -102,9 +102,8 @@ const persistedDefaults: Persisted = {
   runCount: stored?.runCount ?? 5,
 };
 
-export const useInferenceStore = create<InferenceState>()(() => ({
-  ...persistedDefaults,
-  model: { status: 'idle', requestedId: persistedDefaults.modelId, info: null, backend: null, backendReason: '', threads: 0, progress: null, error: null },
+/** What a freshly loaded model starts with: no runs yet. */
+const NO_RUNS = {
   runs: {},
   runOrder: [],
   activeRunId: null,
@@ -113,6 +112,12 @@ export const useInferenceStore = create<InferenceState>()(() => ({
   resampledSettings: null,
   kvOffRunId: null,
   runMany: null,
+} satisfies Partial<InferenceState>;
+
+export const useInferenceStore = create<InferenceState>()(() => ({
+  ...persistedDefaults,
+  model: { status: 'idle', requestedId: persistedDefaults.modelId, info: null, backend: null, backendReason: '', threads: 0, progress: null, error: null },
+  ...NO_RUNS,
   error: null,
 }));
 
@@ -374,14 +379,7 @@ engine.subscribe((event) => {
       if (event.requestId !== loadRequestId) return;
       set((s) => ({
         model: { ...s.model, status: 'ready', info: event.info, backend: event.backend, backendReason: event.backendReason, threads: event.threads, error: null },
-        runs: {},
-        runOrder: [],
-        activeRunId: null,
-        selectedStep: null,
-        resampled: null,
-        resampledSettings: null,
-        kvOffRunId: null,
-        runMany: null,
+        ...NO_RUNS,
       }));
       if (runWhenReady) {
         runWhenReady = false;

@@ -18,6 +18,7 @@
  */
 import { DynamicCache, Tensor } from '@huggingface/transformers';
 import type { LoadedModel } from '../generation/loadModel';
+import { pastName } from '../generation/forward';
 import { TOP_ALTERNATIVES, type AnalysisPlan, type AnalysisProgress, type AnalysisResult, type TokenAnalysis } from './types';
 
 export interface AnalyseOptions {
@@ -82,13 +83,6 @@ export function textIds(lm: LoadedModel, text: string): number[] {
   return lm.tokenizer.encode(text, { add_special_tokens: false });
 }
 
-function pastName(outputName: string): string {
-  return outputName
-    .replace('present_ssm', 'past_ssm')
-    .replace('present_conv', 'past_conv')
-    .replace('present_recurrent', 'past_recurrent')
-    .replace('present', 'past_key_values');
-}
 
 /** One forward pass over `ids` (after `pastLength` cached tokens), returning the logits of every fed position. */
 async function forwardAll(
