@@ -9,7 +9,6 @@ import type { TextTokenizer } from './types';
 export type { Encoding, EncodeOptions, SessionUpdate, TextTokenizer, TokenizerSession } from './types';
 export type { TokenizerDataSource } from './sources';
 export { createHuggingFaceTokenizer } from './huggingface';
-export { bytesToDisplay, escapeTokenText } from './display';
 export { MAX_TEXT_LENGTH } from './pipelineTokenizer';
 
 export type BuiltinTokenizerId = 'o200k_base' | 'cl100k_base' | 'r50k_base' | 'llama3' | 'qwen' | 'gemma3' | 'deepseek_v3';
