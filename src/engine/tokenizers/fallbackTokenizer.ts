@@ -5,7 +5,7 @@
  * normalizer does not change the text. Sessions re-encode the whole text.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { checkLength, type Vocabulary } from './pipelineTokenizer';
+import { VocabularyTokenizer, checkLength, type Vocabulary } from './pipelineTokenizer';
 import type { EncodeOptions, Encoding, TextTokenizer, TokenizerSession } from './types';
 import { utf8EncodeWithUnits, unitLength } from './unicode';
 
@@ -13,9 +13,8 @@ interface TokenizerJson {
   added_tokens?: { special?: boolean }[];
 }
 
-export class FallbackTokenizer implements TextTokenizer {
+export class FallbackTokenizer extends VocabularyTokenizer implements TextTokenizer {
   readonly fast = false;
-  readonly vocabSize: number;
   private plain: Tokenizer;
   private special: Tokenizer;
 
@@ -23,16 +22,16 @@ export class FallbackTokenizer implements TextTokenizer {
     readonly id: string,
     tokenizerJson: unknown,
     tokenizerConfig: unknown,
-    private readonly vocab: Vocabulary,
+    vocab: Vocabulary,
     private readonly prefix: number[],
     private readonly suffix: number[],
   ) {
+    super(vocab);
     const json = tokenizerJson as TokenizerJson;
     const config = (tokenizerConfig ?? {}) as Record<string, unknown>;
     this.special = new Tokenizer(json as never, config as never);
     const plainJson = { ...json, added_tokens: (json.added_tokens ?? []).filter((t) => !t.special) };
     this.plain = new Tokenizer(plainJson as never, config as never);
-    this.vocabSize = vocab.size;
   }
 
   encode(text: string, options?: EncodeOptions): Encoding {
@@ -65,17 +64,6 @@ export class FallbackTokenizer implements TextTokenizer {
     return { ids: Uint32Array.from(ids), offsets };
   }
 
-  tokenBytes(id: number): Uint8Array {
-    return this.vocab.bytes(id);
-  }
-
-  tokenPiece(id: number): string {
-    return this.vocab.piece(id);
-  }
-
-  isSpecial(id: number): boolean {
-    return this.vocab.isSpecial(id);
-  }
 
   createSession(options?: EncodeOptions): TokenizerSession {
     return {

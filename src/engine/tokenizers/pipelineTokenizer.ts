@@ -18,21 +18,12 @@ export function checkLength(text: string): void {
   }
 }
 
-export class PipelineTokenizer implements TextTokenizer {
+/** What every tokenizer answers from its vocabulary alone: token bytes, pieces, specials. */
+export abstract class VocabularyTokenizer {
   readonly vocabSize: number;
 
-  constructor(
-    readonly id: string,
-    private readonly enc: RangeEncoding,
-    private readonly vocab: Vocabulary,
-    readonly fast = true,
-  ) {
+  constructor(protected readonly vocab: Vocabulary) {
     this.vocabSize = vocab.size;
-  }
-
-  encode(text: string, options?: EncodeOptions): Encoding {
-    checkLength(text);
-    return encodeWhole(this.enc, text, options?.specialTokens ?? false);
   }
 
   tokenBytes(id: number): Uint8Array {
@@ -46,6 +37,23 @@ export class PipelineTokenizer implements TextTokenizer {
   isSpecial(id: number): boolean {
     return this.vocab.isSpecial(id);
   }
+}
+
+export class PipelineTokenizer extends VocabularyTokenizer implements TextTokenizer {
+  constructor(
+    readonly id: string,
+    private readonly enc: RangeEncoding,
+    vocab: Vocabulary,
+    readonly fast = true,
+  ) {
+    super(vocab);
+  }
+
+  encode(text: string, options?: EncodeOptions): Encoding {
+    checkLength(text);
+    return encodeWhole(this.enc, text, options?.specialTokens ?? false);
+  }
+
 
   createSession(options?: EncodeOptions): TokenizerSession {
     const inner = createIncrementalSession(this.enc, options?.specialTokens ?? false);
