@@ -4,6 +4,19 @@
  * transferable typed arrays, never as JSON arrays of numbers.
  */
 
+import type {
+  DivergenceNode,
+  GenerationSummary,
+  LoadProgress,
+  ModelInfo,
+  ResampledStep,
+  SamplingSettings,
+  StepSnapshot,
+} from './generation/types';
+import type { ChatAnalysis, ChatAnalyzeInput } from './chat/analyze';
+import type { Conversation } from './chat/types';
+import type { AnalysisProgress, AnalysisResult } from './analysis/types';
+
 export type TokenizerChoice = string; // a BuiltinTokenizerId or a loaded model's id
 
 // ---------------------------------------------------------------- tokenizer
@@ -52,15 +65,6 @@ export interface CompareRow {
 
 // ---------------------------------------------------------------- inference
 
-import type {
-  DivergenceNode,
-  GenerationSummary,
-  LoadProgress,
-  ModelInfo,
-  ResampledStep,
-  SamplingSettings,
-  StepSnapshot,
-} from './generation/types';
 export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepSnapshot };
 
 /** 'auto' takes WebGPU when the browser offers an adapter, WASM otherwise. */
@@ -150,8 +154,6 @@ export type InferenceEvent =
 // ---------------------------------------------------------------- chat
 // --- chat --- (owned by the chat lab, issue 5)
 
-import type { ChatAnalysis, ChatAnalyzeInput } from './chat/analyze';
-import type { Conversation } from './chat/types';
 export type { ChatAnalysis, Conversation };
 
 /** Render a conversation with a template (a family id or a loaded model's id), tokenize it, and do the budget. */
@@ -173,7 +175,6 @@ export type ChatEvent =
 // ---------------------------------------------------------------- analysis
 // --- analysis --- (owned by the analyse lab, issue 6)
 
-import type { AnalysisProgress, AnalysisResult } from './analysis/types';
 export type { AnalysisProgress, AnalysisResult };
 
 /** Score every token of a text with the loaded model (runs on the inference lane, after any load in flight). */
