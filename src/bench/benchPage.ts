@@ -58,7 +58,7 @@ function tokenizeViaApp(tokenizerId: string, text: string): Promise<{ ms: number
         reject(new Error(event.message));
       }
     });
-    engine.send({ type: 'tokenize', requestId, tokenizerId, text, specialTokens: false });
+    engine.send({ type: 'tokenize', requestId, tokenizerId, change: { text }, specialTokens: false });
   });
 }
 

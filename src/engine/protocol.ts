@@ -21,11 +21,24 @@ export type TokenizerChoice = string; // a BuiltinTokenizerId or a loaded model'
 
 // ---------------------------------------------------------------- tokenizer
 
+/** Replaces `deleteCount` UTF-16 units at `start` with `insert`. */
+export interface TextEdit {
+  start: number;
+  deleteCount: number;
+  insert: string;
+}
+
+/**
+ * The lab's text as a whole, or as an edit of the text of an earlier request: after a keystroke in a
+ * megabyte of text only the keystroke crosses to the worker, which keeps the lab's text.
+ */
+export type TextChange = { text: string } | { baseRequestId: number; edit: TextEdit };
+
 export interface TokenizeRequest {
   type: 'tokenize';
   requestId: number;
   tokenizerId: TokenizerChoice;
-  text: string;
+  change: TextChange;
   specialTokens: boolean;
 }
 
@@ -229,7 +242,16 @@ export type EngineEvent =
       payload: TokenizedPayload;
     }
   | { type: 'compared'; requestId: number; rows: CompareRow[]; characters: number }
-  | { type: 'error'; requestId?: number; runId?: string; scope: 'tokenizer' | 'compare' | 'engine' | 'inference'; message: string; recoverable: boolean }
+  | {
+      type: 'error';
+      requestId?: number;
+      runId?: string;
+      scope: 'tokenizer' | 'compare' | 'engine' | 'inference';
+      message: string;
+      recoverable: boolean;
+      /** 'stale-edit': the worker no longer holds the text an edit was based on; send the whole text */
+      code?: 'stale-edit';
+    }
   | InferenceEvent
   | ChatEvent
   | AnalysisEvent;

@@ -1,23 +1,44 @@
 /** Character and word counts of a text, computed in the worker with its tokens. */
+import type { TextEdit } from './protocol';
+
 export interface TextCounts {
   characters: number;
   words: number;
 }
 
-/** Characters are Unicode code points (an emoji is one, not two UTF-16 units); words are runs of non-space. */
-export function countText(text: string): TextCounts {
+function isSpace(code: number): boolean {
+  return code === 32 || code === 10 || code === 9 || code === 13 || code === 12 || code === 11 || code === 0xa0 || code === 0x3000 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029;
+}
+
+/**
+ * Counts the characters and words that start at positions [from, to) of the text. Whether a position
+ * starts a character (is not the low half of a surrogate pair) or a word (non-space after space)
+ * depends only on that unit and the one before it, which is what makes edits countable locally.
+ */
+export function countRange(text: string, from: number, to: number): TextCounts {
   let characters = 0;
   let words = 0;
-  let inWord = false;
-  for (let i = 0; i < text.length; i++) {
+  let prev = from > 0 ? text.charCodeAt(from - 1) : -1;
+  for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i);
-    if (!(code >= 0xdc00 && code <= 0xdfff && i > 0 && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800)) characters++;
-    const space = code === 32 || code === 10 || code === 9 || code === 13 || code === 12 || code === 11 || code === 0xa0 || code === 0x3000 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029;
-    if (space) inWord = false;
-    else if (!inWord) {
-      inWord = true;
-      words++;
-    }
+    if (!(code >= 0xdc00 && code <= 0xdfff && (prev & 0xfc00) === 0xd800)) characters++;
+    if (!isSpace(code) && (prev === -1 || isSpace(prev))) words++;
+    prev = code;
   }
   return { characters, words };
+}
+
+/** Characters are Unicode code points (an emoji is one, not two UTF-16 units); words are runs of non-space. */
+export function countText(text: string): TextCounts {
+  return countRange(text, 0, text.length);
+}
+
+/**
+ * The counts of `next` = `base` with `edit` applied, from the counts of `base`: only the positions
+ * whose unit or whose predecessor changed are counted again (the edit plus one unit after it).
+ */
+export function countAfterEdit(base: string, baseCounts: TextCounts, edit: TextEdit, next: string): TextCounts {
+  const before = countRange(base, edit.start, Math.min(base.length, edit.start + edit.deleteCount + 1));
+  const after = countRange(next, edit.start, Math.min(next.length, edit.start + edit.insert.length + 1));
+  return { characters: baseCounts.characters - before.characters + after.characters, words: baseCounts.words - before.words + after.words };
 }

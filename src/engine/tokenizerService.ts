@@ -3,7 +3,7 @@
  * session per (tokenizer, special-token mode) so edits re-tokenize only the
  * region they affect, and packs results into transferable arrays.
  */
-import type { Encoding, TextTokenizer } from './tokenizers';
+import type { Encoding, SessionEdit, TextTokenizer } from './tokenizers';
 import { BUILTIN_TOKENIZERS, createHuggingFaceTokenizer, loadBuiltinTokenizer } from './tokenizers';
 import type { BuiltinTokenizerId } from './tokenizers';
 import type { TokenizedPayload, TokenizerLoadPhase } from './protocol';
@@ -64,8 +64,8 @@ export class TokenizerService {
     return tokenizer;
   }
 
-  /** Tokenizes through the incremental session of this tokenizer and mode. */
-  async tokenize(tokenizerId: string, text: string, specialTokens: boolean) {
+  /** Tokenizes through the incremental session of this tokenizer and mode (`edit`: how `text` came from the previous text). */
+  async tokenize(tokenizerId: string, text: string, specialTokens: boolean, edit?: SessionEdit) {
     const tokenizer = await this.get(tokenizerId);
     const key = `${tokenizerId}|${specialTokens ? 1 : 0}`;
     let state = this.sessions.get(key);
@@ -73,7 +73,7 @@ export class TokenizerService {
       state = { session: tokenizer.createSession({ specialTokens }), last: null };
       this.sessions.set(key, state);
     }
-    const encoding = state.session.update(text);
+    const encoding = state.session.update(text, edit);
     const packed = (state.last && repackEdit(tokenizer, state.last, encoding)) ?? packEncoding(tokenizer, encoding);
     state.last = packed;
     return {

@@ -12,6 +12,7 @@ import { handleChatRequest } from './chat/workerHandler'; // --- chat ---
 import { cancelAnalysis, handleAnalyseRequest } from './analysis/workerHandler'; // --- analysis ---
 import { InferenceService } from './inferenceService';
 import { countText } from './textCounts';
+import { LabDocument, StaleEditError } from './labDocument';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -19,6 +20,7 @@ function emit(event: EngineEvent, transfer: Transferable[] = []): void {
   self.postMessage(event, transfer);
 }
 
+const labDocument = new LabDocument();
 const tokenizers = new TokenizerService(
   (tokenizerId, phase) => emit({ type: 'tokenizer-load', tokenizerId, phase, loadedBytes: 0, totalBytes: 0 }),
   fetchModelTokenizer,
@@ -35,15 +37,16 @@ async function handle(req: EngineRequest): Promise<void> {
     case 'tokenize': {
       try {
         const started = performance.now();
-        const { payload, reencoded } = await tokenizers.tokenize(req.tokenizerId, req.text, req.specialTokens);
+        const lab = labDocument.apply(req.requestId, req.change);
+        const { payload, reencoded } = await tokenizers.tokenize(req.tokenizerId, lab.text, req.specialTokens, lab.edit ?? undefined);
         emit(
           {
             type: 'tokenized',
             requestId: req.requestId,
             tokenizerId: req.tokenizerId,
             specialTokens: req.specialTokens,
-            textLength: req.text.length,
-            ...countText(req.text),
+            textLength: lab.text.length,
+            ...lab.counts,
             ms: performance.now() - started,
             reencoded,
             payload,
@@ -51,7 +54,8 @@ async function handle(req: EngineRequest): Promise<void> {
           payloadTransferables(payload),
         );
       } catch (err) {
-        emit({ type: 'error', requestId: req.requestId, scope: 'tokenizer', message: messageOf(err), recoverable: true });
+        const code = err instanceof StaleEditError ? 'stale-edit' : undefined;
+        emit({ type: 'error', requestId: req.requestId, scope: 'tokenizer', message: messageOf(err), recoverable: true, code });
       }
       return;
     }

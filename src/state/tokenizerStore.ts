@@ -3,10 +3,11 @@
  * engine reported (the tokenization). Counts are derived in selectors.
  */
 import { create } from 'zustand';
-import type { TokenizedPayload } from '../engine/protocol';
+import type { TextChange, TextEdit, TokenizedPayload } from '../engine/protocol';
 import { engine } from './engineClient';
 import { readStored, writeStored } from './persistence';
 import { readShareLink } from './shareLink';
+import { composeChange, diffText, NO_EDIT, spanToEdit, type ChangedSpan } from './textChanges';
 
 export const DEFAULT_TOKENIZER = 'o200k_base';
 export const DEFAULT_TEXT = 'Tokenization is fascinating! 🧩 Ünïcödé, 日本語, and    spaces.\nNew line\ttab.';
@@ -37,7 +38,8 @@ interface TokenizerState {
   status: TokenizerStatus;
   error: string | null;
   persisted: boolean;
-  setText(text: string): void;
+  /** `edit`, when the caller knows it, says how `text` came from the current text (saves comparing them) */
+  setText(text: string, edit?: TextEdit): void;
   setTokenizer(id: string): void;
   setSpecialTokens(on: boolean): void;
   setView(view: 'chips' | 'ids'): void;
@@ -59,13 +61,21 @@ const initial: Stored = {
   view: stored?.view ?? 'chips',
 };
 
-export const useTokenizerStore = create<TokenizerState>()((set) => ({
+export const useTokenizerStore = create<TokenizerState>()((set, get) => ({
   ...initial,
   result: null,
   status: 'idle',
   error: null,
   persisted: true,
-  setText: (text) => set({ text }),
+  setText: (text, edit) => {
+    const prev = get().text;
+    if (text === prev) return;
+    if (sinceSent && sinceSent.text === prev) {
+      const change = edit ?? diffText(prev, text);
+      sinceSent = { text, span: change ? composeChange(sinceSent.span, change) : sinceSent.span };
+    } else sinceSent = null;
+    set({ text });
+  },
   setTokenizer: (tokenizerId) => set({ tokenizerId }),
   setSpecialTokens: (specialTokens) => set({ specialTokens }),
   setView: (view) => set({ view }),
@@ -90,6 +100,17 @@ useTokenizerStore.subscribe((s, prev) => {
   }, s.text.length > 100_000 ? 1500 : 250);
 });
 
+// ---- what the worker holds: the text of request `sent` (null: nothing known, send the text whole),
+// and how the store's text differs from it, so the next request carries only that edit
+let sent: { requestId: number; text: string } | null = null;
+let sinceSent: { text: string; span: ChangedSpan | null } | null = null;
+
+function changeFor(text: string): TextChange {
+  if (!sent) return { text };
+  if (sinceSent?.text === text) return { baseRequestId: sent.requestId, edit: sinceSent.span ? spanToEdit(sinceSent.span, text) : NO_EDIT };
+  return { baseRequestId: sent.requestId, edit: diffText(sent.text, text) ?? NO_EDIT };
+}
+
 // ---- scheduling: at most one request in flight; the latest wish wins
 let inFlight: number | null = null;
 let dirty = false;
@@ -105,7 +126,10 @@ function requestTokenize(): void {
   inFlight = requestId;
   pendingText.set(requestId, text);
   useTokenizerStore.setState((s) => ({ status: s.result?.tokenizerId === tokenizerId ? 'tokenizing' : 'loading-tokenizer' }));
-  engine.send({ type: 'tokenize', requestId, tokenizerId, text, specialTokens });
+  const change = changeFor(text);
+  sent = { requestId, text };
+  sinceSent = { text, span: null };
+  engine.send({ type: 'tokenize', requestId, tokenizerId, change, specialTokens });
 }
 
 const pendingText = new Map<number, string>();
@@ -144,9 +168,14 @@ engine.subscribe((event) => {
       return;
     case 'error':
       if (event.requestId !== undefined && pendingText.has(event.requestId)) {
-        useTokenizerStore.setState({ status: 'error', error: event.message });
+        sent = null; // the worker may not hold this text: the next request carries it whole
+        if (event.code === 'stale-edit') {
+          dirty = true;
+        } else useTokenizerStore.setState({ status: 'error', error: event.message });
         finish(event.requestId);
-      } else if (event.scope === 'engine' && inFlight !== null) {
+      } else if (event.scope === 'engine') {
+        sent = null; // a restarted worker holds no text
+        if (inFlight === null) return;
         // the worker crashed or restarted: the in-flight request will never be answered
         useTokenizerStore.setState({ status: 'error', error: event.message });
         const lost = inFlight;

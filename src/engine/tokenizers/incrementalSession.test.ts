@@ -2,17 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { loadBuiltinTokenizer, BUILTIN_TOKENIZERS } from './index';
 import { nodeSource } from './nodeSources';
 import { fuzzText, mixedText, mulberry32 } from './testCorpus';
+import type { SessionEdit } from './types';
 
 const INSERTS = [' ', '  ', '\n', '\n\n', 'a', 'the ', 'é', 'e\u0301', '👍', '\uD83D', '\uDC4D', '日本', '<|endoftext|>', '<bos>', '\t', '.', '1', '/'];
 
-function randomEdit(text: string, rand: () => number): string {
+/** A random insertion, deletion or replacement, as the edited text and the edit (not always minimal). */
+function randomEdit(text: string, rand: () => number): { text: string; edit: SessionEdit } {
   const at = Math.floor(rand() * (text.length + 1));
   const kind = rand();
   const ins = INSERTS[Math.floor(rand() * INSERTS.length)];
-  if (kind < 0.4) return text.slice(0, at) + ins + text.slice(at);
-  const len = 1 + Math.floor(rand() * 4);
-  if (kind < 0.75) return text.slice(0, at) + text.slice(at + len);
-  return text.slice(0, at) + ins + text.slice(at + len);
+  const len = kind < 0.4 ? 0 : Math.min(text.length - at, 1 + Math.floor(rand() * 4));
+  const insert = kind < 0.4 || kind >= 0.75 ? ins : '';
+  return { text: text.slice(0, at) + insert + text.slice(at + len), edit: { base: text, start: at, deleteCount: len, insert } };
 }
 
 for (const { id } of BUILTIN_TOKENIZERS) {
@@ -26,8 +27,10 @@ for (const { id } of BUILTIN_TOKENIZERS) {
           let text = doc % 2 ? fuzzText(doc * 31 + 1, 400) : mixedText(1500, doc);
           session.update(text);
           for (let step = 0; step < 40; step++) {
-            text = randomEdit(text, rand);
-            const got = session.update(text);
+            const next = randomEdit(text, rand);
+            // odd steps say what changed (as the lab's worker does), even steps let the session compare
+            const got = session.update(next.text, step % 2 ? next.edit : undefined);
+            text = next.text;
             const want = tok.encode(text, { specialTokens: special });
             expect(Array.from(got.ids), JSON.stringify(text)).toEqual(Array.from(want.ids));
             expect(Array.from(got.offsets)).toEqual(Array.from(want.offsets));
@@ -46,6 +49,15 @@ for (const { id } of BUILTIN_TOKENIZERS) {
       const r = session.update(edited);
       expect(r.reencodedTo - r.reencodedFrom).toBeLessThan(200);
       expect(Array.from(r.ids)).toEqual(Array.from(tok.encode(edited).ids));
+    });
+
+    it('an edit that does not belong to its text is not trusted', async () => {
+      const tok = await loadBuiltinTokenizer(id, nodeSource);
+      const session = tok.createSession();
+      session.update('one two three');
+      // claims an insertion at 0 into another text; the session compares the texts instead
+      const r = session.update('one two four', { base: 'something else', start: 0, deleteCount: 0, insert: '' });
+      expect(Array.from(r.ids)).toEqual(Array.from(tok.encode('one two four').ids));
     });
 
     it('every split point it reports is a true split', async () => {

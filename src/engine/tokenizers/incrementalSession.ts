@@ -4,7 +4,7 @@
  * Exact by construction: a split point cuts the text into parts that encode independently,
  * so the result is the same as encoding the whole new text (checked by property tests).
  */
-import type { SessionUpdate, TokenizerSession } from './types';
+import type { SessionEdit, SessionUpdate, TokenizerSession } from './types';
 import { TokenSink } from './tokenSink';
 
 export interface RangeEncoding {
@@ -40,7 +40,7 @@ export function createIncrementalSession(enc: RangeEncoding, special: boolean): 
   const { prefix, suffix } = enc.template(special);
 
   return {
-    update(next: string): SessionUpdate {
+    update(next: string, edit?: SessionEdit): SessionUpdate {
       if (text === null) {
         const whole = encodeWhole(enc, next, special);
         text = next;
@@ -49,12 +49,19 @@ export function createIncrementalSession(enc: RangeEncoding, special: boolean): 
         return { ids, offsets, reencodedFrom: 0, reencodedTo: next.length };
       }
       const old = text;
-      const minLen = Math.min(old.length, next.length);
+      // the changed region [p, length - s): given by the edit when it applies to this session's
+      // text (no scan of a megabyte per keystroke), found by comparing the texts otherwise
       let p = 0;
-      while (p < minLen && old.charCodeAt(p) === next.charCodeAt(p)) p++;
-      if (p === old.length && p === next.length) return { ids, offsets, reencodedFrom: p, reencodedTo: p };
       let s = 0;
-      while (s < minLen - p && old.charCodeAt(old.length - 1 - s) === next.charCodeAt(next.length - 1 - s)) s++;
+      if (edit && edit.base === old) {
+        p = edit.start;
+        s = old.length - edit.start - edit.deleteCount;
+      } else {
+        const minLen = Math.min(old.length, next.length);
+        while (p < minLen && old.charCodeAt(p) === next.charCodeAt(p)) p++;
+        while (s < minLen - p && old.charCodeAt(old.length - 1 - s) === next.charCodeAt(next.length - 1 - s)) s++;
+      }
+      if (p === old.length && p === next.length) return { ids, offsets, reencodedFrom: p, reencodedTo: p };
       const newEnd = next.length - s;
       const delta = next.length - old.length;
 

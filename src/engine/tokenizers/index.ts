@@ -6,7 +6,7 @@ import { createOpenAiTokenizer, loadOpenAiRanks, type OpenAiEncodingName } from 
 import { HF_PACKAGE_FILES, type TokenizerDataSource } from './sources';
 import type { TextTokenizer } from './types';
 
-export type { Encoding, EncodeOptions, SessionUpdate, TextTokenizer, TokenizerSession } from './types';
+export type { Encoding, EncodeOptions, SessionEdit, SessionUpdate, TextTokenizer, TokenizerSession } from './types';
 export type { TokenizerDataSource } from './sources';
 export { createHuggingFaceTokenizer } from './huggingface';
 export { MAX_TEXT_LENGTH } from './pipelineTokenizer';

@@ -1,6 +1,6 @@
 /** A TextTokenizer on top of the fast pipeline (or any RangeEncoding). */
 import { createIncrementalSession, encodeWhole, type RangeEncoding } from './incrementalSession';
-import type { EncodeOptions, Encoding, TextTokenizer, TokenizerSession } from './types';
+import type { EncodeOptions, Encoding, TextTokenizer, SessionEdit, TokenizerSession } from './types';
 
 export interface Vocabulary {
   size: number;
@@ -58,9 +58,9 @@ export class PipelineTokenizer extends VocabularyTokenizer implements TextTokeni
   createSession(options?: EncodeOptions): TokenizerSession {
     const inner = createIncrementalSession(this.enc, options?.specialTokens ?? false);
     return {
-      update(text: string) {
+      update(text: string, edit?: SessionEdit) {
         checkLength(text);
-        return inner.update(text);
+        return inner.update(text, edit);
       },
     };
   }

@@ -21,8 +21,17 @@ export interface SessionUpdate extends Encoding {
   reencodedTo: number;
 }
 
+/** How `text` came from the session's previous text `base`: `deleteCount` units at `start` became `insert`. */
+export interface SessionEdit {
+  base: string;
+  start: number;
+  deleteCount: number;
+  insert: string;
+}
+
 export interface TokenizerSession {
-  update(text: string): SessionUpdate;
+  /** `edit`, when given, describes the change from the previous text (it is checked against it) */
+  update(text: string, edit?: SessionEdit): SessionUpdate;
 }
 
 export interface TextTokenizer {
