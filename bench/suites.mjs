@@ -106,10 +106,19 @@ function pasteInPage(input) {
   const el = document.querySelector('[data-testid="tokenizer-input"]');
   return (async () => {
     const keystroke = typeof input === 'object';
+    let length = keystroke ? 0 : input.length;
     if (keystroke) {
-      el.focus();
       const at = input.typeAt ?? input.deleteAt;
-      el.setSelectionRange(at, input.typeAt !== undefined ? at : at + 1);
+      // a large text is edited a part at a time: bring the part holding `at` into the field first
+      const position = document.querySelector('[data-testid="text-window-position"]');
+      if (position && !(Number(el.dataset.windowStart) <= at && at < Number(el.dataset.windowEnd))) {
+        B.setValue(position, String(at));
+        await B.nextFrame();
+      }
+      const windowStart = Number(el.dataset.windowStart ?? 0);
+      length = Number(el.dataset.textLength) + (input.typeAt !== undefined ? 1 : -1);
+      el.focus();
+      el.setSelectionRange(at - windowStart, input.typeAt !== undefined ? at - windowStart : at - windowStart + 1);
     }
     await B.nextFrame();
     const t0 = performance.now();
@@ -117,7 +126,6 @@ function pasteInPage(input) {
     else if (input.typeAt !== undefined) document.execCommand('insertText', false, '§');
     else document.execCommand('delete');
     const afterDispatch = performance.now() - t0;
-    const length = el.value.length;
     const msg = () => B.tok.find((m) => m.t >= t0 && m.textLength === length);
     const count = await B.until(() => {
       const m = msg();

@@ -197,10 +197,63 @@ test('a 5 MB paste gets an exact count and says it is too large to keep across r
   await expect(page.getByTestId('token-count')).toHaveText(String(expected.length), { timeout: 90_000 });
   await expect(page.getByText('This text is too large to keep across reloads')).toBeVisible();
   await expect(page.getByTestId('tokenizer-error')).toHaveCount(0);
+  // the field shows the part around the caret (the end), not 5 MB
+  const input = page.getByTestId('tokenizer-input');
+  await expect(input).toHaveAttribute('data-window-end', String(text.length));
+  expect((await input.inputValue()).length).toBeLessThan(30_000);
   // the page still answers: typing at the end updates the count incrementally
-  await page.getByTestId('tokenizer-input').press('End');
-  await page.getByTestId('tokenizer-input').evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(el.value.length, el.value.length));
+  await input.press('End');
+  await input.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(el.value.length, el.value.length));
   await page.keyboard.type(' end');
-  const after = await page.getByTestId('tokenizer-input').inputValue();
-  await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('cl100k_base', after)).length), { timeout: 30_000 });
+  await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('cl100k_base', text + ' end')).length), { timeout: 30_000 });
+});
+
+test('a large text is edited a part at a time: typing, pasting and moving map onto the whole text', async ({ page }) => {
+  const lines = Array.from({ length: 12_000 }, (_, i) => `Line ${i}: the quick brown fox 🦊 jumps over the lazy dog.\n`);
+  let text = lines.join('');
+  await page.getByTestId('tokenizer-select').selectOption('o200k_base');
+  await paste(page, text);
+  await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('o200k_base', text)).length), { timeout: 60_000 });
+  const input = page.getByTestId('tokenizer-input');
+  await expect(page.getByTestId('text-window')).toContainText(`of ${text.length.toLocaleString('en-US')}`);
+
+  // move to the middle with the slider: the field holds exactly that slice of the text
+  const middle = text.indexOf('Line 6000:');
+  await page.getByTestId('text-window-position').fill(String(middle));
+  await expect(input).not.toHaveAttribute('data-window-start', '0');
+  const start = Number(await input.getAttribute('data-window-start'));
+  const end = Number(await input.getAttribute('data-window-end'));
+  expect(start).toBeLessThanOrEqual(middle);
+  expect(end).toBeGreaterThan(middle);
+  expect(await input.inputValue()).toBe(text.slice(start, end));
+
+  // type in the window: the edit lands at the same place in the whole text
+  const at = middle + 'Line 6000: the'.length;
+  await input.focus();
+  await input.evaluate((el: HTMLTextAreaElement, caret) => el.setSelectionRange(caret, caret), at - start);
+  await page.keyboard.type(' very');
+  text = text.slice(0, at) + ' very' + text.slice(at);
+  await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('o200k_base', text)).length), { timeout: 30_000 });
+
+  // paste a large block into the window (a real paste event): applied to the whole text
+  const block = 'Pasted paragraph with 日本語 and numbers 1234567.\r\n'.repeat(3000);
+  const pasteAt = at + ' very'.length;
+  await input.evaluate(
+    (el: HTMLTextAreaElement, [caret, data]) => {
+      el.setSelectionRange(caret as number, caret as number);
+      const clipboardData = new DataTransfer();
+      clipboardData.setData('text/plain', data as string);
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+    },
+    [pasteAt - start, block] as const,
+  );
+  text = text.slice(0, pasteAt) + block.replaceAll('\r\n', '\n') + text.slice(pasteAt);
+  await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('o200k_base', text)).length), { timeout: 30_000 });
+  expect((await input.inputValue()).length).toBeLessThan(30_000);
+
+  // Ctrl+Home shows the start of the text; the first chips are the text's first tokens
+  await input.press('Control+Home');
+  await expect(input).toHaveAttribute('data-window-start', '0');
+  expect(await input.inputValue()).toBe(text.slice(0, Number(await input.getAttribute('data-window-end'))));
+  expect(await chipIds(page)).toEqual((await referenceIds('o200k_base', text)).slice(0, 2000));
 });

@@ -1,9 +1,11 @@
-import { memo, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Tokenization } from '../../state/tokenizerStore';
 import { chipLabel, escapeTokenText, isInvisible, tokenAccessibleName, tokenView, type TokenView } from './tokenDisplay';
 
 /** Every chip is in the DOM below this many tokens; above it, chips are shown a page at a time. */
 export const CHIP_PAGE_SIZE = 2000;
+/** A fresh page of a large text is added this many chips per frame, so no frame builds 2,000 at once. */
+const CHIPS_PER_FRAME = 250;
 
 const MARKER_CLASS: Record<string, string> = { ' ': 'ws ws-space', '\n': 'ws ws-nl', '\t': 'ws ws-tab', '\r': 'ws ws-cr' };
 
@@ -112,6 +114,21 @@ export function TokenChips({ result, onInspect }: TokenChipsProps) {
 
   const focusIndex = Math.min(Math.max(activeIndex, start), end - 1);
 
+  // Texts under a page get every chip at once. A new page of a large text grows over a few frames;
+  // once shown, edits re-render only the chips that changed.
+  const paged = total > CHIP_PAGE_SIZE;
+  const [grown, setGrown] = useState({ start: -1, count: 0 });
+  const shownCount = !paged ? views.length : Math.min(views.length, grown.start === start ? grown.count : CHIPS_PER_FRAME);
+  useEffect(() => {
+    if (!paged) {
+      if (grown.start !== -1) setGrown({ start: -1, count: 0 }); // the next large text starts growing afresh
+    }
+    else if (shownCount < views.length) {
+      const frame = requestAnimationFrame(() => setGrown({ start, count: shownCount + CHIPS_PER_FRAME }));
+      return () => cancelAnimationFrame(frame);
+    } else if (grown.start !== start) setGrown({ start, count: shownCount });
+  }, [paged, shownCount, views.length, start, grown.start]);
+
   const move = (to: number) => {
     const clamped = Math.max(0, Math.min(total - 1, to));
     if (clamped < start || clamped >= end) setPageStart(Math.floor(clamped / CHIP_PAGE_SIZE) * CHIP_PAGE_SIZE);
@@ -158,7 +175,7 @@ export function TokenChips({ result, onInspect }: TokenChipsProps) {
           if (el) setActiveIndex(Number(el.dataset.tokenIndex));
         }}
       >
-        {views.map((v) => (
+        {(shownCount < views.length ? views.slice(0, shownCount) : views).map((v) => (
           <TokenChip key={v.index} view={v} focusable={v.index === focusIndex} onInspect={onInspect} />
         ))}
       </div>

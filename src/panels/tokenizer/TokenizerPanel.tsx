@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { startTokenizer, useTokenizerStore, MAX_PERSISTED_CHARS } from '../../state/tokenizerStore';
 import { TOKENIZER_CATALOG, tokenizerLabel } from '../../state/tokenizerCatalog';
 import { makeShareLink } from '../../state/shareLink';
@@ -7,6 +7,7 @@ import { TokenCounts } from './TokenCounts';
 import { TokenIdsView } from './TokenIdsView';
 import { TokenInspector } from './TokenInspector';
 import { CompareView } from './CompareView';
+import { TextEditor } from './TextEditor';
 import { useInferenceStore } from '../../state/inferenceStore';
 
 function formatSize(chars: number): string {
@@ -37,38 +38,6 @@ function StatusLine() {
         </>
       )}
     </div>
-  );
-}
-
-/**
- * The text field is uncontrolled: React never rewrites a megabyte of text into it after a keystroke
- * or a paste (a controlled textarea re-reads and re-writes its whole value on every render). Text
- * that arrives from elsewhere (a reload, a shared link) is written in only when it differs from
- * what was typed.
- */
-function TextInput({ id, text, onText }: { id: string; text: string; onText(text: string): void }) {
-  const ref = useRef<HTMLTextAreaElement>(null);
-  const typed = useRef(text);
-  useEffect(() => {
-    if (text !== typed.current && ref.current) {
-      ref.current.value = text;
-      typed.current = text;
-    }
-  }, [text]);
-  return (
-    <textarea
-      ref={ref}
-      id={id}
-      data-testid="tokenizer-input"
-      defaultValue={text}
-      spellCheck={false}
-      rows={6}
-      onChange={(e) => {
-        typed.current = e.target.value;
-        onText(typed.current);
-      }}
-      placeholder="Type or paste text…"
-    />
   );
 }
 
@@ -147,7 +116,7 @@ export function TokenizerPanel() {
         <label htmlFor={ids.input} className="block-label">
           Text to tokenize
         </label>
-        <TextInput id={ids.input} text={text} onText={setText} />
+        <TextEditor id={ids.input} text={text} onText={setText} />
         {!persisted && text.length > MAX_PERSISTED_CHARS && (
           <p className="muted">This text is too large to keep across reloads ({formatSize(text.length)}); smaller texts are saved in this browser.</p>
         )}
