@@ -227,6 +227,13 @@ test('a large text is edited a part at a time: typing, pasting and moving map on
   expect(end).toBeGreaterThan(middle);
   expect(await input.inputValue()).toBe(text.slice(start, end));
 
+  // the chips follow on request: the page holding the part's first token
+  await page.getByTestId('text-window-tokens').click();
+  const firstOfPart = (await referenceIds('o200k_base', text.slice(0, start))).length; // the part starts on a line
+  const chip = page.locator(`[data-testid="token"][data-token-index="${firstOfPart}"]`);
+  await expect(chip).toHaveAttribute('data-token-id', String((await referenceIds('o200k_base', text))[firstOfPart]));
+  await expect(page.getByTestId('chip-window')).toContainText(`Tokens ${(Math.floor(firstOfPart / 2000) * 2000 + 1).toLocaleString('en-US')}–`);
+
   // type in the window: the edit lands at the same place in the whole text
   const at = middle + 'Line 6000: the'.length;
   await input.focus();
@@ -255,5 +262,7 @@ test('a large text is edited a part at a time: typing, pasting and moving map on
   await input.press('Control+Home');
   await expect(input).toHaveAttribute('data-window-start', '0');
   expect(await input.inputValue()).toBe(text.slice(0, Number(await input.getAttribute('data-window-end'))));
-  expect(await chipIds(page)).toEqual((await referenceIds('o200k_base', text)).slice(0, 2000));
+  await page.getByTestId('text-window-tokens').click();
+  const expected = (await referenceIds('o200k_base', text)).slice(0, 2000);
+  await expect.poll(() => chipIds(page)).toEqual(expected);
 });

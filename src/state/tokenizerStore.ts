@@ -38,6 +38,9 @@ interface TokenizerState {
   status: TokenizerStatus;
   error: string | null;
   persisted: boolean;
+  /** a request to page the chips to the token at this UTF-16 offset (`seq` makes a repeat request new) */
+  chipsAt: { offset: number; seq: number } | null;
+  showTokensAt(offset: number): void;
   /** `edit`, when the caller knows it, says how `text` came from the current text (saves comparing them) */
   setText(text: string, edit?: TextEdit): void;
   setTokenizer(id: string): void;
@@ -67,6 +70,8 @@ export const useTokenizerStore = create<TokenizerState>()((set, get) => ({
   status: 'idle',
   error: null,
   persisted: true,
+  chipsAt: null,
+  showTokensAt: (offset) => set((s) => ({ chipsAt: { offset, seq: (s.chipsAt?.seq ?? 0) + 1 }, view: 'chips' })),
   setText: (text, edit) => {
     const prev = get().text;
     if (text === prev) return;

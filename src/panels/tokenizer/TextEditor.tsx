@@ -9,6 +9,8 @@ interface TextEditorProps {
   text: string;
   /** `edit`, when known, says how `text` came from the previous text */
   onText(text: string, edit?: TextEdit): void;
+  /** pages the token chips to this offset of the text */
+  onShowTokens(offset: number): void;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -19,7 +21,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
  * field holds on each change; edits, pastes and navigation in the window are mapped onto the whole
  * text, which is what gets tokenized. The field is uncontrolled: React never writes a megabyte into it.
  */
-export function TextEditor({ id, text, onText }: TextEditorProps) {
+export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
   /** the whole text as this editor last produced or received it */
@@ -167,6 +169,9 @@ export function TextEditor({ id, text, onText }: TextEditorProps) {
             />
             <button type="button" onClick={() => goTo(view.end + WINDOW_CHARS / 2)} disabled={view.end >= view.length}>
               Next part →
+            </button>
+            <button type="button" onClick={() => onShowTokens(view.start)} data-testid="text-window-tokens">
+              Show the tokens of this part
             </button>
             <button
               type="button"

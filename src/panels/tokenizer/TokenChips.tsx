@@ -1,5 +1,5 @@
 import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import type { Tokenization } from '../../state/tokenizerStore';
+import { useTokenizerStore, type Tokenization } from '../../state/tokenizerStore';
 import { chipLabel, escapeTokenText, isInvisible, tokenAccessibleName, tokenView, type TokenView } from './tokenDisplay';
 
 /** Every chip is in the DOM below this many tokens; above it, chips are shown a page at a time. */
@@ -93,6 +93,18 @@ const TokenChip = memo(function TokenChip({ view, focusable, onInspect }: ChipPr
   );
 }, sameChip);
 
+/** Index of the first token that starts at or after `offset` (the last token when none does). */
+function firstTokenAt(offsets: Uint32Array, offset: number): number {
+  let lo = 0;
+  let hi = offsets.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[2 * mid] < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.min(lo, Math.max(0, offsets.length / 2 - 1));
+}
+
 interface TokenChipsProps {
   result: Tokenization;
   onInspect(index: number): void;
@@ -113,6 +125,16 @@ export function TokenChips({ result, onInspect }: TokenChipsProps) {
   }, [result, start, end]);
 
   const focusIndex = Math.min(Math.max(activeIndex, start), end - 1);
+
+  // "show the tokens of this part" (the editor of a large text): page to the first token at the offset
+  const chipsAt = useTokenizerStore((s) => s.chipsAt);
+  useEffect(() => {
+    if (!chipsAt) return;
+    const index = firstTokenAt(result.payload.offsets, chipsAt.offset);
+    setPageStart(Math.floor(index / CHIP_PAGE_SIZE) * CHIP_PAGE_SIZE);
+    setActiveIndex(index);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new request pages; edits do not
+  }, [chipsAt]);
 
   // Texts under a page get every chip at once. A new page of a large text grows over a few frames;
   // once shown, edits re-render only the chips that changed.

@@ -48,7 +48,7 @@ export function TokenizerPanel() {
   const view = useTokenizerStore((s) => s.view);
   const result = useTokenizerStore((s) => s.result);
   const persisted = useTokenizerStore((s) => s.persisted);
-  const { setText, setTokenizer, setSpecialTokens, setView } = useTokenizerStore.getState();
+  const { setText, setTokenizer, setSpecialTokens, setView, showTokensAt } = useTokenizerStore.getState();
   // the tokenizer of whichever model the inference lab has loaded (a Hub model included)
   const loadedModelId = useInferenceStore((s) => s.model.info?.modelId ?? null);
   const extraModel = loadedModelId && !TOKENIZER_CATALOG.some((t) => t.id === loadedModelId) ? loadedModelId : null;
@@ -116,7 +116,7 @@ export function TokenizerPanel() {
         <label htmlFor={ids.input} className="block-label">
           Text to tokenize
         </label>
-        <TextEditor id={ids.input} text={text} onText={setText} />
+        <TextEditor id={ids.input} text={text} onText={setText} onShowTokens={showTokensAt} />
         {!persisted && text.length > MAX_PERSISTED_CHARS && (
           <p className="muted">This text is too large to keep across reloads ({formatSize(text.length)}); smaller texts are saved in this browser.</p>
         )}
