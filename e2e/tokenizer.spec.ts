@@ -193,8 +193,12 @@ test('a 5 MB paste gets an exact count and says it is too large to keep across r
   const text = unit.repeat(Math.ceil(5_000_000 / unit.length));
   const expected = await referenceIds('cl100k_base', text);
   await page.getByTestId('tokenizer-select').selectOption('cl100k_base');
+  await expect(page.getByTestId('tokenizer-status')).toHaveAttribute('data-status', 'ready');
   await paste(page, text);
+  // long work shows progress (5 MB takes the worker about half a second)
+  await expect(page.getByRole('progressbar', { name: 'Tokenizing' })).toBeVisible();
   await expect(page.getByTestId('token-count')).toHaveText(String(expected.length), { timeout: 90_000 });
+  await expect(page.getByRole('progressbar')).toHaveCount(0);
   await expect(page.getByText('This text is too large to keep across reloads')).toBeVisible();
   await expect(page.getByTestId('tokenizer-error')).toHaveCount(0);
   // the field shows the part around the caret (the end), not 5 MB

@@ -14,11 +14,27 @@ function formatSize(chars: number): string {
   return chars >= 1e6 ? `${(chars / 1e6).toFixed(1)} M characters` : chars >= 1e3 ? `${(chars / 1e3).toFixed(0)} k characters` : `${chars} characters`;
 }
 
+/** `on`, once it has stayed true for `ms` (off at once). */
+function useLasting(on: boolean, ms: number): boolean {
+  const [lasting, setLasting] = useState(false);
+  useEffect(() => {
+    if (!on) {
+      setLasting(false);
+      return;
+    }
+    const timer = setTimeout(() => setLasting(true), ms);
+    return () => clearTimeout(timer);
+  }, [on, ms]);
+  return on && lasting;
+}
+
 function StatusLine() {
   const status = useTokenizerStore((s) => s.status);
   const error = useTokenizerStore((s) => s.error);
   const tokenizerId = useTokenizerStore((s) => s.tokenizerId);
   const length = useTokenizerStore((s) => s.text.length);
+  // a keystroke in a large text is re-tokenized within a frame: show progress only for work that lasts
+  const busy = useLasting(status === 'loading-tokenizer' || (status === 'tokenizing' && length > 50_000), 150);
   if (status === 'error' && error) {
     return (
       <p role="alert" className="error-box" data-testid="tokenizer-error">
@@ -26,7 +42,6 @@ function StatusLine() {
       </p>
     );
   }
-  const busy = status === 'loading-tokenizer' || (status === 'tokenizing' && length > 50_000);
   return (
     <div className="status-line" role="status" aria-live="polite" data-testid="tokenizer-status" data-status={status}>
       {busy && (
