@@ -110,7 +110,8 @@ interface TokenChipsProps {
   onInspect(index: number): void;
 }
 
-export function TokenChips({ result, onInspect }: TokenChipsProps) {
+/** Memoised: a keystroke re-renders the panel, but the chips only change when the tokens arrive. */
+export const TokenChips = memo(function TokenChips({ result, onInspect }: TokenChipsProps) {
   const total = result.payload.ids.length;
   const [pageStart, setPageStart] = useState(0);
   const [activeIndex, setActiveIndex] = useState(0);
@@ -118,11 +119,12 @@ export function TokenChips({ result, onInspect }: TokenChipsProps) {
   const start = Math.min(pageStart, Math.max(0, Math.floor((total - 1) / CHIP_PAGE_SIZE) * CHIP_PAGE_SIZE));
   const end = Math.min(total, start + CHIP_PAGE_SIZE);
 
+  const decoded = useMemo(() => new Map<number, string | null>(), [result.tokenizerId]); // eslint-disable-line react-hooks/exhaustive-deps -- one cache per tokenizer
   const views = useMemo(() => {
     const out: TokenView[] = [];
-    for (let i = start; i < end; i++) out.push(tokenView(result.payload, result.text, i));
+    for (let i = start; i < end; i++) out.push(tokenView(result.payload, result.text, i, decoded));
     return out;
-  }, [result, start, end]);
+  }, [result, start, end, decoded]);
 
   const focusIndex = Math.min(Math.max(activeIndex, start), end - 1);
 
@@ -203,4 +205,4 @@ export function TokenChips({ result, onInspect }: TokenChipsProps) {
       </div>
     </div>
   );
-}
+});

@@ -19,21 +19,33 @@ export interface TokenView {
   copyText: string;
 }
 
-export function tokenView(payload: TokenizedPayload, text: string, index: number): TokenView {
+function decodeStrict(bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `decoded`, when given, caches each ID's decoded text (an ID always stands for the same bytes in
+ * one tokenizer), so re-rendering a page of 2,000 chips after a keystroke decodes only new IDs.
+ */
+export function tokenView(payload: TokenizedPayload, text: string, index: number, decoded?: Map<number, string | null>): TokenView {
   const byteStart = index === 0 ? 0 : payload.byteEnds[index - 1];
   const bytes = payload.bytes.subarray(byteStart, payload.byteEnds[index]);
-  let decoded: string | null;
-  try {
-    decoded = strictUtf8.decode(bytes);
-  } catch {
-    decoded = null;
+  const id = payload.ids[index];
+  let decodedText = decoded?.get(id);
+  if (decodedText === undefined) {
+    decodedText = decodeStrict(bytes);
+    decoded?.set(id, decodedText);
   }
   const start = payload.offsets[2 * index];
   const end = payload.offsets[2 * index + 1];
   // byte pieces of one character share its span: only the first piece gives the character back
   const prevEnd = index === 0 ? 0 : payload.offsets[2 * index - 1];
   const copyText = text.slice(Math.max(start, Math.min(prevEnd, end)), end);
-  return { index, id: payload.ids[index], start, end, bytes, special: payload.special[index] === 1, text: decoded, copyText };
+  return { index, id, start, end, bytes, special: payload.special[index] === 1, text: decodedText, copyText };
 }
 
 export function hexBytes(bytes: Uint8Array): string {
