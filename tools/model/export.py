@@ -271,7 +271,7 @@ It continues text; it does not follow instructions. Built by `bash tools/model/b
 | norm | RMSNorm, eps {cfg.rms_norm_eps:g} |
 | tokenizer | byte-level BPE, {cfg.vocab_size} tokens, `<|endoftext|>` (id 0) = BOS = EOS = document separator |
 | optimiser | AdamW (beta 0.9/0.95, weight decay 0.1), lr {hp['lr']:g}, 100 warm-up iterations then cosine to 10 %, grad clip 1.0 |
-| batch | {hp['batch_size']} x {T} tokens, {iters} iterations = {hp['batch_size']*T*iters/1e6:.1f} M tokens seen |
+| batch | {hp['batch_size']} x {T} tokens{f" (gradients summed over micro-batches of {hp['micro_batch']})" if hp.get('micro_batch') else ''}, {iters} iterations = {hp['batch_size']*T*iters/1e6:.1f} M tokens seen |
 | training time | {ck['train_seconds']/60:.1f} min on {"CPU (" + platform.machine() + ", 2 threads, fp32)"} |
 | seed | 1337 (data order and init) |
 

@@ -138,6 +138,7 @@ for it in range(hp["max_iters"] + 1):
             print(f"it {it} loss {loss.item():.3f} lr {lr_at(it):.2e} {el:.0f}s ({(it+1)*hp['batch_size']*block_size/el:.0f} tok/s)", flush=True)
 
 hp["iters_done"] = it
+hp["micro_batch"] = micro_batch
 torch.save(dict(config=cfg.__dict__, model=model.state_dict(), hp=hp, block_size=block_size, train_seconds=time.time() - t0,
                 n_params=n_params, train_tokens=len(train)), os.path.join(args.work, "ckpt.pt"))
 print(f"saved {args.work}/ckpt.pt after {time.time()-t0:.0f}s", flush=True)
