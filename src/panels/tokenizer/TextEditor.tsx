@@ -17,7 +17,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
  * The lab's text field. Small texts live in it whole. Large ones (over 100,000 characters) are shown
- * a window of about 20,000 characters at a time, because the browser lays out every character a
+ * a window of about 8,000 characters at a time, because the browser lays out every character a
  * field holds on each change; edits, pastes and navigation in the window are mapped onto the whole
  * text, which is what gets tokenized. The field is uncontrolled: React never writes a megabyte into it.
  */
