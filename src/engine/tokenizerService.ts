@@ -3,7 +3,7 @@
  * session per (tokenizer, special-token mode) so edits re-tokenize only the
  * region they affect, and packs results into transferable arrays.
  */
-import type { Encoding, SessionEdit, TextTokenizer } from './tokenizers';
+import type { Encoding, SessionEdit, SessionUpdate, TextTokenizer } from './tokenizers';
 import { BUILTIN_TOKENIZERS, createHuggingFaceTokenizer, loadBuiltinTokenizer } from './tokenizers';
 import type { BuiltinTokenizerId } from './tokenizers';
 import type { TokenizedPayload, TokenizerLoadPhase } from './protocol';
@@ -115,16 +115,13 @@ function packRange(tokenizer: TextTokenizer, ids: Uint32Array, from: number, to:
 /** Concatenates every token's bytes so the UI can show pieces without another round-trip. */
 export function packEncoding(tokenizer: TextTokenizer, encoding: Encoding): TokenizedPayload {
   const { byteEnds, special, bytes } = packRange(tokenizer, encoding.ids, 0, encoding.ids.length, 0);
-  return { ids: encoding.ids.slice(), offsets: encoding.offsets.slice(), byteEnds, bytes, special };
+  // ids and offsets are the encoding's own arrays (sessions never change an array they returned);
+  // what crosses to the UI is a copy (copyPayload)
+  return { ids: encoding.ids, offsets: encoding.offsets, byteEnds, bytes, special };
 }
 
-/**
- * After an edit only the re-encoded region holds new tokens: the tokens before it are the previous
- * ones, and those after it are the previous ones shifted. Reuses their packed bytes (memory copies)
- * and packs only the middle. Returns null when the previous payload does not line up (then the
- * caller packs everything).
- */
-export function repackEdit(tokenizer: TextTokenizer, prev: TokenizedPayload, next: Encoding & { reencodedFrom: number; reencodedTo: number }): TokenizedPayload | null {
+/** Tokens equal to the previous ones at the start and (by id and shifted span) at the end, found by comparing. */
+function matchUnchanged(prev: TokenizedPayload, next: Encoding & { reencodedFrom: number; reencodedTo: number }): { p: number; sfx: number } {
   const n = next.ids.length;
   const prevN = prev.ids.length;
   // prefix: tokens that end before the re-encoded region and equal the previous ones
@@ -141,6 +138,27 @@ export function repackEdit(tokenizer: TextTokenizer, prev: TokenizedPayload, nex
     next.offsets[2 * (n - 1 - sfx)] === prev.offsets[2 * (prevN - 1 - sfx)] + shift
   )
     sfx++;
+  return { p, sfx };
+}
+
+/**
+ * After an edit only the re-encoded region holds new tokens: the tokens before it are the previous
+ * ones, and those after it are the previous ones shifted. Reuses their packed bytes (memory copies)
+ * and packs only the middle. Returns null when the previous payload does not line up (then the
+ * caller packs everything).
+ */
+export function repackEdit(tokenizer: TextTokenizer, prev: TokenizedPayload, next: SessionUpdate): TokenizedPayload | null {
+  const n = next.ids.length;
+  const prevN = prev.ids.length;
+  let p = 0;
+  let sfx = 0;
+  if (next.kept && next.kept.before + next.kept.after <= Math.min(n, prevN)) {
+    // the session says which tokens it kept: no scan over a megabyte's tokens per keystroke
+    p = next.kept.before;
+    sfx = next.kept.after;
+  } else {
+    ({ p, sfx } = matchUnchanged(prev, next));
+  }
   if (p + sfx < Math.min(n, prevN) / 2) return null; // most tokens changed: pack afresh
   const prefixBytes = p === 0 ? 0 : prev.byteEnds[p - 1];
   const mid = packRange(tokenizer, next.ids, p, n - sfx, prefixBytes);
@@ -163,5 +181,5 @@ export function repackEdit(tokenizer: TextTokenizer, prev: TokenizedPayload, nex
   special.set(prev.special.subarray(0, p), 0);
   special.set(mid.special, p);
   special.set(prev.special.subarray(prevN - sfx), n - sfx);
-  return { ids: next.ids.slice(), offsets: next.offsets.slice(), byteEnds, bytes, special };
+  return { ids: next.ids, offsets: next.offsets, byteEnds, bytes, special };
 }

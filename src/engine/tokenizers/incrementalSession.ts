@@ -61,7 +61,7 @@ export function createIncrementalSession(enc: RangeEncoding, special: boolean): 
         while (p < minLen && old.charCodeAt(p) === next.charCodeAt(p)) p++;
         while (s < minLen - p && old.charCodeAt(old.length - 1 - s) === next.charCodeAt(next.length - 1 - s)) s++;
       }
-      if (p === old.length && p === next.length) return { ids, offsets, reencodedFrom: p, reencodedTo: p };
+      if (p === old.length && p === next.length) return { ids, offsets, reencodedFrom: p, reencodedTo: p, kept: { before: ids.length, after: 0 } };
       const newEnd = next.length - s;
       const delta = next.length - old.length;
 
@@ -96,10 +96,11 @@ export function createIncrementalSession(enc: RangeEncoding, special: boolean): 
       const tail = a + mid.length;
       newIds.set(ids.subarray(b), tail);
       for (let k = 2 * b, o = 2 * tail; k < offsets.length; k++, o++) newOffsets[o] = offsets[k] + delta;
+      const kept = { before: a, after: ids.length - b };
       text = next;
       ids = newIds;
       offsets = newOffsets;
-      return { ids, offsets, reencodedFrom: from, reencodedTo: to };
+      return { ids, offsets, reencodedFrom: from, reencodedTo: to, kept };
     },
   };
 }

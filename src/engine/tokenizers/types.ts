@@ -19,6 +19,8 @@ export interface SessionUpdate extends Encoding {
   /** the re-tokenized region of the new text, [reencodedFrom, reencodedTo) in UTF-16 units */
   reencodedFrom: number;
   reencodedTo: number;
+  /** tokens of the previous update kept at the start, and (shifted) at the end; absent after a whole encode */
+  kept?: { before: number; after: number };
 }
 
 /** How `text` came from the session's previous text `base`: `deleteCount` units at `start` became `insert`. */

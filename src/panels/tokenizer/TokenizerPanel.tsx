@@ -56,14 +56,26 @@ function StatusLine() {
   );
 }
 
-export function TokenizerPanel() {
+/** The editor bound to the lab's text (its own subscription, so typing re-renders only it). */
+function LabTextEditor({ id, onShowTokens }: { id: string; onShowTokens(offset: number): void }) {
   const text = useTokenizerStore((s) => s.text);
+  return <TextEditor id={id} text={text} onText={useTokenizerStore.getState().setText} onShowTokens={onShowTokens} />;
+}
+
+function TooLargeToKeep() {
+  const length = useTokenizerStore((s) => s.text.length);
+  if (length <= MAX_PERSISTED_CHARS) return null;
+  return <p className="muted">This text is too large to keep across reloads ({formatSize(length)}); smaller texts are saved in this browser.</p>;
+}
+
+// The panel itself does not follow the text: a keystroke re-renders the editor, not the whole lab.
+export function TokenizerPanel() {
   const tokenizerId = useTokenizerStore((s) => s.tokenizerId);
   const specialTokens = useTokenizerStore((s) => s.specialTokens);
   const view = useTokenizerStore((s) => s.view);
   const result = useTokenizerStore((s) => s.result);
   const persisted = useTokenizerStore((s) => s.persisted);
-  const { setText, setTokenizer, setSpecialTokens, setView, showTokensAt } = useTokenizerStore.getState();
+  const { setTokenizer, setSpecialTokens, setView, showTokensAt } = useTokenizerStore.getState();
   // the tokenizer of whichever model the inference lab has loaded (a Hub model included)
   const loadedModelId = useInferenceStore((s) => s.model.info?.modelId ?? null);
   const extraModel = loadedModelId && !TOKENIZER_CATALOG.some((t) => t.id === loadedModelId) ? loadedModelId : null;
@@ -75,7 +87,7 @@ export function TokenizerPanel() {
   useEffect(() => setInspected(null), [result?.tokenizerId]);
 
   const share = async () => {
-    const link = makeShareLink({ text, tokenizerId, specialTokens });
+    const link = makeShareLink({ text: useTokenizerStore.getState().text, tokenizerId, specialTokens });
     if (!link) {
       setShareMessage('Texts over 2,000 characters are too long for a link; they are kept in this browser instead.');
       return;
@@ -131,10 +143,8 @@ export function TokenizerPanel() {
         <label htmlFor={ids.input} className="block-label">
           Text to tokenize
         </label>
-        <TextEditor id={ids.input} text={text} onText={setText} onShowTokens={showTokensAt} />
-        {!persisted && text.length > MAX_PERSISTED_CHARS && (
-          <p className="muted">This text is too large to keep across reloads ({formatSize(text.length)}); smaller texts are saved in this browser.</p>
-        )}
+        <LabTextEditor id={ids.input} onShowTokens={showTokensAt} />
+        {!persisted && <TooLargeToKeep />}
         <StatusLine />
       </section>
 
