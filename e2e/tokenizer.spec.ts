@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { referenceIds, referenceIdsWithSpecials } from '../tests/reference/tokenizerReference';
+import { makeShareLink } from '../src/state/shareLink';
 
 async function chipIds(page: Page): Promise<number[]> {
   return page.getByTestId('token').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-token-id'))));
@@ -269,4 +270,29 @@ test('a large text is edited a part at a time: typing, pasting and moving map on
   await page.getByTestId('text-window-tokens').click();
   const expected = (await referenceIds('o200k_base', text)).slice(0, 2000);
   await expect.poll(() => chipIds(page)).toEqual(expected);
+});
+
+test('a large paste into a short text that arrived with CRLF lands where the caret is', async ({ page }) => {
+  const short = 'first line\r\nsecond line\r\n';
+  const link = makeShareLink({ text: short, tokenizerId: 'o200k_base', specialTokens: false }, 'http://localhost/')!;
+  await page.goto(`/${new URL(link).hash}`);
+  await page.reload(); // a hash change alone does not load the page again
+  const input = page.getByTestId('tokenizer-input');
+  await expect(input).toHaveValue('first line\nsecond line\n'); // the field shows LF
+  // paste 120 KB after "second" (offset in the field's LF text)
+  const block = 'pasted words and more words 12345\n'.repeat(3600);
+  const at = 'first line\nsecond'.length;
+  await input.focus();
+  await input.evaluate(
+    (el: HTMLTextAreaElement, [caret, data]) => {
+      el.setSelectionRange(caret as number, caret as number);
+      const clipboardData = new DataTransfer();
+      clipboardData.setData('text/plain', data as string);
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+    },
+    [at, block] as const,
+  );
+  const text = 'first line\nsecond' + block + ' line\n';
+  await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('o200k_base', text)).length));
+  await expect(page.getByTestId('text-window')).toContainText(`of ${text.length.toLocaleString('en-US')}`);
 });

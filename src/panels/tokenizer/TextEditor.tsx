@@ -103,12 +103,13 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
     if (full.length - (to - from) + pasted.length <= LARGE_TEXT_CHARS) return; // the field's own paste (keeps undo)
     // inserting megabytes into the field would lay them all out: apply the paste to the text instead
     e.preventDefault();
-    const w = win.current;
-    const edit = { start: w.start + from, deleteCount: to - from, insert: normalizeNewlines(pasted) };
-    const next = applyEdit(full, edit);
+    // a small text with CRLF is shown with LF: then the field's value is the text the offsets refer to
+    const exact = full.length > LARGE_TEXT_CHARS || full === shown.current;
+    const edit = { start: win.current.start + from, deleteCount: to - from, insert: normalizeNewlines(pasted) };
+    const next = applyEdit(exact ? full : shown.current, edit);
     known.current = next;
     show(next, edit.start + edit.insert.length);
-    commit(next, edit);
+    commit(next, exact ? edit : undefined);
   };
 
   const goTo = (pos: number) => show(known.current, pos);
