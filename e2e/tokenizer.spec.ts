@@ -41,6 +41,19 @@ const TRICKY = [
   'Supercalifragilisticexpialidocious' + 'a'.repeat(300),
 ];
 
+/** A real paste event (as Ctrl+V fires) of `data` at field offset `caret`. */
+async function clipboardPaste(page: Page, caret: number, data: string) {
+  await page.getByTestId('tokenizer-input').evaluate(
+    (el: HTMLTextAreaElement, [at, text]) => {
+      el.setSelectionRange(at as number, at as number);
+      const clipboardData = new DataTransfer();
+      clipboardData.setData('text/plain', text as string);
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+    },
+    [caret, data] as const,
+  );
+}
+
 /** Like a paste: the whole text arrives in one input event (Playwright's fill types it in chunks). */
 async function paste(page: Page, text: string) {
   await page.getByTestId('tokenizer-input').evaluate((el, value) => {
@@ -250,15 +263,7 @@ test('a large text is edited a part at a time: typing, pasting and moving map on
   // paste a large block into the window (a real paste event): applied to the whole text
   const block = 'Pasted paragraph with 日本語 and numbers 1234567.\r\n'.repeat(3000);
   const pasteAt = at + ' very'.length;
-  await input.evaluate(
-    (el: HTMLTextAreaElement, [caret, data]) => {
-      el.setSelectionRange(caret as number, caret as number);
-      const clipboardData = new DataTransfer();
-      clipboardData.setData('text/plain', data as string);
-      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
-    },
-    [pasteAt - start, block] as const,
-  );
+  await clipboardPaste(page, pasteAt - start, block);
   text = text.slice(0, pasteAt) + block.replaceAll('\r\n', '\n') + text.slice(pasteAt);
   await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('o200k_base', text)).length), { timeout: 30_000 });
   expect((await input.inputValue()).length).toBeLessThan(30_000);
@@ -283,15 +288,7 @@ test('a large paste into a short text that arrived with CRLF lands where the car
   const block = 'pasted words and more words 12345\n'.repeat(3600);
   const at = 'first line\nsecond'.length;
   await input.focus();
-  await input.evaluate(
-    (el: HTMLTextAreaElement, [caret, data]) => {
-      el.setSelectionRange(caret as number, caret as number);
-      const clipboardData = new DataTransfer();
-      clipboardData.setData('text/plain', data as string);
-      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
-    },
-    [at, block] as const,
-  );
+  await clipboardPaste(page, at, block);
   const text = 'first line\nsecond' + block + ' line\n';
   await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('o200k_base', text)).length));
   await expect(page.getByTestId('text-window')).toContainText(`of ${text.length.toLocaleString('en-US')}`);
