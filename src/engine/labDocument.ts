@@ -15,7 +15,7 @@ export interface LabText {
   text: string;
   counts: TextCounts;
   /** the edit that produced this text from the previous one, and that text (for incremental tokenizing) */
-  edit: (TextEdit & { base: string }) | null;
+  edit?: TextEdit & { base: string };
 }
 
 export function applyEdit(text: string, edit: TextEdit): string {
@@ -33,7 +33,7 @@ export class LabDocument {
   apply(requestId: number, change: TextChange): LabText {
     let next: LabText;
     if ('text' in change) {
-      next = { text: change.text, counts: countText(change.text), edit: null };
+      next = { text: change.text, counts: countText(change.text) };
     } else {
       const base = this.current;
       if (!base || this.requestId !== change.baseRequestId) throw new StaleEditError(change.baseRequestId, this.requestId);

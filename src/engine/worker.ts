@@ -38,7 +38,7 @@ async function handle(req: EngineRequest): Promise<void> {
       try {
         const started = performance.now();
         const lab = labDocument.apply(req.requestId, req.change);
-        const { payload, reencoded } = await tokenizers.tokenize(req.tokenizerId, lab.text, req.specialTokens, lab.edit ?? undefined);
+        const { payload, reencoded } = await tokenizers.tokenize(req.tokenizerId, lab.text, req.specialTokens, lab.edit);
         emit(
           {
             type: 'tokenized',

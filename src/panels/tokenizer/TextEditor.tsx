@@ -29,6 +29,11 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
   /** which part of `known` the field shows, and the exact value it was given */
   const win = useRef<TextWindow>(wholeText(text));
   const shown = useRef('');
+  /**
+   * whether the field's value is exactly `known`'s slice, so field offsets are text offsets (false
+   * only for a small text with CRLF, which a field shows with LF; then its value is taken as the text)
+   */
+  const exact = useRef(true);
   const filled = useRef(false);
   const [view, setView] = useState<TextWindow & { length: number }>({ ...wholeText(text), length: text.length });
 
@@ -38,8 +43,10 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
     if (!el) return;
     const w = full.length > LARGE_TEXT_CHARS ? windowAround(full, caret) : wholeText(full);
     win.current = w;
-    el.value = full.slice(w.start, w.end);
+    const slice = full.slice(w.start, w.end);
+    el.value = slice;
     shown.current = el.value;
+    exact.current = shown.current === slice;
     const at = Math.max(0, Math.min(caret - w.start, el.value.length));
     el.setSelectionRange(at, at);
     if (w.end - w.start < full.length) {
@@ -77,19 +84,17 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
     const w = win.current;
     const full = known.current;
     const next = full.slice(0, w.start) + value + full.slice(w.end);
-    // the edit maps onto the whole text only when the field held exactly its slice (a small text
-    // with CRLF is shown with LF; then the store compares the texts itself)
-    const exact = full.length > LARGE_TEXT_CHARS || full === shown.current;
-    const edit = exact ? { start: w.start + local.start, deleteCount: local.deleteCount, insert: local.insert } : undefined;
+    // without an exact field the store compares the texts itself
+    const edit = exact.current ? { start: w.start + local.start, deleteCount: local.deleteCount, insert: local.insert } : undefined;
     win.current = { start: w.start, end: w.start + value.length };
     shown.current = value;
+    exact.current = true;
     const caret = w.start + (el.selectionEnd ?? value.length);
     // a large text arrived in one go (a drop, a script), or the text crossed the size limit either
     // way: re-window now, before the browser lays the field out
     const wasLarge = full.length > LARGE_TEXT_CHARS;
     const isLarge = next.length > LARGE_TEXT_CHARS;
-    if (value.length > 2 * WINDOW_CHARS && isLarge) show(next, caret);
-    else if (wasLarge !== isLarge) show(next, caret);
+    if ((isLarge && value.length > 2 * WINDOW_CHARS) || wasLarge !== isLarge) show(next, caret);
     else setView({ ...win.current, length: next.length });
     commit(next, edit);
   };
@@ -103,13 +108,12 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
     if (full.length - (to - from) + pasted.length <= LARGE_TEXT_CHARS) return; // the field's own paste (keeps undo)
     // inserting megabytes into the field would lay them all out: apply the paste to the text instead
     e.preventDefault();
-    // a small text with CRLF is shown with LF: then the field's value is the text the offsets refer to
-    const exact = full.length > LARGE_TEXT_CHARS || full === shown.current;
     const edit = { start: win.current.start + from, deleteCount: to - from, insert: normalizeNewlines(pasted) };
-    const next = applyEdit(exact ? full : shown.current, edit);
+    const wasExact = exact.current;
+    const next = applyEdit(wasExact ? full : shown.current, edit);
     known.current = next;
     show(next, edit.start + edit.insert.length);
-    commit(next, exact ? edit : undefined);
+    commit(next, wasExact ? edit : undefined);
   };
 
   const goTo = (pos: number) => show(known.current, pos);
