@@ -3,6 +3,7 @@
  * small edit. Pure functions; UTF-16 offsets throughout.
  */
 import type { TextEdit } from '../engine/protocol';
+import { commonEnds } from '../engine/labDocument';
 
 /** The region where two texts differ: `[start, oldEnd)` of the old text became `[start, newEnd)` of the new. */
 export interface ChangedSpan {
@@ -16,12 +17,8 @@ export const NO_EDIT: TextEdit = { start: 0, deleteCount: 0, insert: '' };
 /** The smallest single replacement that turns `before` into `after` (null when they are equal). */
 export function diffText(before: string, after: string): TextEdit | null {
   if (before === after) return null;
-  const min = Math.min(before.length, after.length);
-  let p = 0;
-  while (p < min && before.charCodeAt(p) === after.charCodeAt(p)) p++;
-  let s = 0;
-  while (s < min - p && before.charCodeAt(before.length - 1 - s) === after.charCodeAt(after.length - 1 - s)) s++;
-  return { start: p, deleteCount: before.length - p - s, insert: after.slice(p, after.length - s) };
+  const { prefix, suffix } = commonEnds(before, after);
+  return { start: prefix, deleteCount: before.length - prefix - suffix, insert: after.slice(prefix, after.length - suffix) };
 }
 
 /** Adds `edit` (in the coordinates of the current text) to the span by which the current text differs from a base. */

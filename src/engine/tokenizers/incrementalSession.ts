@@ -6,6 +6,7 @@
  */
 import type { SessionEdit, SessionUpdate, TokenizerSession } from './types';
 import { TokenSink } from './tokenSink';
+import { commonEnds } from '../labDocument';
 
 export interface RangeEncoding {
   isSplitPoint(text: string, i: number, special: boolean): boolean;
@@ -57,9 +58,7 @@ export function createIncrementalSession(enc: RangeEncoding, special: boolean): 
         p = edit.start;
         s = old.length - edit.start - edit.deleteCount;
       } else {
-        const minLen = Math.min(old.length, next.length);
-        while (p < minLen && old.charCodeAt(p) === next.charCodeAt(p)) p++;
-        while (s < minLen - p && old.charCodeAt(old.length - 1 - s) === next.charCodeAt(next.length - 1 - s)) s++;
+        ({ prefix: p, suffix: s } = commonEnds(old, next));
       }
       if (p === old.length && p === next.length) return { ids, offsets, reencodedFrom: p, reencodedTo: p, kept: { before: ids.length, after: 0 } };
       const newEnd = next.length - s;
