@@ -25,9 +25,9 @@ from model import Llama, LlamaConfig
 
 # ---- hyper-parameters (CPU defaults; --device cuda switches to the GPU column) ----
 CPU = dict(hidden_size=256, intermediate_size=704, num_hidden_layers=5, num_attention_heads=8, num_key_value_heads=2,
-           batch_size=16, max_iters=3600, lr=3e-3)
+           batch_size=16, max_iters=4400, lr=3e-3, optimizer="muon", muon_lr=0.02)
 GPU = dict(hidden_size=512, intermediate_size=1408, num_hidden_layers=8, num_attention_heads=8, num_key_value_heads=2,
-           batch_size=64, max_iters=8000, lr=2e-3)
+           batch_size=64, max_iters=8000, lr=2e-3, optimizer="muon", muon_lr=0.02)
 vocab_size = 8192
 block_size = 256  # context length
 # Gradients are accumulated over micro-batches of 4 sequences: the [micro, heads, 256, 256] attention
@@ -45,6 +45,9 @@ seed = 1337
 p = argparse.ArgumentParser()
 p.add_argument("--device", default="cpu")
 p.add_argument("--work", default=os.environ.get("NT_WORK", "tools/.work"))
+p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+               help="auto: bf16 autocast where the hardware multiplies bf16 natively (CUDA, or a CPU with avx512_bf16 / "
+               "amx_bf16), fp32 elsewhere; weights, optimiser state and the export stay fp32")
 p.add_argument("--time_budget_min", type=float, default=0, help="if > 0, the schedule also follows wall-clock time and "
                "training stops when the budget is spent (fewer iterations on a busy machine; the card records how many)")
 for k in CPU:
@@ -52,6 +55,22 @@ for k in CPU:
 args = p.parse_args()
 hp = dict(GPU if args.device.startswith("cuda") else CPU)
 hp.update({k: v for k, v in vars(args).items() if k in hp and v is not None})
+assert hp["optimizer"] in ("adamw", "muon"), f"--optimizer must be adamw or muon, not {hp['optimizer']}"
+
+
+def native_bf16(device):
+    if device.startswith("cuda"):
+        return torch.cuda.is_bf16_supported()
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+hp["precision"] = args.precision if args.precision != "auto" else ("bf16" if native_bf16(args.device) else "fp32")
+autocast = torch.autocast("cuda" if args.device.startswith("cuda") else "cpu", dtype=torch.bfloat16,
+                          enabled=hp["precision"] == "bf16")
 
 torch.manual_seed(seed)
 np.random.seed(seed)
@@ -91,8 +110,9 @@ def estimate_val_loss(model):
     x, y = xs[:-1].view(n, block_size), xs[1:].view(n, block_size)
     losses = []
     for i in range(0, n, 16):
-        logits, _ = model(x[i : i + 16].to(args.device))
-        losses.append(F.cross_entropy(logits.view(-1, logits.size(-1)), y[i : i + 16].reshape(-1).to(args.device)).item())
+        with autocast:
+            logits, _ = model(x[i : i + 16].to(args.device))
+        losses.append(F.cross_entropy(logits.float().view(-1, logits.size(-1)), y[i : i + 16].reshape(-1).to(args.device)).item())
     model.train()
     return float(np.mean(losses))
 
@@ -101,10 +121,53 @@ cfg = LlamaConfig(vocab_size=vocab_size, max_position_embeddings=block_size,
                   **{k: hp[k] for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads")})
 model = Llama(cfg).to(args.device)
 n_params = sum(p.numel() for p in model.parameters())
-decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-opt = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-                        lr=hp["lr"], betas=(beta1, beta2))
+
+
+def newton_schulz(g, steps=5):
+    """Approximately orthogonalise g (Muon's update): the quintic iteration of Keller Jordan's Muon."""
+    a, b, c = 3.4445, -4.7750, 2.0315
+    x = g / (g.norm() + 1e-7)
+    wide = x.size(0) <= x.size(1)
+    if not wide:
+        x = x.T
+    for _ in range(steps):
+        s = x @ x.T
+        x = a * x + (b * s + c * s @ s) @ x
+    return x if wide else x.T
+
+
+class Muon(torch.optim.Optimizer):
+    """Momentum SGD whose update for each weight matrix is orthogonalised (github.com/KellerJordan/Muon).
+    Only for the 2-D hidden weights; the embedding (tied to the output) and the norms stay on AdamW."""
+
+    def __init__(self, params, lr, momentum=0.95, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for g in self.param_groups:
+            for p in g["params"]:
+                buf = self.state[p].setdefault("momentum", torch.zeros_like(p))
+                buf.mul_(g["momentum"]).add_(p.grad)
+                update = newton_schulz(p.grad.add(buf, alpha=g["momentum"]))  # Nesterov
+                p.mul_(1 - g["lr"] * g["weight_decay"])
+                p.add_(update, alpha=-g["lr"] * max(1.0, p.size(0) / p.size(1)) ** 0.5)
+
+
+named = list(model.named_parameters())
+hidden = [p for n, p in named if p.dim() >= 2 and "embed_tokens" not in n]
+if hp["optimizer"] == "muon":
+    opts = [Muon(hidden, lr=hp["muon_lr"]),
+            torch.optim.AdamW([{"params": [p for n, p in named if "embed_tokens" in n], "weight_decay": weight_decay},
+                               {"params": [p for n, p in named if p.dim() < 2], "weight_decay": 0.0}],
+                              lr=hp["lr"], betas=(beta1, beta2))]
+else:
+    opts = [torch.optim.AdamW([{"params": [p for n, p in named if p.dim() >= 2], "weight_decay": weight_decay},
+                               {"params": [p for n, p in named if p.dim() < 2], "weight_decay": 0.0}],
+                              lr=hp["lr"], betas=(beta1, beta2))]
+for o in opts:
+    for g in o.param_groups:
+        g["base_lr"] = g["lr"]
 print(f"params {n_params/1e6:.2f}M, train {len(train)/1e6:.2f}M tokens, hp {hp}", flush=True)
 
 log_path = os.path.join(args.work, "train_log.jsonl")
@@ -119,18 +182,22 @@ for it in range(hp["max_iters"] + 1):
         print(rec, flush=True)
     if done:
         break
-    for g in opt.param_groups:
-        g["lr"] = lr_at(it)
+    for o in opts:
+        for g in o.param_groups:
+            g["lr"] = g["base_lr"] * lr_at(it) / hp["lr"]
     x, y = batch(train, hp["batch_size"])
-    opt.zero_grad(set_to_none=True)
+    for o in opts:
+        o.zero_grad(set_to_none=True)
     loss = 0.0
     for j in range(0, hp["batch_size"], micro_batch):
-        logits, _ = model(x[j : j + micro_batch])
-        part = F.cross_entropy(logits.view(-1, logits.size(-1)), y[j : j + micro_batch].reshape(-1))
+        with autocast:
+            logits, _ = model(x[j : j + micro_batch])
+        part = F.cross_entropy(logits.float().view(-1, logits.size(-1)), y[j : j + micro_batch].reshape(-1))
         (part * (len(logits) / hp["batch_size"])).backward()
         loss += part.detach() * (len(logits) / hp["batch_size"])
     torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-    opt.step()
+    for o in opts:
+        o.step()
     if it % 10 == 0:
         el = time.time() - t0
         log.write(json.dumps(dict(iter=it, train_loss=loss.item(), lr=lr_at(it), elapsed_s=round(el, 1))) + "\n"); log.flush()
