@@ -249,6 +249,18 @@ cell = lambda t: t.replace("|", "\\|").replace("\n", " ⏎ ").strip()
 sample_md = "\n".join(f"| {s['prompt']} | {cell(s['greedy'])} | {cell(s['t08'])} |" for s in samples)
 size_md = "\n".join(f"| `{os.path.relpath(os.path.join(r, f), args.out)}` | {os.path.getsize(os.path.join(r, f)):,} |"
                     for r, _, fs in sorted(os.walk(args.out)) for f in sorted(fs) if f != "README.md")
+end_train = float(np.mean([l for _, l in tr[-10:]]))  # the last 100 iterations
+held_nats = math.log(scores["overall"]["perplexity"])
+overfit_md = (": the model has begun to learn the training split itself, so more passes over the same text help little; "
+              "more (balanced) text is what closes the gap, then a larger model and more compute (`--device cuda`)."
+              if held_nats - end_train > 0.3 else
+              ": the loss was still falling, so more compute is what closes the gap: the same script on an unshared CPU for "
+              "longer, or `--device cuda`.")
+adamw_md = f"AdamW (beta 0.9/0.95, weight decay 0.1), lr {hp['lr']:g}"
+optimiser_md = (f"Muon (momentum 0.95, Nesterov, 5 Newton-Schulz steps), lr {hp['muon_lr']:g}, for the hidden weight matrices; "
+                f"{adamw_md} for the embedding and norms" if hp.get("optimizer") == "muon" else adamw_md)
+precision_md = ("bf16 autocast (weights, optimiser state and export in fp32)" if hp.get("precision") == "bf16"
+                else "fp32")
 card = f"""---
 language: en
 library_name: transformers.js
@@ -270,9 +282,9 @@ It continues text; it does not follow instructions. Built by `bash tools/model/b
 | position | RoPE, theta {cfg.rope_theta:g}; context {T} tokens |
 | norm | RMSNorm, eps {cfg.rms_norm_eps:g} |
 | tokenizer | byte-level BPE, {cfg.vocab_size} tokens, `<|endoftext|>` (id 0) = BOS = EOS = document separator |
-| optimiser | AdamW (beta 0.9/0.95, weight decay 0.1), lr {hp['lr']:g}, 100 warm-up iterations then cosine to 10 %, grad clip 1.0 |
+| optimiser | {optimiser_md}, 100 warm-up iterations then cosine to 10 %, grad clip 1.0 |
 | batch | {hp['batch_size']} x {T} tokens{f" (gradients summed over micro-batches of {hp['micro_batch']})" if hp.get('micro_batch') else ''}, {iters} iterations = {hp['batch_size']*T*iters/1e6:.1f} M tokens seen |
-| training time | {ck['train_seconds']/60:.1f} min on {"CPU (" + platform.machine() + ", 2 threads, fp32)"} |
+| training time | {ck['train_seconds']/60:.1f} min on {"CPU (" + platform.machine() + ", 2 threads)"}; {precision_md} |
 | seed | 1337 (data order and init) |
 
 ![training curve](training_curve.svg)
@@ -328,8 +340,8 @@ first-step logits for fixed prompts; `tests/model` checks the ONNX model against
 The target is at most 1.30 bits per byte on held-out documents; this model reaches
 {scores['overall']['bits_per_byte']:.2f} overall ({"met" if scores['overall']['bits_per_byte'] <= 1.30 else "not met"}).
 It saw {hp['batch_size']*T*iters/1e6:.1f} M tokens ({hp['batch_size']*T*iters/max(1, ck.get('train_tokens', 3.69e6)):.1f} passes over the training split)
-at about {hp['batch_size']*T*iters/ck['train_seconds']:,.0f} tokens/s; the loss was still falling when the schedule ended,
-so more compute is what closes the gap: the same script on an unshared CPU for longer, or `--device cuda`.
+at about {hp['batch_size']*T*iters/ck['train_seconds']:,.0f} tokens/s. At the end the training loss was {end_train:.2f} nats/token
+against {held_nats:.2f} on the held-out documents{overfit_md}
 
 ## Limits
 A few million parameters trained for about an hour on a laptop-class CPU: it writes locally plausible English
