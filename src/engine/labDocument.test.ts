@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdit, LabDocument, StaleEditError } from './labDocument';
+import { LabDocument, StaleEditError } from './labDocument';
+import { applyEdit } from './textEdit';
 import { countText } from './textCounts';
 import { mulberry32 } from './tokenizers/testCorpus';
 

@@ -121,7 +121,7 @@ export function packEncoding(tokenizer: TextTokenizer, encoding: Encoding): Toke
 }
 
 /** Tokens equal to the previous ones at the start and (by id and shifted span) at the end, found by comparing. */
-function matchUnchanged(prev: TokenizedPayload, next: Encoding & { reencodedFrom: number; reencodedTo: number }): { p: number; sfx: number } {
+function matchUnchanged(prev: TokenizedPayload, next: SessionUpdate): { p: number; sfx: number } {
   const n = next.ids.length;
   const prevN = prev.ids.length;
   // prefix: tokens that end before the re-encoded region and equal the previous ones

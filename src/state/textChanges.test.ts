@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { composeChange, diffText, normalizeNewlines, spanToEdit, type ChangedSpan } from './textChanges';
-import { applyEdit } from '../engine/labDocument';
+import { applyEdit } from '../engine/textEdit';
 import { mulberry32 } from '../engine/tokenizers/testCorpus';
 
 describe('text changes', () => {

@@ -3,7 +3,7 @@
  * small edit. Pure functions; UTF-16 offsets throughout.
  */
 import type { TextEdit } from '../engine/protocol';
-import { commonEnds } from '../engine/labDocument';
+import { commonEnds } from '../engine/textEdit';
 
 /** The region where two texts differ: `[start, oldEnd)` of the old text became `[start, newEnd)` of the new. */
 export interface ChangedSpan {

@@ -6,7 +6,7 @@
  */
 import type { SessionEdit, SessionUpdate, TokenizerSession } from './types';
 import { TokenSink } from './tokenSink';
-import { commonEnds } from '../labDocument';
+import { commonEnds } from '../textEdit';
 
 export interface RangeEncoding {
   isSplitPoint(text: string, i: number, special: boolean): boolean;

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import type { TextEdit } from '../../engine/protocol';
-import { applyEdit } from '../../engine/labDocument';
+import { applyEdit } from '../../engine/textEdit';
 import { diffText, normalizeNewlines } from '../../state/textChanges';
 import { LARGE_TEXT_CHARS, WINDOW_CHARS, wholeText, windowAround, type TextWindow } from './textWindow';
 
