@@ -94,12 +94,13 @@ def progress(it):
     return max(p, (time.time() - t0) / 60 / args.time_budget_min) if args.time_budget_min > 0 else p
 
 
-def lr_at(it):
+def lr_scale(it):
+    """The schedule, as a factor on every parameter group's base learning rate."""
     if it < warmup_iters:
-        return hp["lr"] * (it + 1) / warmup_iters
+        return (it + 1) / warmup_iters
     w = warmup_iters / hp["max_iters"]
     t = min(1.0, max(0.0, (progress(it) - w) / (1 - w)))
-    return hp["lr"] * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t)))
+    return min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
 
 
 @torch.no_grad()
@@ -140,8 +141,8 @@ class Muon(torch.optim.Optimizer):
     """Momentum SGD whose update for each weight matrix is orthogonalised (github.com/KellerJordan/Muon).
     Only for the 2-D hidden weights; the embedding (tied to the output) and the norms stay on AdamW."""
 
-    def __init__(self, params, lr, momentum=0.95, weight_decay=0.0):
-        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
+    def __init__(self, params, lr, momentum=0.95):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
 
     @torch.no_grad()
     def step(self):
@@ -150,21 +151,17 @@ class Muon(torch.optim.Optimizer):
                 buf = self.state[p].setdefault("momentum", torch.zeros_like(p))
                 buf.mul_(g["momentum"]).add_(p.grad)
                 update = newton_schulz(p.grad.add(buf, alpha=g["momentum"]))  # Nesterov
-                p.mul_(1 - g["lr"] * g["weight_decay"])
                 p.add_(update, alpha=-g["lr"] * max(1.0, p.size(0) / p.size(1)) ** 0.5)
 
 
 named = list(model.named_parameters())
-hidden = [p for n, p in named if p.dim() >= 2 and "embed_tokens" not in n]
+# with Muon, the hidden weight matrices go to it; AdamW keeps the rest (the tied embedding and the norms)
+on_muon = lambda n, p: hp["optimizer"] == "muon" and p.dim() >= 2 and "embed_tokens" not in n
+opts = [torch.optim.AdamW([{"params": [p for n, p in named if p.dim() >= 2 and not on_muon(n, p)], "weight_decay": weight_decay},
+                           {"params": [p for n, p in named if p.dim() < 2], "weight_decay": 0.0}],
+                          lr=hp["lr"], betas=(beta1, beta2))]
 if hp["optimizer"] == "muon":
-    opts = [Muon(hidden, lr=hp["muon_lr"]),
-            torch.optim.AdamW([{"params": [p for n, p in named if "embed_tokens" in n], "weight_decay": weight_decay},
-                               {"params": [p for n, p in named if p.dim() < 2], "weight_decay": 0.0}],
-                              lr=hp["lr"], betas=(beta1, beta2))]
-else:
-    opts = [torch.optim.AdamW([{"params": [p for n, p in named if p.dim() >= 2], "weight_decay": weight_decay},
-                               {"params": [p for n, p in named if p.dim() < 2], "weight_decay": 0.0}],
-                              lr=hp["lr"], betas=(beta1, beta2))]
+    opts.append(Muon([p for n, p in named if on_muon(n, p)], lr=hp["muon_lr"]))
 for o in opts:
     for g in o.param_groups:
         g["base_lr"] = g["lr"]
@@ -184,7 +181,7 @@ for it in range(hp["max_iters"] + 1):
         break
     for o in opts:
         for g in o.param_groups:
-            g["lr"] = g["base_lr"] * lr_at(it) / hp["lr"]
+            g["lr"] = g["base_lr"] * lr_scale(it)
     x, y = batch(train, hp["batch_size"])
     for o in opts:
         o.zero_grad(set_to_none=True)
@@ -200,9 +197,9 @@ for it in range(hp["max_iters"] + 1):
         o.step()
     if it % 10 == 0:
         el = time.time() - t0
-        log.write(json.dumps(dict(iter=it, train_loss=loss.item(), lr=lr_at(it), elapsed_s=round(el, 1))) + "\n"); log.flush()
+        log.write(json.dumps(dict(iter=it, train_loss=loss.item(), lr=hp["lr"] * lr_scale(it), elapsed_s=round(el, 1))) + "\n"); log.flush()
         if it % 50 == 0:
-            print(f"it {it} loss {loss.item():.3f} lr {lr_at(it):.2e} {el:.0f}s ({(it+1)*hp['batch_size']*block_size/el:.0f} tok/s)", flush=True)
+            print(f"it {it} loss {loss.item():.3f} lr {hp['lr'] * lr_scale(it):.2e} {el:.0f}s ({(it+1)*hp['batch_size']*block_size/el:.0f} tok/s)", flush=True)
 
 hp["iters_done"] = it
 hp["micro_batch"] = micro_batch
