@@ -250,7 +250,7 @@ sample_md = "\n".join(f"| {s['prompt']} | {cell(s['greedy'])} | {cell(s['t08'])}
 size_md = "\n".join(f"| `{os.path.relpath(os.path.join(r, f), args.out)}` | {os.path.getsize(os.path.join(r, f)):,} |"
                     for r, _, fs in sorted(os.walk(args.out)) for f in sorted(fs) if f != "README.md")
 end_train = float(np.mean([l for _, l in tr[-10:]]))  # the last 100 iterations
-held_nats = math.log(scores["overall"]["perplexity"])
+held_nats = scores["overall"]["loss"]
 overfit_md = (": the model has begun to learn the training split itself, so more passes over the same text help little; "
               "more (balanced) text is what closes the gap, then a larger model and more compute (`--device cuda`)."
               if held_nats - end_train > 0.3 else
@@ -344,7 +344,7 @@ itself (no download from outside) and already decodes about 300 tokens/s in the 
 ## Against the project's quality bar
 The target is at most 1.30 bits per byte on held-out documents; this model reaches
 {scores['overall']['bits_per_byte']:.2f} overall ({"met" if scores['overall']['bits_per_byte'] <= 1.30 else "not met"}).
-It saw {hp['batch_size']*T*iters/1e6:.1f} M tokens ({hp['batch_size']*T*iters/max(1, ck.get('train_tokens', 3.69e6)):.1f} passes over the training split)
+It saw {hp['batch_size']*T*iters/1e6:.1f} M tokens ({hp['batch_size']*T*iters/ck['train_tokens']:.1f} passes over the training split)
 at about {hp['batch_size']*T*iters/ck['train_seconds']:,.0f} tokens/s. At the end the training loss was {end_train:.2f} nats/token
 against {held_nats:.2f} on the held-out documents{overfit_md}
 

@@ -179,9 +179,10 @@ for it in range(hp["max_iters"] + 1):
         print(rec, flush=True)
     if done:
         break
+    scale = lr_scale(it)
     for o in opts:
         for g in o.param_groups:
-            g["lr"] = g["base_lr"] * lr_scale(it)
+            g["lr"] = g["base_lr"] * scale
     x, y = batch(train, hp["batch_size"])
     for o in opts:
         o.zero_grad(set_to_none=True)
@@ -197,9 +198,9 @@ for it in range(hp["max_iters"] + 1):
         o.step()
     if it % 10 == 0:
         el = time.time() - t0
-        log.write(json.dumps(dict(iter=it, train_loss=loss.item(), lr=hp["lr"] * lr_scale(it), elapsed_s=round(el, 1))) + "\n"); log.flush()
+        log.write(json.dumps(dict(iter=it, train_loss=loss.item(), lr=hp["lr"] * scale, elapsed_s=round(el, 1))) + "\n"); log.flush()
         if it % 50 == 0:
-            print(f"it {it} loss {loss.item():.3f} lr {hp['lr'] * lr_scale(it):.2e} {el:.0f}s ({(it+1)*hp['batch_size']*block_size/el:.0f} tok/s)", flush=True)
+            print(f"it {it} loss {loss.item():.3f} lr {hp['lr'] * scale:.2e} {el:.0f}s ({(it+1)*hp['batch_size']*block_size/el:.0f} tok/s)", flush=True)
 
 hp["iters_done"] = it
 hp["micro_batch"] = micro_batch
