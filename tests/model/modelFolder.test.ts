@@ -1,6 +1,6 @@
 // A broken or mismatched model folder must fail before inference, with an error that names the
 // file and the problem. Each case starts from the committed nexttoken-base folder and breaks one thing.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,16 @@ async function failure(read: ReadFile): Promise<ModelFolderError> {
   }
   throw new Error('expected the folder to be rejected');
 }
+
+describe('the committed folder', () => {
+  it('holds at most 30 MB in all, the limit for a model that ships in the repository', async () => {
+    const entries = await readdir(FOLDER, { recursive: true, withFileTypes: true });
+    const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    expect(files.map((f) => f.slice(FOLDER.length + 1))).toEqual(expect.arrayContaining([...FILES, 'README.md', 'golden.json']));
+    const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(30_000_000);
+  });
+});
 
 describe('model folder validation', () => {
   it('accepts the committed folder and reads the cache layout from the ONNX graph', async () => {

@@ -2,7 +2,7 @@
 # Rebuild public/models/nexttoken-base from scratch: corpus -> tokenizer -> model -> ONNX -> card.
 #
 #   bash tools/model/build.sh                 # CPU run (about an hour on 2 cores)
-#   bash tools/model/build.sh --device cuda   # bigger model, longer training on a GPU
+#   bash tools/model/build.sh --device cuda   # deeper model, many more passes on a GPU (tools/model/README.md)
 #   SMOKE=1 bash tools/model/build.sh         # a few minutes, to test the pipeline
 #
 # Extra arguments go to train.py (e.g. --max_iters 800 --time_budget_min 50).

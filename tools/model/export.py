@@ -37,6 +37,13 @@ cfg = LlamaConfig(**ck["config"])
 model = Llama(cfg)
 model.load_state_dict(ck["model"])
 model.eval()
+# the committed folder may hold at most 30 MB; fp32 weights take 4 bytes each, and the tokenizer,
+# golden file and card about 0.5 MB: refuse before writing anything rather than leave a half-written folder
+FOLDER_CAP = 30_000_000
+weights_bytes = 4 * sum(p.numel() for p in model.parameters())
+if weights_bytes + 500_000 > FOLDER_CAP:
+    raise SystemExit(f"{args.work}/ckpt.pt: {weights_bytes / 1e6:.1f} MB of fp32 weights would not fit the model folder's "
+                     f"{FOLDER_CAP / 1e6:.0f} MB cap; nothing was written to {args.out}")
 data = os.path.join(args.work, "data")
 tok_json = json.load(open(os.path.join(args.out, "tokenizer.json")))
 id_to_tok = {i: t for t, i in tok_json["model"]["vocab"].items()}
@@ -221,9 +228,10 @@ json.dump(golden, open(os.path.join(args.out, "golden.json"), "w"), indent=1)
 log = [json.loads(l) for l in open(os.path.join(args.work, "train_log.jsonl"))]
 tr = [(r["iter"], r["train_loss"]) for r in log if "train_loss" in r]
 va = [(r["iter"], r["val_loss"]) for r in log if "val_loss" in r]
+dv = [(r["iter"], r["dev_loss"]) for r in log if "dev_loss" in r]  # only when the checkpoint was chosen on development documents
 W, H, P = 640, 360, 48
-xmax = max(i for i, _ in tr + va) or 1
-ys = [l for _, l in tr + va]
+xmax = max(i for i, _ in tr + va + dv) or 1
+ys = [l for _, l in tr + va + dv]
 ymin, ymax = math.floor(min(ys)), math.ceil(min(max(ys), 10))
 X = lambda i: P + (W - 2 * P) * i / xmax
 Y = lambda l: H - P - (H - 2 * P) * (min(l, ymax) - ymin) / (ymax - ymin)
@@ -232,9 +240,11 @@ grid = "".join(f'<line x1="{P}" x2="{W-P}" y1="{Y(v):.1f}" y2="{Y(v):.1f}" strok
                for v in range(ymin, ymax + 1))
 svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">'
        f'<rect width="{W}" height="{H}" fill="white"/>{grid}{line(tr, "#1f77b4")}{line(va, "#d62728")}'
+       f'{line(dv, "#2ca02c") if dv else ""}'
        f'<text x="{W/2}" y="{H-12}" text-anchor="middle">iteration ({xmax} in all)</text>'
        f'<text x="{W-P}" y="{P-20}" text-anchor="end" fill="#1f77b4">train loss (nats/token)</text>'
-       f'<text x="{W-P}" y="{P-6}" text-anchor="end" fill="#d62728">validation loss</text></svg>')
+       f'<text x="{W-P}" y="{P-6}" text-anchor="end" fill="#d62728">validation loss</text>'
+       + (f'<text x="{P}" y="{P-6}" fill="#2ca02c">development loss (chooses the checkpoint)</text>' if dv else "") + '</svg>')
 open(os.path.join(args.out, "training_curve.svg"), "w").write(svg)
 
 # ---- 6. model card ----
@@ -247,9 +257,11 @@ score_md = "\n".join(f"| {n} | {s['docs']} | {s['bytes']:,} | {s['tokens']:,} | 
 stats_md = "\n".join(f"| {n} | {s['train_docs']} | {s['train_bytes']:,} | {s['val_docs']} | {s['val_bytes']:,} |" for n, s in manifest["stats"].items())
 cell = lambda t: t.replace("|", "\\|").replace("\n", " ⏎ ").strip()
 sample_md = "\n".join(f"| {s['prompt']} | {cell(s['greedy'])} | {cell(s['t08'])} |" for s in samples)
+listed_bytes = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(args.out) for f in fs if f != "README.md")
 size_md = "\n".join(f"| `{os.path.relpath(os.path.join(r, f), args.out)}` | {os.path.getsize(os.path.join(r, f)):,} |"
                     for r, _, fs in sorted(os.walk(args.out)) for f in sorted(fs) if f != "README.md")
-end_train = float(np.mean([l for _, l in tr[-10:]]))  # the last 100 iterations
+seen_iters = hp["best_iter"] if hp.get("best_iter") is not None else iters  # the exported checkpoint's iteration
+end_train = float(np.mean([l for i, l in tr if seen_iters - 100 <= i < seen_iters] or [tr[0][1]]))  # its last 100 iterations
 held_nats = scores["overall"]["loss"]
 overfit_md = (": the model has begun to learn the training split itself, so more passes over the same text help little; "
               "more (balanced) text is what closes the gap, then a larger model and more compute (`--device cuda`)."
@@ -259,6 +271,10 @@ overfit_md = (": the model has begun to learn the training split itself, so more
 adamw_md = f"AdamW (beta 0.9/0.95, weight decay 0.1), lr {hp['lr']:g}"
 optimiser_md = (f"Muon (momentum 0.95, Nesterov, 5 Newton-Schulz steps), lr {hp['muon_lr']:g}, for the hidden weight matrices; "
                 f"{adamw_md} for the embedding and norms" if hp.get("optimizer") == "muon" else adamw_md)
+regularisation_md = (f"\n| dropout | {hp['dropout']:g} on the embedding and both residual branches (training only) |" if hp.get("dropout") else "") + (
+    f"\n| checkpoint | iteration {hp['best_iter']:,} of {iters:,}: the lowest loss ({hp['best_dev_loss']:.3f} nats/token) on "
+    f"{hp['dev_tokens']:,} development tokens, whole training documents held back from training; the held-out documents "
+    f"below choose nothing |" if hp.get("best_iter") is not None else "")
 precision_md = ("bf16 autocast (weights, optimiser state and export in fp32)" if hp.get("precision") == "bf16"
                 else "fp32")
 card = f"""---
@@ -283,8 +299,8 @@ It continues text; it does not follow instructions. Built by `bash tools/model/b
 | norm | RMSNorm, eps {cfg.rms_norm_eps:g} |
 | tokenizer | byte-level BPE, {cfg.vocab_size} tokens, `<|endoftext|>` (id 0) = BOS = EOS = document separator |
 | optimiser | {optimiser_md}, 100 warm-up iterations then cosine to 10 %, grad clip 1.0 |
-| batch | {hp['batch_size']} x {T} tokens{f" (gradients summed over micro-batches of {hp['micro_batch']})" if hp.get('micro_batch') else ''}, {iters} iterations = {hp['batch_size']*T*iters/1e6:.1f} M tokens seen |
-| training time | {ck['train_seconds']/60:.1f} min on {"CPU (" + platform.machine() + ", 2 threads)"}; {precision_md} |
+| batch | {hp['batch_size']} x {T} tokens{f" (gradients summed over micro-batches of {hp['micro_batch']})" if 0 < hp.get('micro_batch', 0) < hp['batch_size'] else ''}, {iters} iterations = {hp['batch_size']*T*iters/1e6:.1f} M tokens {"run" if seen_iters != iters else "seen"} |
+| training time | {ck['train_seconds']/60:.1f} min on {hp.get("device_name", "CPU (" + platform.machine() + ", 2 threads)")}; {precision_md} |{regularisation_md}
 | seed | 1337 (data order and init) |
 
 ![training curve](training_curve.svg)
@@ -332,6 +348,9 @@ The prompt is preceded by `<|endoftext|>`. 40 new tokens (⏎ marks a line break
 |---|---|
 {size_md}
 
+Together {listed_bytes:,} bytes, plus this card: under the folder's cap of {FOLDER_CAP:,} bytes, which
+`export.py` and `tests/model` check.
+
 `onnx/model.onnx` follows the Optimum / Transformers.js convention: inputs `input_ids`, `attention_mask`,
 `position_ids`, `past_key_values.{{i}}.key|value` ([batch, {nkv}, past, {hd}], cached before the key/value heads are
 repeated), outputs `logits` and `present.{{i}}.key|value`. `golden.json` holds PyTorch's greedy continuations and
@@ -340,12 +359,15 @@ There is deliberately no fp16 or quantized variant: the app shows each step's pr
 softmax of the model's logits, and the fp32 file is the one the golden outputs check. It is served by the app
 itself (no download from outside) and already decodes about 300 tokens/s in the app on 2 CPU cores with WASM
 (`npm run bench`), so a smaller file would mostly change the numbers the app exists to show.
+Attention weights and hidden states are not exported: as extra outputs of this graph every decoding step
+would copy them out of the runtime (they are not free), and a separate graph would store the
+{onnx_bytes / 1e6:.1f} MB of weights a second time, over the folder's {FOLDER_CAP / 1e6:.0f} MB cap.
 
 ## Against the project's quality bar
 The target is at most 1.30 bits per byte on held-out documents; this model reaches
 {scores['overall']['bits_per_byte']:.2f} overall ({"met" if scores['overall']['bits_per_byte'] <= 1.30 else "not met"}).
-It saw {hp['batch_size']*T*iters/1e6:.1f} M tokens ({hp['batch_size']*T*iters/ck['train_tokens']:.1f} passes over the training split)
-at about {hp['batch_size']*T*iters/ck['train_seconds']:,.0f} tokens/s. At the end the training loss was {end_train:.2f} nats/token
+It saw {hp['batch_size']*T*seen_iters/1e6:.1f} M tokens ({hp['batch_size']*T*seen_iters/ck['train_tokens']:.1f} passes over the training split)
+at about {hp['batch_size']*T*iters/ck['train_seconds']:,.0f} tokens/s. {"At the end" if seen_iters == iters else "At that checkpoint"} the training loss was {end_train:.2f} nats/token
 against {held_nats:.2f} on the held-out documents{overfit_md}
 
 ## Limits
@@ -353,5 +375,8 @@ A few million parameters trained for about an hour on a laptop-class CPU: it wri
 with 19th/20th-century political and literary flavour, invents facts, and loses the thread after a sentence or two.
 """
 open(os.path.join(args.out, "README.md"), "w").write(card)
+folder_bytes = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(args.out) for f in fs)
+if folder_bytes > FOLDER_CAP:
+    raise SystemExit(f"{args.out} holds {folder_bytes:,} bytes, over its cap of {FOLDER_CAP:,}")
 json.dump(dict(scores=scores, samples=samples), open(os.path.join(args.work, "eval.json"), "w"), indent=1)
 print("wrote", args.out)

@@ -83,9 +83,15 @@ class MLP(nn.Module):
         return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
 
 
+def dropout(x, p, training):
+    # skipped entirely at p = 0, so a run without dropout draws nothing from the RNG
+    return F.dropout(x, p, training) if p > 0 and training else x
+
+
 class Block(nn.Module):
-    def __init__(self, c: LlamaConfig):
+    def __init__(self, c: LlamaConfig, dropout_p=0.0):
         super().__init__()
+        self.dropout_p = dropout_p
         self.input_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
         self.self_attn = Attention(c)
         self.post_attention_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
@@ -93,16 +99,19 @@ class Block(nn.Module):
 
     def forward(self, x, cos, sin, mask, past_k=None, past_v=None):
         h, present = self.self_attn(self.input_layernorm(x), cos, sin, mask, past_k, past_v)
-        x = x + h
-        return x + self.mlp(self.post_attention_layernorm(x)), present
+        x = x + dropout(h, self.dropout_p, self.training)
+        return x + dropout(self.mlp(self.post_attention_layernorm(x)), self.dropout_p, self.training), present
 
 
 class Llama(nn.Module):
-    def __init__(self, c: LlamaConfig):
+    def __init__(self, c: LlamaConfig, dropout_p=0.0):
+        """dropout_p: training-only regularisation on the embedding and both residual branches;
+        it is not part of the architecture (inference and the ONNX export never drop anything)."""
         super().__init__()
         self.config = c
+        self.dropout_p = dropout_p
         self.embed_tokens = nn.Embedding(c.vocab_size, c.hidden_size)
-        self.layers = nn.ModuleList([Block(c) for _ in range(c.num_hidden_layers)])
+        self.layers = nn.ModuleList([Block(c, dropout_p) for _ in range(c.num_hidden_layers)])
         self.norm = RMSNorm(c.hidden_size, c.rms_norm_eps)
         inv_freq = 1.0 / (c.rope_theta ** (torch.arange(0, c.head_dim, 2).float() / c.head_dim))
         self.register_buffer("inv_freq", inv_freq, persistent=False)
@@ -133,7 +142,7 @@ class Llama(nn.Module):
         if attention_mask is not None:
             allowed = allowed & (attention_mask[:, None, None, :] > 0)
         mask = torch.zeros(allowed.shape, dtype=torch.float32, device=input_ids.device).masked_fill(~allowed, -1e9)
-        x = self.embed_tokens(input_ids)
+        x = dropout(self.embed_tokens(input_ids), self.dropout_p, self.training)
         presents = []
         for i, layer in enumerate(self.layers):
             pk, pv = past[i] if past is not None else (None, None)
