@@ -11,6 +11,21 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+# The committed model folder holds at most 30 MB in all. Weights ship as fp32 (4 bytes each; the app
+# shows exact probabilities), and room is kept for the tokenizer, golden file, curve and card (about 0.35 MB).
+FOLDER_CAP_BYTES = 30_000_000
+OTHER_FILES_BYTES = 1_000_000
+
+
+def folder_overflow(n_params):
+    """None when n_params fp32 weights fit the model folder, else a sentence saying why they do not."""
+    need = 4 * n_params
+    if need + OTHER_FILES_BYTES <= FOLDER_CAP_BYTES:
+        return None
+    return (f"{n_params:,} parameters need {need / 1e6:.1f} MB in fp32: the model folder would exceed its "
+            f"{FOLDER_CAP_BYTES / 1e6:.0f} MB cap")
+
+
 @dataclass
 class LlamaConfig:
     vocab_size: int = 8192
