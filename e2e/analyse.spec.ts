@@ -2,10 +2,10 @@ import { test, expect, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { env } from '@huggingface/transformers';
 import { loadCausalLM, type LoadedModel } from '../src/engine/generation/loadModel';
-import { referenceScores, type ReferenceScore } from '../src/engine/analysis/reference';
+import { referenceScores, type ReferenceScore } from '../src/engine/analyse/reference';
 
 // Expected numbers are computed here, in Node, with the same embedded model run by onnxruntime-node: one direct
-// forward pass over [BOS, ...tokens], a float64 softmax and counting (src/engine/analysis/reference.ts).
+// forward pass over [BOS, ...tokens], a float64 softmax and counting (src/engine/analyse/reference.ts).
 const modelsDir = fileURLToPath(new URL('../public/models', import.meta.url));
 
 let lm: LoadedModel;

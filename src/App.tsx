@@ -1,10 +1,10 @@
 import type { ReactNode } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { TokenizerPanel } from './panels/tokenizer/TokenizerPanel';
-import { InferenceLab } from './panels/inference/InferenceLab';
+import { GenerateLab } from './panels/generate/GenerateLab';
 import { ChatPanel } from './panels/chat/ChatPanel';
 import { AnalysePanel } from './panels/analyse/AnalysePanel';
-import { showTab, useNavigation, type TabId } from './state/navigationStore';
+import { showTab, useNavigationStore, type TabId } from './state/navigationStore';
 
 interface Tab {
   id: TabId;
@@ -14,13 +14,13 @@ interface Tab {
 
 const TABS: Tab[] = [
   { id: 'tokenizer', label: 'Tokenizer', render: () => <TokenizerPanel /> },
-  { id: 'generate', label: 'Generate', render: () => <InferenceLab /> },
+  { id: 'generate', label: 'Generate', render: () => <GenerateLab /> },
   { id: 'chat', label: 'Chat & context', render: () => <ChatPanel /> },
   { id: 'analyse', label: 'Analyse', render: () => <AnalysePanel /> },
 ];
 
 export function App() {
-  const tab = useNavigation((s) => s.tab);
+  const tab = useNavigationStore((s) => s.tab);
   const choose = showTab;
   const active = TABS.find((t) => t.id === tab) ?? TABS[0];
   return (

@@ -5,7 +5,7 @@ export interface BudgetSegment {
   part: string;
   label: string;
   tokens: number;
-  color: string;
+  colour: string;
 }
 
 export function BudgetBar({ segments, window: contextWindow, width = 640, height = 28 }: { segments: BudgetSegment[]; window: number | null; width?: number; height?: number }) {
@@ -21,7 +21,7 @@ export function BudgetBar({ segments, window: contextWindow, width = 640, height
         const x0 = x(acc);
         acc += s.tokens;
         return (
-          <rect key={s.part} data-testid="budget-segment" data-part={s.part} data-tokens={s.tokens} x={x0} y={0} width={Math.max(0, x(acc) - x0)} height={height} fill={s.color} stroke="#1b1b1f" strokeWidth={0.5}>
+          <rect key={s.part} data-testid="budget-segment" data-part={s.part} data-tokens={s.tokens} x={x0} y={0} width={Math.max(0, x(acc) - x0)} height={height} fill={s.colour} stroke="#1b1b1f" strokeWidth={0.5}>
             <title>{`${s.label}: ${s.tokens.toLocaleString()} tokens`}</title>
           </rect>
         );

@@ -2,7 +2,7 @@ import { max, scaleBand, scaleLinear } from 'd3';
 
 export interface LatencySeries {
   label: string;
-  color: string;
+  colour: string;
   /** per-step milliseconds; step 0 is the prefill */
   ms: number[];
 }
@@ -39,7 +39,7 @@ export function LatencyChart({ series, width = 640, height = 180 }: { series: La
         ))}
         {series.map((s, si) =>
           s.ms.map((ms, i) => (
-            <rect key={`${si}-${i}`} x={(x(i) ?? 0) + (sub(si) ?? 0)} y={y(ms)} width={Math.max(1, sub.bandwidth())} height={innerH - y(ms)} fill={s.color}>
+            <rect key={`${si}-${i}`} x={(x(i) ?? 0) + (sub(si) ?? 0)} y={y(ms)} width={Math.max(1, sub.bandwidth())} height={innerH - y(ms)} fill={s.colour}>
               <title>{`${s.label}, step ${i + 1}${i === 0 ? ' (prefill)' : ''}: ${ms.toFixed(1)} ms`}</title>
             </rect>
           )),

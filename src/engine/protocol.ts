@@ -13,9 +13,9 @@ import type {
   SamplingSettings,
   StepSnapshot,
 } from './generation/types';
-import type { ChatAnalysis, ChatAnalyzeInput } from './chat/analyze';
+import type { ChatAnalysis, ChatAnalyseInput } from './chat/analyse';
 import type { Conversation } from './chat/types';
-import type { AnalysisProgress, AnalysisResult } from './analysis/types';
+import type { AnalysisProgress, AnalysisResult } from './analyse/types';
 
 export type TokenizerChoice = string; // a BuiltinTokenizerId or a loaded model's id
 
@@ -170,18 +170,18 @@ export type InferenceEvent =
 export type { ChatAnalysis, Conversation };
 
 /** Render a conversation with a template (a family id or a loaded model's id), tokenize it, and do the budget. */
-export interface ChatAnalyzeRequest extends ChatAnalyzeInput {
-  type: 'chat-analyze';
+export interface ChatAnalyseRequest extends ChatAnalyseInput {
+  type: 'chat-analyse';
   requestId: number;
   templateId: string;
   /** the OpenAI model whose window / prices apply when templateId is o200k_base */
   openAIModel: string;
 }
 
-export type ChatRequest = ChatAnalyzeRequest;
+export type ChatRequest = ChatAnalyseRequest;
 
 export type ChatEvent =
-  | { type: 'chat-analyzed'; requestId: number; ms: number; analysis: ChatAnalysis }
+  | { type: 'chat-analysed'; requestId: number; ms: number; analysis: ChatAnalysis }
   | { type: 'chat-error'; requestId: number; message: string };
 // --- end chat ---
 

@@ -9,7 +9,7 @@ import { TokenizerService } from './tokenizerService';
 import { fetchModelTokenizer } from './modelFiles';
 import { embeddedModelUrl, modelFileUrl } from './modelFiles';
 import { handleChatRequest } from './chat/workerHandler'; // --- chat ---
-import { cancelAnalysis, handleAnalyseRequest } from './analysis/workerHandler'; // --- analysis ---
+import { cancelAnalysis, handleAnalyseRequest } from './analyse/workerHandler'; // --- analysis ---
 import { InferenceService } from './inferenceService';
 import { countText } from './textCounts';
 import { LabDocument, StaleEditError } from './labDocument';
@@ -97,7 +97,7 @@ async function handle(req: EngineRequest): Promise<void> {
     case 'resample':
       return inference.resample(req);
     // --- chat ---
-    case 'chat-analyze':
+    case 'chat-analyse':
       return handleChatRequest(req, (id) => tokenizers.get(id), (id, file) => modelFileUrl(id, file) ?? embeddedModelUrl(id, file), emit);
     // --- end chat ---
     // --- analysis ---

@@ -4,10 +4,10 @@
  * Every change is sent to the worker, debounced; only the newest answer is kept.
  */
 import { showTab } from './navigationStore';
-import { inferenceActions } from './inferenceStore';
+import { generateActions } from './generateStore';
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import type { ChatAnalysis } from '../engine/chat/analyze';
+import type { ChatAnalysis } from '../engine/chat/analyse';
 import { exportConversation, importConversation } from '../engine/chat/io';
 import type { ChatMessage, Conversation, ToolDefinition } from '../engine/chat/types';
 import { engine } from './engineClient';
@@ -67,7 +67,7 @@ interface ChatState {
 let latestRequest = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-export const useChat = create<ChatState>()(
+export const useChatStore = create<ChatState>()(
   persist(
     (set, get) => ({
       conversation: DEFAULT_CONVERSATION,
@@ -146,12 +146,12 @@ function lastCallId(c: Conversation): string {
 }
 
 function requestAnalysis(): void {
-  const s = useChat.getState();
+  const s = useChatStore.getState();
   const requestId = engine.newRequestId();
   latestRequest = requestId;
-  useChat.setState({ status: 'working' });
+  useChatStore.setState({ status: 'working' });
   engine.send({
-    type: 'chat-analyze',
+    type: 'chat-analyse',
     requestId,
     templateId: s.templateId,
     openAIModel: s.openAIModel,
@@ -176,17 +176,17 @@ export function startChatEngine(): void {
   if (started) return;
   started = true;
   engine.subscribe((e) => {
-    if (e.type === 'chat-analyzed' || e.type === 'chat-error') {
+    if (e.type === 'chat-analysed' || e.type === 'chat-error') {
       const templateId = pendingTemplate.get(e.requestId) ?? null;
       pendingTemplate.delete(e.requestId);
       if (e.requestId !== latestRequest) return;
-      if (e.type === 'chat-analyzed') useChat.setState({ analysis: e.analysis, analysisTemplateId: templateId, status: 'ready', error: null });
-      else useChat.setState({ status: 'error', error: e.message });
+      if (e.type === 'chat-analysed') useChatStore.setState({ analysis: e.analysis, analysisTemplateId: templateId, status: 'ready', error: null });
+      else useChatStore.setState({ status: 'error', error: e.message });
     } else if (e.type === 'error' && e.scope === 'engine') {
-      useChat.setState({ status: 'error', error: e.message });
+      useChatStore.setState({ status: 'error', error: e.message });
     }
   });
-  useChat.subscribe((s, prev) => {
+  useChatStore.subscribe((s, prev) => {
     if (
       s.conversation !== prev.conversation ||
       s.templateId !== prev.templateId ||
@@ -204,5 +204,5 @@ export function startChatEngine(): void {
 /** Sends the rendered template to the inference lab and generates from it (its special tokens are already in the text). */
 export function runInInferenceLab(text: string): void {
   showTab('generate');
-  inferenceActions.runPrompt(text);
+  generateActions.runPrompt(text);
 }

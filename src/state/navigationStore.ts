@@ -15,10 +15,10 @@ function initialTab(): TabId {
   return TAB_IDS.includes(saved as TabId) ? (saved as TabId) : 'tokenizer';
 }
 
-export const useNavigation = create<{ tab: TabId }>()(() => ({ tab: initialTab() }));
+export const useNavigationStore = create<{ tab: TabId }>()(() => ({ tab: initialTab() }));
 
 export function showTab(tab: TabId): void {
-  useNavigation.setState({ tab });
+  useNavigationStore.setState({ tab });
   try {
     localStorage.setItem(TAB_KEY, tab);
   } catch {

@@ -1,14 +1,14 @@
 import { useState } from 'react';
-import { bucketLabels } from '../../engine/analysis';
-import { CONFIRM_ABOVE_WINDOWS, analysisActions, useAnalysis, type ColourMeasure } from '../../state/analysisStore';
-import { useInferenceStore } from '../../state/inferenceStore';
+import { bucketLabels } from '../../engine/analyse';
+import { CONFIRM_ABOVE_WINDOWS, analyseActions, useAnalyseStore, type ColourMeasure } from '../../state/analyseStore';
+import { useGenerateStore } from '../../state/generateStore';
 import { AnalysedText } from './AnalysedText';
 import { SummaryPanel } from './SummaryPanel';
 import { TokenDetails } from './TokenDetails';
 import { BUCKET_COLOURS, legendGradient } from './colours';
 
 function ModelLine() {
-  const model = useInferenceStore((s) => s.model);
+  const model = useGenerateStore((s) => s.model);
   let text: string;
   if (model.status === 'loading') text = `Loading model ${model.requestedId}…`;
   else if (model.info) text = `Model: ${model.info.modelId} (${model.info.contextWindow}-token window, ${model.info.vocabSize.toLocaleString('en')} vocabulary entries). Change it in the Generate tab.`;
@@ -22,12 +22,12 @@ function ModelLine() {
 }
 
 function InputCard() {
-  const text = useAnalysis((s) => s.text);
-  const status = useAnalysis((s) => s.status);
-  const progress = useAnalysis((s) => s.progress);
-  const confirm = useAnalysis((s) => s.confirm);
-  const error = useAnalysis((s) => s.error);
-  const stored = useAnalysis((s) => s.stored);
+  const text = useAnalyseStore((s) => s.text);
+  const status = useAnalyseStore((s) => s.status);
+  const progress = useAnalyseStore((s) => s.progress);
+  const confirm = useAnalyseStore((s) => s.confirm);
+  const error = useAnalyseStore((s) => s.error);
+  const stored = useAnalyseStore((s) => s.stored);
   const running = status === 'running';
   return (
     <section className="card" aria-labelledby="analyse-h">
@@ -41,21 +41,21 @@ function InputCard() {
       <label className="block-label" htmlFor="analyse-input">
         Text to analyse
       </label>
-      <textarea id="analyse-input" data-testid="analyse-input" rows={6} value={text} onChange={(e) => analysisActions.setText(e.target.value)} spellCheck={false} />
+      <textarea id="analyse-input" data-testid="analyse-input" rows={6} value={text} onChange={(e) => analyseActions.setText(e.target.value)} spellCheck={false} />
       {!stored && <p className="muted">This browser does not keep the text between visits (storage is full or disabled).</p>}
       <div className="controls">
-        <button type="button" className="primary" data-testid="analyse-run" onClick={analysisActions.run} disabled={running}>
+        <button type="button" className="primary" data-testid="analyse-run" onClick={analyseActions.run} disabled={running}>
           Analyse
         </button>
         {running && (
-          <button type="button" data-testid="analyse-cancel" onClick={analysisActions.cancel}>
+          <button type="button" data-testid="analyse-cancel" onClick={analyseActions.cancel}>
             Cancel
           </button>
         )}
-        <button type="button" data-testid="analyse-take-prompt" onClick={analysisActions.takePrompt} disabled={running}>
+        <button type="button" data-testid="analyse-take-prompt" onClick={analyseActions.takePrompt} disabled={running}>
           Use the Generate tab's prompt
         </button>
-        <button type="button" data-testid="analyse-take-generation" onClick={analysisActions.takeGeneration} disabled={running}>
+        <button type="button" data-testid="analyse-take-generation" onClick={analyseActions.takeGeneration} disabled={running}>
           Use the last generation
         </button>
       </div>
@@ -72,10 +72,10 @@ function InputCard() {
             {CONFIRM_ABOVE_WINDOWS}), and may take a while. Analyse it anyway?
           </p>
           <div className="controls">
-            <button type="button" className="primary" data-testid="analyse-confirm-run" onClick={analysisActions.confirmLong}>
+            <button type="button" className="primary" data-testid="analyse-confirm-run" onClick={analyseActions.confirmLong}>
               Analyse all {confirm.windows} windows
             </button>
-            <button type="button" data-testid="analyse-confirm-decline" onClick={analysisActions.declineLong}>
+            <button type="button" data-testid="analyse-confirm-decline" onClick={analyseActions.declineLong}>
               Don't analyse
             </button>
           </div>
@@ -92,7 +92,7 @@ function InputCard() {
 
 function ThresholdInput({ index, value }: { index: number; value: number }) {
   const [draft, setDraft] = useState<string | null>(null);
-  const thresholds = useAnalysis((s) => s.thresholds);
+  const thresholds = useAnalyseStore((s) => s.thresholds);
   const lower = index > 0 ? thresholds[index - 1] : 0;
   const upper = index < thresholds.length - 1 ? thresholds[index + 1] : Infinity;
   const n = Number(draft ?? value);
@@ -112,7 +112,7 @@ function ThresholdInput({ index, value }: { index: number; value: number }) {
         onChange={(e) => {
           const v = Number(e.target.value);
           setDraft(e.target.value);
-          if (Number.isInteger(v) && v > lower && v < upper) analysisActions.setThreshold(index, v);
+          if (Number.isInteger(v) && v > lower && v < upper) analyseActions.setThreshold(index, v);
         }}
         onBlur={() => setDraft(null)}
       />
@@ -121,7 +121,7 @@ function ThresholdInput({ index, value }: { index: number; value: number }) {
 }
 
 function Legend({ measure }: { measure: ColourMeasure }) {
-  const thresholds = useAnalysis((s) => s.thresholds);
+  const thresholds = useAnalyseStore((s) => s.thresholds);
   if (measure === 'rank') {
     return (
       <ul className="a-legend" aria-label="Colour legend: rank buckets">
@@ -155,10 +155,10 @@ function Legend({ measure }: { measure: ColourMeasure }) {
 }
 
 function ResultCard() {
-  const hasResult = useAnalysis((s) => s.result !== null);
-  const stale = useAnalysis((s) => s.result !== null && s.analysedText !== s.text);
-  const measure = useAnalysis((s) => s.measure);
-  const thresholds = useAnalysis((s) => s.thresholds);
+  const hasResult = useAnalyseStore((s) => s.result !== null);
+  const stale = useAnalyseStore((s) => s.result !== null && s.analysedText !== s.text);
+  const measure = useAnalyseStore((s) => s.measure);
+  const thresholds = useAnalyseStore((s) => s.thresholds);
   if (!hasResult) return null;
   return (
     <section className="card" aria-labelledby="analyse-result-h">
@@ -166,7 +166,7 @@ function ResultCard() {
       <div className="controls">
         <label>
           Colour by{' '}
-          <select data-testid="analyse-measure" value={measure} onChange={(e) => analysisActions.setMeasure(e.target.value as ColourMeasure)}>
+          <select data-testid="analyse-measure" value={measure} onChange={(e) => analyseActions.setMeasure(e.target.value as ColourMeasure)}>
             <option value="rank">rank bucket</option>
             <option value="prob">probability</option>
             <option value="surprisal">surprisal (bits)</option>
@@ -178,7 +178,7 @@ function ResultCard() {
             {thresholds.map((t, i) => (
               <ThresholdInput key={i} index={i} value={t} />
             ))}
-            <button type="button" onClick={analysisActions.resetThresholds}>
+            <button type="button" onClick={analyseActions.resetThresholds}>
               Reset
             </button>
           </fieldset>

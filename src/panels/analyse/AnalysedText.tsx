@@ -1,5 +1,5 @@
 import { memo, useCallback, useMemo, type KeyboardEvent } from 'react';
-import { analysisActions, useAnalysis } from '../../state/analysisStore';
+import { analyseActions, useAnalyseStore } from '../../state/analyseStore';
 import { tokenAriaLabel, tokenColour } from './colours';
 
 export function tokenElementId(index: number): string {
@@ -8,7 +8,7 @@ export function tokenElementId(index: number): string {
 
 /** Focus a token (e.g. from the most-surprising list): it becomes the selected one and scrolls into view. */
 export function focusToken(index: number): void {
-  analysisActions.select(index);
+  analyseActions.select(index);
   // the roving tab stop moves on the next render; focusing now works since every token is focusable by script
   document.getElementById(tokenElementId(index))?.focus();
 }
@@ -53,10 +53,10 @@ const Token = memo(function Token({ index, id, text, prob, rank, colour, label, 
 
 /** The analysed text as tokens coloured by the chosen measure; one tab stop, arrow keys move between tokens. */
 export function AnalysedText() {
-  const result = useAnalysis((s) => s.result);
-  const measure = useAnalysis((s) => s.measure);
-  const thresholds = useAnalysis((s) => s.thresholds);
-  const selected = useAnalysis((s) => s.selected);
+  const result = useAnalyseStore((s) => s.result);
+  const measure = useAnalyseStore((s) => s.measure);
+  const thresholds = useAnalyseStore((s) => s.thresholds);
+  const selected = useAnalyseStore((s) => s.selected);
 
   const base = useMemo(() => {
     if (!result) return [];
@@ -99,17 +99,17 @@ export function AnalysedText() {
       onKeyDown={onKeyDown}
       onFocus={(e) => {
         const i = indexOf(e.target);
-        if (i !== null && i !== useAnalysis.getState().selected) analysisActions.select(i);
+        if (i !== null && i !== useAnalyseStore.getState().selected) analyseActions.select(i);
       }}
       onClick={(e) => {
         const i = indexOf(e.target);
-        if (i !== null) analysisActions.select(i);
+        if (i !== null) analyseActions.select(i);
       }}
       onMouseOver={(e) => {
         const i = indexOf(e.target);
-        if (i !== useAnalysis.getState().hovered) analysisActions.hover(i);
+        if (i !== useAnalyseStore.getState().hovered) analyseActions.hover(i);
       }}
-      onMouseLeave={() => analysisActions.hover(null)}
+      onMouseLeave={() => analyseActions.hover(null)}
     >
       {base.map((t, i) => (
         <Token key={i} index={i} {...t} selected={i === selected} tabbable={i === tabStop} />

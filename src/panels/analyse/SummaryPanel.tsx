@@ -1,6 +1,6 @@
-import { bucketLabels } from '../../engine/analysis';
+import { bucketLabels } from '../../engine/analyse';
 import { RankHistogram } from '../../charts/RankHistogram';
-import { analysisSummary, useAnalysis } from '../../state/analysisStore';
+import { analysisSummary, useAnalyseStore } from '../../state/analyseStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { focusToken } from './AnalysedText';
 import { BUCKET_COLOURS, formatBits, formatProb } from './colours';
@@ -18,9 +18,9 @@ function Count({ label, value, testId, title }: { label: string; value: string; 
 
 /** Mean surprisal, perplexity, rank buckets and the most surprising tokens of the analysed text. */
 export function SummaryPanel() {
-  const result = useAnalysis((s) => s.result);
-  const thresholds = useAnalysis((s) => s.thresholds);
-  const summary = useAnalysis(analysisSummary);
+  const result = useAnalyseStore((s) => s.result);
+  const thresholds = useAnalyseStore((s) => s.thresholds);
+  const summary = useAnalyseStore(analysisSummary);
   if (!result || !summary) return null;
   const labels = bucketLabels(thresholds);
   const unscored = result.ids.length - summary.scored;

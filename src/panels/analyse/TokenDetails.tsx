@@ -1,14 +1,14 @@
-import { bucketLabels, rankBucket, TOP_ALTERNATIVES } from '../../engine/analysis';
+import { bucketLabels, rankBucket, TOP_ALTERNATIVES } from '../../engine/analyse';
 import { AlternativeBars } from '../../charts/AlternativeBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
-import { useAnalysis } from '../../state/analysisStore';
+import { useAnalyseStore } from '../../state/analyseStore';
 import { formatBits, formatProb } from './colours';
 
 /** The numbers of the hovered (else the selected) token and its top alternatives. */
 export function TokenDetails() {
-  const result = useAnalysis((s) => s.result);
-  const thresholds = useAnalysis((s) => s.thresholds);
-  const index = useAnalysis((s) => s.hovered ?? s.selected);
+  const result = useAnalyseStore((s) => s.result);
+  const thresholds = useAnalyseStore((s) => s.thresholds);
+  const index = useAnalyseStore((s) => s.hovered ?? s.selected);
   if (!result) return null;
   if (index === null || index >= result.ids.length) {
     return (

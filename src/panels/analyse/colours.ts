@@ -3,8 +3,8 @@
  * ink colour on every swatch); the same facts are always given as text too (aria-label, details, legend).
  */
 import { interpolateRgbBasis, scaleLog, scaleSequential } from 'd3';
-import { bucketLabels, rankBucket } from '../../engine/analysis';
-import type { ColourMeasure } from '../../state/analysisStore';
+import { bucketLabels, rankBucket } from '../../engine/analyse';
+import type { ColourMeasure } from '../../state/analyseStore';
 
 /** top-1 → beyond: green, yellow, orange, red, violet (after GLTR). */
 export const BUCKET_COLOURS = ['#a7e3b2', '#eef59b', '#ffd391', '#ffaaa5', '#dcc2f7'];

@@ -1,28 +1,28 @@
 /**
  * Chat & context lab: messages → the model's own chat template → tokens, and
  * the context window as a budget by role. The heavy work runs in the worker
- * (chat-analyze); this panel only projects the store.
+ * (chat-analyse); this panel only projects the store.
  */
 import { useEffect, useMemo, useRef } from 'react';
-import type { ChatAnalysis } from '../../engine/chat/analyze';
+import type { ChatAnalysis } from '../../engine/chat/analyse';
 import { FAMILIES } from '../../engine/chat/families';
 import { OPENAI_MODEL_CHOICES } from '../../engine/chat/models';
 import { OPENAI_FORMAT_DOC, PLAIN_FORMAT_DOC } from '../../engine/chat/render';
 import { EMBEDDED_MODELS } from '../../engine/modelFiles';
-import { useInferenceStore } from '../../state/inferenceStore';
+import { useGenerateStore } from '../../state/generateStore';
 import { BudgetBar } from '../../charts/BudgetBar';
 import { GrowthChart } from '../../charts/GrowthChart';
-import { runInInferenceLab, startChatEngine, useChat } from '../../state/chatStore';
-import { BUDGET_COLORS, BUDGET_LABELS, partColor } from './colors';
+import { runInInferenceLab, startChatEngine, useChatStore } from '../../state/chatStore';
+import { BUDGET_COLOURS, BUDGET_LABELS, partColour } from './colours';
 import { MessagesEditor } from './MessagesEditor';
 import { ToolsEditor } from './ToolsEditor';
 import './chat.css';
 
 export function ChatPanel() {
   useEffect(() => startChatEngine(), []);
-  const analysis = useChat((s) => s.analysis);
-  const status = useChat((s) => s.status);
-  const error = useChat((s) => s.error);
+  const analysis = useChatStore((s) => s.analysis);
+  const status = useChatStore((s) => s.status);
+  const error = useChatStore((s) => s.error);
   const tokensPerMessage = useMemo(() => {
     if (!analysis) return null;
     const out: number[] = [];
@@ -60,12 +60,12 @@ export function ChatPanel() {
 
 function TemplateControls() {
   // the inference lab's model (a Hub model included) offers its own chat template
-  const loadedModelId = useInferenceStore((s) => s.model.info?.modelId ?? null);
-  const templateId = useChat((s) => s.templateId);
-  const openAIModel = useChat((s) => s.openAIModel);
-  const agp = useChat((s) => s.addGenerationPrompt);
-  const reserved = useChat((s) => s.reservedOutput);
-  const { setTemplate, setOpenAIModel, setAddGenerationPrompt, setReservedOutput } = useChat.getState();
+  const loadedModelId = useGenerateStore((s) => s.model.info?.modelId ?? null);
+  const templateId = useChatStore((s) => s.templateId);
+  const openAIModel = useChatStore((s) => s.openAIModel);
+  const agp = useChatStore((s) => s.addGenerationPrompt);
+  const reserved = useChatStore((s) => s.reservedOutput);
+  const { setTemplate, setOpenAIModel, setAddGenerationPrompt, setReservedOutput } = useChatStore.getState();
   return (
     <section className="card" aria-labelledby="chat-template-h">
       <h2 id="chat-template-h">Chat template</h2>
@@ -114,7 +114,7 @@ function TemplateControls() {
 
 function Rendered({ analysis }: { analysis: ChatAnalysis }) {
   const { text, ids, offsets, tokenParts, parts } = analysis;
-  const templateId = useChat((s) => s.analysisTemplateId);
+  const templateId = useChatStore((s) => s.analysisTemplateId);
   const pieces = useMemo(() => {
     const out: { key: number; text: string; part: number; id: number }[] = [];
     let pos = 0;
@@ -140,12 +140,12 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
       )}
       <div className="legend" aria-hidden="true">
         {(['system', 'user', 'assistant', 'tool', 'tools', 'template'] as const).map((p) => (
-          <span key={p} className="legend-item"><span className="swatch" style={{ background: BUDGET_COLORS[p] }} /> {BUDGET_LABELS[p]}</span>
+          <span key={p} className="legend-item"><span className="swatch" style={{ background: BUDGET_COLOURS[p] }} /> {BUDGET_LABELS[p]}</span>
         ))}
       </div>
       <pre className="rendered" data-testid="rendered-template" tabIndex={0} aria-label="The exact rendered template; each token is coloured by the message it came from">
         {pieces.map((p) => (
-          <span key={p.key} className="rtok" style={{ background: partColor(parts[p.part].kind) }} title={`${parts[p.part].label} · token id ${p.id}`}>
+          <span key={p.key} className="rtok" style={{ background: partColour(parts[p.part].kind) }} title={`${parts[p.part].label} · token id ${p.id}`}>
             {p.text}
           </span>
         ))}
@@ -168,7 +168,7 @@ function money(v: number): string {
 
 function BudgetSection({ analysis }: { analysis: ChatAnalysis }) {
   const { budget, limits } = analysis;
-  const segments = budget.segments.map((s) => ({ part: s.part, tokens: s.tokens, label: BUDGET_LABELS[s.part], color: BUDGET_COLORS[s.part] }));
+  const segments = budget.segments.map((s) => ({ part: s.part, tokens: s.tokens, label: BUDGET_LABELS[s.part], colour: BUDGET_COLOURS[s.part] }));
   return (
     <section className="card" aria-labelledby="chat-budget-h">
       <h2 id="chat-budget-h">Context budget</h2>
@@ -176,7 +176,7 @@ function BudgetSection({ analysis }: { analysis: ChatAnalysis }) {
       <table className="budget-table">
         <tbody>
           {segments.map((s) => (
-            <tr key={s.part}><th scope="row"><span className="swatch" style={{ background: s.color }} /> {s.label}</th><td>{s.tokens.toLocaleString()}</td></tr>
+            <tr key={s.part}><th scope="row"><span className="swatch" style={{ background: s.colour }} /> {s.label}</th><td>{s.tokens.toLocaleString()}</td></tr>
           ))}
         </tbody>
       </table>
@@ -230,8 +230,8 @@ function ToolCallTokens({ analysis }: { analysis: ChatAnalysis }) {
 }
 
 function GrowthSection({ analysis }: { analysis: ChatAnalysis }) {
-  const turns = useChat((s) => s.growthTurns);
-  const setGrowthTurns = useChat.getState().setGrowthTurns;
+  const turns = useChatStore((s) => s.growthTurns);
+  const setGrowthTurns = useChatStore.getState().setGrowthTurns;
   const g = analysis.growth;
   return (
     <section className="card" aria-labelledby="chat-growth-h">
@@ -277,10 +277,10 @@ function GrowthSection({ analysis }: { analysis: ChatAnalysis }) {
 }
 
 function ImportExport() {
-  const importError = useChat((s) => s.importError);
-  const notice = useChat((s) => s.importNotice);
+  const importError = useChatStore((s) => s.importError);
+  const notice = useChatStore((s) => s.importNotice);
   const text = useRef<HTMLTextAreaElement>(null);
-  const { exportJson, importJson, reset } = useChat.getState();
+  const { exportJson, importJson, reset } = useChatStore.getState();
   const download = () => {
     const blob = new Blob([exportJson()], { type: 'application/json' });
     const a = document.createElement('a');

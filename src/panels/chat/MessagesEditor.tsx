@@ -1,13 +1,13 @@
 /** Add, edit, reorder and delete messages; assistant tool calls; tool results. */
 import { useState } from 'react';
 import type { ChatMessage, Role, ToolCall } from '../../engine/chat/types';
-import { useChat } from '../../state/chatStore';
+import { useChatStore } from '../../state/chatStore';
 
 const ROLES: Role[] = ['system', 'user', 'assistant', 'tool'];
 
 export function MessagesEditor({ tokensPerMessage }: { tokensPerMessage: number[] | null }) {
-  const messages = useChat((s) => s.conversation.messages);
-  const { updateMessage, removeMessage, moveMessage, addMessage } = useChat.getState();
+  const messages = useChatStore((s) => s.conversation.messages);
+  const { updateMessage, removeMessage, moveMessage, addMessage } = useChatStore.getState();
   const [newRole, setNewRole] = useState<Role>('user');
   return (
     <section className="card" aria-labelledby="chat-messages-h">

@@ -1,11 +1,11 @@
 /** Tool definitions: name, description and JSON-schema parameters, plus what each one costs. */
 import { useState } from 'react';
 import type { ToolDefinition } from '../../engine/chat/types';
-import { useChat } from '../../state/chatStore';
+import { useChatStore } from '../../state/chatStore';
 
 export function ToolsEditor({ costs, rendered }: { costs: Map<number, number> | null; rendered: boolean | null }) {
-  const tools = useChat((s) => s.conversation.tools);
-  const setTools = useChat.getState().setTools;
+  const tools = useChatStore((s) => s.conversation.tools);
+  const setTools = useChatStore.getState().setTools;
   return (
     <section className="card" aria-labelledby="chat-tools-h">
       <h2 id="chat-tools-h">Tool definitions</h2>

@@ -8,7 +8,7 @@ import { TokenIdsView } from './TokenIdsView';
 import { TokenInspector } from './TokenInspector';
 import { CompareView } from './CompareView';
 import { TextEditor } from './TextEditor';
-import { useInferenceStore } from '../../state/inferenceStore';
+import { useGenerateStore } from '../../state/generateStore';
 
 function formatSize(chars: number): string {
   return chars >= 1e6 ? `${(chars / 1e6).toFixed(1)} M characters` : chars >= 1e3 ? `${(chars / 1e3).toFixed(0)} k characters` : `${chars} characters`;
@@ -77,7 +77,7 @@ export function TokenizerPanel() {
   const persisted = useTokenizerStore((s) => s.persisted);
   const { setTokenizer, setSpecialTokens, setView, showTokensAt } = useTokenizerStore.getState();
   // the tokenizer of whichever model the inference lab has loaded (a Hub model included)
-  const loadedModelId = useInferenceStore((s) => s.model.info?.modelId ?? null);
+  const loadedModelId = useGenerateStore((s) => s.model.info?.modelId ?? null);
   const extraModel = loadedModelId && !TOKENIZER_CATALOG.some((t) => t.id === loadedModelId) ? loadedModelId : null;
   const [inspected, setInspected] = useState<number | null>(null);
   const [shareMessage, setShareMessage] = useState<string | null>(null);

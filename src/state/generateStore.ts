@@ -114,17 +114,17 @@ const NO_RUNS = {
   runMany: null,
 } satisfies Partial<InferenceState>;
 
-export const useInferenceStore = create<InferenceState>()(() => ({
+export const useGenerateStore = create<InferenceState>()(() => ({
   ...persistedDefaults,
   model: { status: 'idle', requestedId: persistedDefaults.modelId, info: null, backend: null, backendReason: '', threads: 0, progress: null, error: null },
   ...NO_RUNS,
   error: null,
 }));
 
-const set = useInferenceStore.setState;
-const get = useInferenceStore.getState;
+const set = useGenerateStore.setState;
+const get = useGenerateStore.getState;
 
-useInferenceStore.subscribe((s, prev) => {
+useGenerateStore.subscribe((s, prev) => {
   const keys: (keyof Persisted)[] = ['prompt', 'addSpecialTokens', 'settings', 'maxNewTokens', 'backendChoice', 'modelId', 'remoteHost', 'runCount'];
   if (keys.every((k) => s[k] === prev[k])) return;
   const out = {} as Record<string, unknown>;
@@ -173,14 +173,14 @@ function newRunId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${runCounter++}`;
 }
 
-export const inferenceActions = {
+export const generateActions = {
   setPrompt: (prompt: string) => set({ prompt }),
   setAddSpecialTokens: (addSpecialTokens: boolean) => set({ addSpecialTokens }),
 
   /** A prompt from elsewhere (a rendered chat template): shown in the prompt field and generated from once a model is ready. */
   runPrompt(text: string) {
     set({ prompt: text, addSpecialTokens: false });
-    if (get().model.info && get().model.status === 'ready' && !isGenerating(get())) inferenceActions.generate();
+    if (get().model.info && get().model.status === 'ready' && !isGenerating(get())) generateActions.generate();
     else runWhenReady = true;
   },
   setSettings: (patch: Partial<SamplingSettings>) => set((s) => ({ settings: { ...s.settings, ...patch } })),
@@ -334,7 +334,7 @@ function resampleFinished() {
   if (resampleDirty) requestResample();
 }
 
-useInferenceStore.subscribe((s, prev) => {
+useGenerateStore.subscribe((s, prev) => {
   if (s.settings !== prev.settings || s.selectedStep !== prev.selectedStep || s.activeRunId !== prev.activeRunId) requestResample();
 });
 
@@ -383,7 +383,7 @@ engine.subscribe((event) => {
       }));
       if (runWhenReady) {
         runWhenReady = false;
-        inferenceActions.generate();
+        generateActions.generate();
       }
       return;
     case 'model-error':

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { inferenceActions, useInferenceStore } from '../../state/inferenceStore';
+import { generateActions, useGenerateStore } from '../../state/generateStore';
 import { MODEL_CATALOG, catalogEntry } from '../../state/modelCatalog';
 import type { BackendChoice, LoadProgress } from '../../engine/protocol';
 
@@ -28,10 +28,10 @@ function ProgressView({ progress }: { progress: LoadProgress | null }) {
 
 /** Which model runs, on which backend and why; loading progress; hub models. */
 export function ModelPanel() {
-  const model = useInferenceStore((s) => s.model);
-  const modelId = useInferenceStore((s) => s.modelId);
-  const backendChoice = useInferenceStore((s) => s.backendChoice);
-  const remoteHost = useInferenceStore((s) => s.remoteHost);
+  const model = useGenerateStore((s) => s.model);
+  const modelId = useGenerateStore((s) => s.modelId);
+  const backendChoice = useGenerateStore((s) => s.backendChoice);
+  const remoteHost = useGenerateStore((s) => s.remoteHost);
   const [custom, setCustom] = useState('');
   const ids = { model: useId(), backend: useId(), custom: useId(), host: useId() };
   const entry = catalogEntry(model.info?.modelId ?? modelId);
@@ -41,7 +41,7 @@ export function ModelPanel() {
       <h2 id="model-heading">Model</h2>
       <div className="controls">
         <label htmlFor={ids.model}>Model</label>
-        <select id={ids.model} data-testid="model-select" value={modelId} onChange={(e) => inferenceActions.loadModel(e.target.value)} disabled={model.status === 'loading'}>
+        <select id={ids.model} data-testid="model-select" value={modelId} onChange={(e) => generateActions.loadModel(e.target.value)} disabled={model.status === 'loading'}>
           {options.map((m) => (
             <option key={m.id} value={m.id}>
               {m.label} — {m.size}
@@ -54,8 +54,8 @@ export function ModelPanel() {
           data-testid="backend-select"
           value={backendChoice}
           onChange={(e) => {
-            inferenceActions.setBackendChoice(e.target.value as BackendChoice);
-            inferenceActions.loadModel();
+            generateActions.setBackendChoice(e.target.value as BackendChoice);
+            generateActions.loadModel();
           }}
           disabled={model.status === 'loading'}
         >
@@ -79,13 +79,13 @@ export function ModelPanel() {
           className="controls"
           onSubmit={(e) => {
             e.preventDefault();
-            if (custom.trim()) inferenceActions.loadModel(custom.trim());
+            if (custom.trim()) generateActions.loadModel(custom.trim());
           }}
         >
           <label htmlFor={ids.custom}>Model id</label>
           <input id={ids.custom} type="text" data-testid="hub-model-id" placeholder="owner/name" value={custom} onChange={(e) => setCustom(e.target.value)} />
           <label htmlFor={ids.host}>Host</label>
-          <input id={ids.host} type="text" data-testid="remote-host" value={remoteHost} onChange={(e) => inferenceActions.setRemoteHost(e.target.value)} />
+          <input id={ids.host} type="text" data-testid="remote-host" value={remoteHost} onChange={(e) => generateActions.setRemoteHost(e.target.value)} />
           <button type="submit" data-testid="hub-load" disabled={model.status === 'loading'}>
             Load
           </button>

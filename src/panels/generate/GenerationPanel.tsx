@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { interpolateRgb } from 'd3';
-import { inferenceActions, isGenerating, sequenceSteps, useInferenceStore } from '../../state/inferenceStore';
+import { generateActions, isGenerating, sequenceSteps, useGenerateStore } from '../../state/generateStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 
 /** Low probability → warm, high → green; light enough that dark text keeps its contrast. */
@@ -17,10 +17,10 @@ function ProbLegend() {
 }
 
 function GeneratedTokens() {
-  const runId = useInferenceStore((s) => s.activeRunId);
-  const run = useInferenceStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
-  const steps = useInferenceStore((s) => sequenceSteps(s, runId));
-  const selected = useInferenceStore((s) => s.selectedStep);
+  const runId = useGenerateStore((s) => s.activeRunId);
+  const run = useGenerateStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
+  const steps = useGenerateStore((s) => sequenceSteps(s, runId));
+  const selected = useGenerateStore((s) => s.selectedStep);
   if (!run) return <p className="muted">Press Generate to watch the model pick one token at a time.</p>;
   const current = selected ?? steps.length - 1;
   return (
@@ -42,7 +42,7 @@ function GeneratedTokens() {
           data-step={i}
           aria-pressed={i === current}
           aria-label={`Step ${i + 1}: "${escapeTokenText(s.chosen.text)}", ID ${s.chosen.id}, probability ${(s.chosen.prob * 100).toFixed(1)}%${s.chosen.forced ? ', picked by you' : ''}`}
-          onClick={() => inferenceActions.selectStep(i)}
+          onClick={() => generateActions.selectStep(i)}
         >
           {s.chosen.text}
         </button>
@@ -53,13 +53,13 @@ function GeneratedTokens() {
 }
 
 export function GenerationPanel() {
-  const prompt = useInferenceStore((s) => s.prompt);
-  const maxNewTokens = useInferenceStore((s) => s.maxNewTokens);
-  const ready = useInferenceStore((s) => s.model.info !== null && s.model.status !== 'loading');
-  const generating = useInferenceStore(isGenerating);
-  const summary = useInferenceStore((s) => (s.activeRunId ? s.runs[s.activeRunId]?.summary : null));
-  const error = useInferenceStore((s) => s.error);
-  const addSpecialTokens = useInferenceStore((s) => s.addSpecialTokens);
+  const prompt = useGenerateStore((s) => s.prompt);
+  const maxNewTokens = useGenerateStore((s) => s.maxNewTokens);
+  const ready = useGenerateStore((s) => s.model.info !== null && s.model.status !== 'loading');
+  const generating = useGenerateStore(isGenerating);
+  const summary = useGenerateStore((s) => (s.activeRunId ? s.runs[s.activeRunId]?.summary : null));
+  const error = useGenerateStore((s) => s.error);
+  const addSpecialTokens = useGenerateStore((s) => s.addSpecialTokens);
   const ids = { prompt: useId(), max: useId(), special: useId() };
   return (
     <section className="card" aria-labelledby="generation-heading">
@@ -67,12 +67,12 @@ export function GenerationPanel() {
       <label htmlFor={ids.prompt} className="block-label">
         Prompt
       </label>
-      <textarea id={ids.prompt} data-testid="prompt-input" rows={3} value={prompt} onChange={(e) => inferenceActions.setPrompt(e.target.value)} />
+      <textarea id={ids.prompt} data-testid="prompt-input" rows={3} value={prompt} onChange={(e) => generateActions.setPrompt(e.target.value)} />
       <div className="controls">
-        <button type="button" className="primary" data-testid="generate" onClick={() => inferenceActions.generate()} disabled={!ready || generating || !prompt}>
+        <button type="button" className="primary" data-testid="generate" onClick={() => generateActions.generate()} disabled={!ready || generating || !prompt}>
           Generate
         </button>
-        <button type="button" data-testid="stop" onClick={() => inferenceActions.stop()} disabled={!generating}>
+        <button type="button" data-testid="stop" onClick={() => generateActions.stop()} disabled={!generating}>
           Stop
         </button>
         <label htmlFor={ids.max}>Max new tokens</label>
@@ -83,10 +83,10 @@ export function GenerationPanel() {
           max={2048}
           data-testid="max-new-tokens"
           value={maxNewTokens}
-          onChange={(e) => inferenceActions.setMaxNewTokens(Math.max(1, Math.min(2048, Number(e.target.value) || 1)))}
+          onChange={(e) => generateActions.setMaxNewTokens(Math.max(1, Math.min(2048, Number(e.target.value) || 1)))}
         />
         <span className="checkbox">
-          <input id={ids.special} type="checkbox" data-testid="prompt-special-tokens" checked={addSpecialTokens} onChange={(e) => inferenceActions.setAddSpecialTokens(e.target.checked)} />
+          <input id={ids.special} type="checkbox" data-testid="prompt-special-tokens" checked={addSpecialTokens} onChange={(e) => generateActions.setAddSpecialTokens(e.target.checked)} />
           <label htmlFor={ids.special}>Add the model’s special tokens (BOS)</label>
         </span>
       </div>

@@ -1,4 +1,4 @@
-import { useInferenceStore, selectedStepView, inferenceActions, isGenerating } from '../../state/inferenceStore';
+import { useGenerateStore, selectedStepView, generateActions, isGenerating } from '../../state/generateStore';
 import { DistributionBars, type DistributionBar } from '../../charts/DistributionBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 
@@ -12,8 +12,8 @@ const SOURCE_TEXT = {
 
 /** The selected step's top candidates under the current settings; any candidate can be picked instead. */
 export function DistributionPanel() {
-  const view = useInferenceStore(selectedStepView);
-  const generating = useInferenceStore(isGenerating);
+  const view = useGenerateStore(selectedStepView);
+  const generating = useGenerateStore(isGenerating);
   if (!view) {
     return (
       <section className="card" aria-labelledby="dist-heading">
@@ -43,7 +43,7 @@ export function DistributionPanel() {
         {SOURCE_TEXT[view.source]} Entropy{' '}
         {view.entropyBits.toFixed(2)} bits; {view.keptCount.toLocaleString('en-US')} tokens survive the filters. Grey bars: probability before the filters.
       </p>
-      <DistributionBars bars={bars} cutoffs={cutoffs} onPick={generating ? undefined : (id) => inferenceActions.branch(view.stepIndex, id)} pickLabel="Pick" />
+      <DistributionBars bars={bars} cutoffs={cutoffs} onPick={generating ? undefined : (id) => generateActions.branch(view.stepIndex, id)} pickLabel="Pick" />
     </section>
   );
 }

@@ -1,10 +1,10 @@
-import { useInferenceStore, sequenceSteps } from '../../state/inferenceStore';
+import { useGenerateStore, sequenceSteps } from '../../state/generateStore';
 
 /** Prompt + generated tokens against the model's context window, updated while streaming. */
 export function ContextWindowMeter() {
-  const window = useInferenceStore((s) => s.model.info?.contextWindow ?? 0);
-  const promptTokens = useInferenceStore((s) => (s.activeRunId ? (s.runs[s.activeRunId]?.prompt.ids.length ?? 0) : 0));
-  const generated = useInferenceStore((s) => sequenceSteps(s, s.activeRunId).length);
+  const window = useGenerateStore((s) => s.model.info?.contextWindow ?? 0);
+  const promptTokens = useGenerateStore((s) => (s.activeRunId ? (s.runs[s.activeRunId]?.prompt.ids.length ?? 0) : 0));
+  const generated = useGenerateStore((s) => sequenceSteps(s, s.activeRunId).length);
   if (!window) return null;
   const pct = (n: number) => `${Math.min(100, (n / window) * 100)}%`;
   const used = promptTokens + generated;

@@ -1,11 +1,11 @@
-import { useInferenceStore, inferenceActions } from '../../state/inferenceStore';
+import { useGenerateStore, generateActions } from '../../state/generateStore';
 
 /** Every run and branch stays available; pick one to look at it again. */
 export function BranchList() {
-  const runOrder = useInferenceStore((s) => s.runOrder);
-  const runs = useInferenceStore((s) => s.runs);
-  const activeRunId = useInferenceStore((s) => s.activeRunId);
-  const kvOffRunId = useInferenceStore((s) => s.kvOffRunId);
+  const runOrder = useGenerateStore((s) => s.runOrder);
+  const runs = useGenerateStore((s) => s.runs);
+  const activeRunId = useGenerateStore((s) => s.activeRunId);
+  const kvOffRunId = useGenerateStore((s) => s.kvOffRunId);
   const visible = runOrder.filter((id) => id !== kvOffRunId);
   if (visible.length < 2) return null;
   return (
@@ -15,7 +15,7 @@ export function BranchList() {
         const r = runs[id];
         const text = r.steps.map((s) => s.chosen.text).join('').slice(0, 40);
         return (
-          <button key={id} type="button" data-testid="branch" aria-pressed={id === activeRunId} onClick={() => inferenceActions.selectRun(id)}>
+          <button key={id} type="button" data-testid="branch" aria-pressed={id === activeRunId} onClick={() => generateActions.selectRun(id)}>
             {i + 1}. {r.label}: “{text}…”
           </button>
         );

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import type { DivergenceNode } from '../../engine/protocol';
-import { useInferenceStore, inferenceActions, isGenerating } from '../../state/inferenceStore';
+import { useGenerateStore, generateActions, isGenerating } from '../../state/generateStore';
 
 function NodeView({ node, tokenTexts }: { node: DivergenceNode; tokenTexts: Record<number, string> }) {
   const text = node.tokenIds.map((id) => tokenTexts[id] ?? `[${id}]`).join('');
@@ -20,10 +20,10 @@ function NodeView({ node, tokenTexts }: { node: DivergenceNode; tokenTexts: Reco
 
 /** Run the same prompt N times: where do the outputs diverge? At temperature 0 they never do. */
 export function DeterminismPanel() {
-  const runCount = useInferenceStore((s) => s.runCount);
-  const runMany = useInferenceStore((s) => s.runMany);
-  const ready = useInferenceStore((s) => s.model.info !== null);
-  const generating = useInferenceStore(isGenerating);
+  const runCount = useGenerateStore((s) => s.runCount);
+  const runMany = useGenerateStore((s) => s.runMany);
+  const ready = useGenerateStore((s) => s.model.info !== null);
+  const generating = useGenerateStore(isGenerating);
   const id = useId();
   const identical = runMany?.tree && runMany.tree.children.length === 0;
   return (
@@ -31,8 +31,8 @@ export function DeterminismPanel() {
       <h2 id="det-heading">Determinism</h2>
       <div className="controls">
         <label htmlFor={id}>Runs</label>
-        <input id={id} type="number" min={2} max={20} value={runCount} data-testid="run-count" onChange={(e) => inferenceActions.setRunCount(Math.max(2, Math.min(20, Number(e.target.value) || 2)))} />
-        <button type="button" data-testid="run-many" onClick={() => inferenceActions.runManyTimes()} disabled={!ready || generating}>
+        <input id={id} type="number" min={2} max={20} value={runCount} data-testid="run-count" onChange={(e) => generateActions.setRunCount(Math.max(2, Math.min(20, Number(e.target.value) || 2)))} />
+        <button type="button" data-testid="run-many" onClick={() => generateActions.runManyTimes()} disabled={!ready || generating}>
           Run {runCount} times
         </button>
         {runMany?.status === 'running' && (

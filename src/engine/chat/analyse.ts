@@ -9,7 +9,7 @@ import { renderChat } from './render';
 import type { TemplateSpec } from './render';
 import type { Conversation, Part, TokenizerLike } from './types';
 
-export interface ChatAnalyzeInput {
+export interface ChatAnalyseInput {
   conversation: Conversation;
   addGenerationPrompt: boolean;
   reservedOutput: number;
@@ -36,7 +36,7 @@ export interface ChatAnalysis {
   growth: GrowthResult | null;
 }
 
-export function analyzeChat(spec: TemplateSpec, tokenizer: TokenizerLike, limits: ModelLimits, input: ChatAnalyzeInput): ChatAnalysis {
+export function analyseChat(spec: TemplateSpec, tokenizer: TokenizerLike, limits: ModelLimits, input: ChatAnalyseInput): ChatAnalysis {
   const opts = { addGenerationPrompt: input.addGenerationPrompt };
   const r = renderChat(spec, input.conversation, opts);
   const a = attributeTokens(r, tokenizer);

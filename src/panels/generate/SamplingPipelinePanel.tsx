@@ -1,4 +1,4 @@
-import { useInferenceStore, selectedStepView } from '../../state/inferenceStore';
+import { useGenerateStore, selectedStepView } from '../../state/generateStore';
 import { CumulativeDraw } from '../../charts/CumulativeDraw';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 
@@ -10,8 +10,8 @@ function pct(p: number): string {
 
 /** Every stage of the selected step's decision: logits → ÷T → softmax → filters → renormalised → draw → token. */
 export function SamplingPipelinePanel() {
-  const view = useInferenceStore(selectedStepView);
-  const settings = useInferenceStore((s) => s.settings);
+  const view = useGenerateStore(selectedStepView);
+  const settings = useGenerateStore((s) => s.settings);
   if (!view) return null;
   const rows = view.candidates.slice(0, ROWS);
   const kept = view.candidates.filter((c) => c.prob > 0);

@@ -1,7 +1,7 @@
 /** Colours of the parts (light, so dark text on them passes WCAG AA contrast). */
 import type { BudgetPart, PartKind } from '../../engine/chat/types';
 
-export const BUDGET_COLORS: Record<BudgetPart, string> = {
+export const BUDGET_COLOURS: Record<BudgetPart, string> = {
   system: '#e4d4ff',
   user: '#cfe6ff',
   assistant: '#c9f0d2',
@@ -21,15 +21,15 @@ export const BUDGET_LABELS: Record<BudgetPart, string> = {
   output: 'reserved output',
 };
 
-export function partColor(kind: PartKind): string {
+export function partColour(kind: PartKind): string {
   switch (kind) {
     case 'tool_call':
       return '#9fe0b0';
     case 'tool_result':
-      return BUDGET_COLORS.tool;
+      return BUDGET_COLOURS.tool;
     case 'tool_def':
-      return BUDGET_COLORS.tools;
+      return BUDGET_COLOURS.tools;
     default:
-      return BUDGET_COLORS[kind];
+      return BUDGET_COLOURS[kind];
   }
 }

@@ -1,4 +1,4 @@
-import { useInferenceStore, sequenceSteps, decodeTimings, inferenceActions, isGenerating } from '../../state/inferenceStore';
+import { useGenerateStore, sequenceSteps, decodeTimings, generateActions, isGenerating } from '../../state/generateStore';
 import { LatencyChart, type LatencySeries } from '../../charts/LatencyChart';
 
 function fmt(n: number | null, digits = 1): string {
@@ -19,15 +19,15 @@ function KvOffOutput({ on, off }: { on: number[]; off: number[] }) {
 
 /** Prefill vs decode, and what the KV cache saves. */
 export function TimingsPanel() {
-  const activeRunId = useInferenceStore((s) => s.activeRunId);
-  const steps = useInferenceStore((s) => sequenceSteps(s, s.activeRunId));
-  const kvOff = useInferenceStore((s) => (s.kvOffRunId ? s.runs[s.kvOffRunId] : null));
-  const generating = useInferenceStore(isGenerating);
+  const activeRunId = useGenerateStore((s) => s.activeRunId);
+  const steps = useGenerateStore((s) => sequenceSteps(s, s.activeRunId));
+  const kvOff = useGenerateStore((s) => (s.kvOffRunId ? s.runs[s.kvOffRunId] : null));
+  const generating = useGenerateStore(isGenerating);
   if (!activeRunId || steps.length === 0) return null;
   const on = decodeTimings(steps);
   const off = kvOff ? decodeTimings(kvOff.steps) : null;
-  const series: LatencySeries[] = [{ label: 'KV cache on', color: '#0b5cad', ms: steps.map((s) => s.ms) }];
-  if (kvOff && kvOff.steps.length) series.push({ label: 'KV cache off (full recompute)', color: '#c26a00', ms: kvOff.steps.map((s) => s.ms) });
+  const series: LatencySeries[] = [{ label: 'KV cache on', colour: '#0b5cad', ms: steps.map((s) => s.ms) }];
+  if (kvOff && kvOff.steps.length) series.push({ label: 'KV cache off (full recompute)', colour: '#c26a00', ms: kvOff.steps.map((s) => s.ms) });
   return (
     <section className="card" aria-labelledby="timings-heading">
       <h2 id="timings-heading">Timings</h2>
@@ -60,7 +60,7 @@ export function TimingsPanel() {
       {kvOff?.status === 'done' && <KvOffOutput on={steps.map((s) => s.chosen.id)} off={kvOff.steps.map((s) => s.chosen.id)} />}
       <LatencyChart series={series} width={520} />
       <div className="controls">
-        <button type="button" data-testid="run-no-kv" onClick={() => inferenceActions.generateWithoutKvCache()} disabled={generating}>
+        <button type="button" data-testid="run-no-kv" onClick={() => generateActions.generateWithoutKvCache()} disabled={generating}>
           Compare: same prompt with the KV cache off
         </button>
       </div>

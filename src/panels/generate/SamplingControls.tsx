@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { inferenceActions, useInferenceStore } from '../../state/inferenceStore';
+import { generateActions, useGenerateStore } from '../../state/generateStore';
 import type { SamplingSettings } from '../../engine/protocol';
 
 interface ControlSpec {
@@ -23,13 +23,13 @@ const CONTROLS: ControlSpec[] = [
 ];
 
 function Control({ spec }: { spec: ControlSpec }) {
-  const value = useInferenceStore((s) => s.settings[spec.key]);
+  const value = useGenerateStore((s) => s.settings[spec.key]);
   const id = useId();
   const hintId = useId();
   const update = (raw: string) => {
     const n = Number(raw);
     if (raw === '' || !Number.isFinite(n)) return;
-    inferenceActions.setSettings({ [spec.key]: Math.min(spec.max, Math.max(spec.min, n)) });
+    generateActions.setSettings({ [spec.key]: Math.min(spec.max, Math.max(spec.min, n)) });
   };
   return (
     <div className="sampling-control">

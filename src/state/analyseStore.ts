@@ -4,9 +4,9 @@
  */
 import { create } from 'zustand';
 import type { AnalysisProgress, AnalysisResult } from '../engine/protocol';
-import { DEFAULT_RANK_THRESHOLDS, normaliseThresholds, summarise, type AnalysisSummary } from '../engine/analysis';
+import { DEFAULT_RANK_THRESHOLDS, normaliseThresholds, summarise, type AnalysisSummary } from '../engine/analyse';
 import { engine } from './engineClient';
-import { inferenceActions, sequenceSteps, useInferenceStore } from './inferenceStore';
+import { generateActions, sequenceSteps, useGenerateStore } from './generateStore';
 import { readStored, writeStored } from './persistence';
 
 export type ColourMeasure = 'rank' | 'prob' | 'surprisal';
@@ -20,7 +20,7 @@ interface Persisted {
   thresholds: number[];
 }
 
-export interface AnalysisState extends Persisted {
+export interface AnalyseState extends Persisted {
   status: 'idle' | 'running' | 'confirm' | 'done' | 'error';
   requestId: number | null;
   progress: AnalysisProgress | null;
@@ -43,7 +43,7 @@ export const DEFAULT_ANALYSE_TEXT =
 
 const saved = readStored<Partial<Persisted>>(STORAGE_KEY);
 
-export const useAnalysis = create<AnalysisState>()(() => ({
+export const useAnalyseStore = create<AnalyseState>()(() => ({
   text: typeof saved?.text === 'string' ? saved.text : DEFAULT_ANALYSE_TEXT,
   measure: saved?.measure === 'prob' || saved?.measure === 'surprisal' ? saved.measure : 'rank',
   thresholds: Array.isArray(saved?.thresholds) ? normaliseThresholds(saved.thresholds) : [...DEFAULT_RANK_THRESHOLDS],
@@ -59,10 +59,10 @@ export const useAnalysis = create<AnalysisState>()(() => ({
   stored: true,
 }));
 
-const set = useAnalysis.setState;
-const get = useAnalysis.getState;
+const set = useAnalyseStore.setState;
+const get = useAnalyseStore.getState;
 
-useAnalysis.subscribe((s, prev) => {
+useAnalyseStore.subscribe((s, prev) => {
   if (s.text === prev.text && s.measure === prev.measure && s.thresholds === prev.thresholds) return;
   const stored = writeStored(STORAGE_KEY, { text: s.text, measure: s.measure, thresholds: s.thresholds });
   if (stored !== s.stored) set({ stored });
@@ -72,7 +72,7 @@ useAnalysis.subscribe((s, prev) => {
 
 let summaryCache: { result: AnalysisResult | null; thresholds: number[]; summary: AnalysisSummary | null } = { result: null, thresholds: [], summary: null };
 
-export function analysisSummary(s: Pick<AnalysisState, 'result' | 'thresholds'>): AnalysisSummary | null {
+export function analysisSummary(s: Pick<AnalyseState, 'result' | 'thresholds'>): AnalysisSummary | null {
   if (summaryCache.result === s.result && summaryCache.thresholds === s.thresholds) return summaryCache.summary;
   const summary = s.result ? summarise(s.result, s.result.bytes, s.thresholds, 12) : null;
   summaryCache = { result: s.result, thresholds: s.thresholds, summary };
@@ -81,7 +81,7 @@ export function analysisSummary(s: Pick<AnalysisState, 'result' | 'thresholds'>)
 
 /** The text the active generation run produced, prompt included (what the model saw). */
 function currentGenerationText(): string | null {
-  const s = useInferenceStore.getState();
+  const s = useGenerateStore.getState();
   const steps = sequenceSteps(s, s.activeRunId);
   if (!s.activeRunId || steps.length === 0) return null;
   return s.prompt + steps.map((st) => st.chosen.text).join('');
@@ -91,15 +91,15 @@ function currentGenerationText(): string | null {
 
 function send(force: boolean) {
   const { text } = get();
-  const model = useInferenceStore.getState().model;
+  const model = useGenerateStore.getState().model;
   // no model yet: load the chosen one (the embedded model by default); the request queues behind the load
-  if (model.status !== 'loading' && !model.info) inferenceActions.loadModel();
+  if (model.status !== 'loading' && !model.info) generateActions.loadModel();
   const requestId = engine.newRequestId();
   set({ status: 'running', requestId, progress: null, confirm: null, error: null });
   engine.send({ type: 'analyse-text', requestId, text, maxWindows: force ? Number.MAX_SAFE_INTEGER : CONFIRM_ABOVE_WINDOWS });
 }
 
-export const analysisActions = {
+export const analyseActions = {
   setText: (text: string) => set({ text }),
   setMeasure: (measure: ColourMeasure) => set({ measure }),
   setThreshold(index: number, value: number) {
@@ -112,7 +112,7 @@ export const analysisActions = {
 
   /** @returns false when there was nothing to take */
   takePrompt(): boolean {
-    const prompt = useInferenceStore.getState().prompt;
+    const prompt = useGenerateStore.getState().prompt;
     if (!prompt) return false;
     set({ text: prompt });
     return true;

@@ -1,0 +1,38 @@
+import { useEffect } from 'react';
+import { generateActions, useGenerateStore } from '../../state/generateStore';
+import { ModelPanel } from './ModelPanel';
+import { GenerationPanel } from './GenerationPanel';
+import { BranchList } from './BranchList';
+import { ContextWindowMeter } from './ContextWindowMeter';
+import { SamplingControls } from './SamplingControls';
+import { SamplingPipelinePanel } from './SamplingPipelinePanel';
+import { DistributionPanel } from './DistributionPanel';
+import { TimingsPanel } from './TimingsPanel';
+import { DeterminismPanel } from './DeterminismPanel';
+
+/** The inference lab: a real model generating one token at a time, and why each token was chosen. */
+export function GenerateLab() {
+  useEffect(() => {
+    const { model } = useGenerateStore.getState();
+    if (model.status === 'idle') generateActions.loadModel();
+  }, []);
+  return (
+    <div className="inference-lab">
+      <ModelPanel />
+      <div className="two-col">
+        <div>
+          <GenerationPanel />
+          <BranchList />
+          <ContextWindowMeter />
+          <TimingsPanel />
+        </div>
+        <div>
+          <SamplingControls />
+          <DistributionPanel />
+        </div>
+      </div>
+      <SamplingPipelinePanel />
+      <DeterminismPanel />
+    </div>
+  );
+}
