@@ -13,7 +13,7 @@ interface GpuLike {
   requestAdapter(): Promise<unknown | null>;
 }
 
-export async function webGpuAvailability(gpu: GpuLike | undefined): Promise<{ ok: boolean; reason: string }> {
+async function webGpuAvailability(gpu: GpuLike | undefined): Promise<{ ok: boolean; reason: string }> {
   if (!gpu) return { ok: false, reason: 'WebGPU unavailable: this browser does not expose navigator.gpu' };
   try {
     const adapter = await gpu.requestAdapter();

@@ -8,7 +8,7 @@ import { embeddedModelBase } from './modelFiles';
 
 const base = `${import.meta.env.BASE_URL}ort/`;
 
-export const ORT_WASM_PATHS = {
+const ORT_WASM_PATHS = {
   mjs: `${base}ort-wasm-simd-threaded.asyncify.mjs`,
   wasm: `${base}ort-wasm-simd-threaded.asyncify.wasm`,
 };

@@ -15,7 +15,7 @@ function isSpace(code: number): boolean {
  * starts a character (is not the low half of a surrogate pair) or a word (non-space after space)
  * depends only on that unit and the one before it, which is what makes edits countable locally.
  */
-export function countRange(text: string, from: number, to: number): TextCounts {
+function countRange(text: string, from: number, to: number): TextCounts {
   let characters = 0;
   let words = 0;
   let prev = from > 0 ? text.charCodeAt(from - 1) : -1;

@@ -43,12 +43,6 @@ export class TokenizerService {
     return pending;
   }
 
-  /** Registers an already-parsed tokenizer (e.g. the one of a freshly loaded model). */
-  register(tokenizer: TextTokenizer): void {
-    this.loading.set(tokenizer.id, Promise.resolve(tokenizer));
-    for (const key of [...this.sessions.keys()]) if (key.startsWith(`${tokenizer.id}|`)) this.sessions.delete(key);
-  }
-
   private async load(tokenizerId: string): Promise<TextTokenizer> {
     this.onLoad(tokenizerId, 'download');
     let tokenizer: TextTokenizer;

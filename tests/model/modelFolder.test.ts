@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ModelFolderError, validateModelFolder, type ReadFile } from '../../src/engine/model/modelFolder';
+import { ModelFolderError, validateModelFolder, type ReadFile } from './modelFolder';
 
 const FOLDER = join(dirname(fileURLToPath(import.meta.url)), '../../public/models/nexttoken-base');
 const FILES = ['config.json', 'tokenizer.json', 'onnx/model.onnx'];

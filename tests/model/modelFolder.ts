@@ -1,9 +1,10 @@
-// Validate a Hugging Face-style causal LM folder (config.json, tokenizer.json, onnx/model*.onnx)
-// before handing it to Transformers.js, so that a broken or mismatched folder fails with a
-// message naming the file and the problem instead of an opaque onnxruntime error mid-generation.
+// Test-side checker of a Hugging Face-style causal LM folder (config.json, tokenizer.json,
+// onnx/model.onnx): tests/model runs it on the committed public/models/nexttoken-base folder, and on
+// copies with one thing broken, so that a folder whose files are missing, truncated or do not belong
+// together fails in CI with a message naming the file and the problem. The app does not use it:
+// Transformers.js loads the folder itself.
 //
-// Engine code: no DOM, no React; works in Node and in a web worker. Files are read through a
-// callback so the same check runs on fetch(), the Cache API or the file system.
+// Files are read through a callback, so the tests can hand it in-memory folders.
 
 /** Returns the file's bytes, or null when it does not exist. Paths are relative to the folder. */
 export type ReadFile = (path: string) => Promise<Uint8Array | null>;
@@ -17,14 +18,10 @@ export class ModelFolderError extends Error {
   }
 }
 
-export type OnnxDtype = 'fp32' | 'fp16' | 'q8';
-export const ONNX_FILE: Record<OnnxDtype, string> = {
-  fp32: 'onnx/model.onnx',
-  fp16: 'onnx/model_fp16.onnx',
-  q8: 'onnx/model_quantized.onnx',
-};
+/** The fp32 weights: the only ONNX file the folder has (its model card says why). */
+const ONNX_FILE = 'onnx/model.onnx';
 
-export interface CausalLmConfig {
+interface CausalLmConfig {
   model_type: string;
   vocab_size: number;
   hidden_size: number;
@@ -38,7 +35,7 @@ export interface CausalLmConfig {
 }
 
 /** One graph input or output: its name, ONNX element type and dimensions (number = fixed, string = symbolic). */
-export interface GraphValue {
+interface GraphValue {
   name: string;
   elemType: number;
   dims: (number | string)[];
@@ -185,7 +182,7 @@ function readValueInfo(r: Reader): GraphValue {
 }
 
 /** Reads the graph inputs and outputs of an ONNX ModelProto; throws ModelFolderError if it cannot. */
-export function readOnnxSignature(file: string, bytes: Uint8Array): { inputs: GraphValue[]; outputs: GraphValue[] } {
+function readOnnxSignature(file: string, bytes: Uint8Array): { inputs: GraphValue[]; outputs: GraphValue[] } {
   const inputs: GraphValue[] = [];
   const outputs: GraphValue[] = [];
   let sawGraph = false;
@@ -214,12 +211,12 @@ export function readOnnxSignature(file: string, bytes: Uint8Array): { inputs: Gr
 }
 
 /**
- * Checks that config.json, tokenizer.json and the ONNX file for `dtype` exist, parse, and agree:
+ * Checks that config.json, tokenizer.json and onnx/model.onnx exist, parse, and agree:
  * one past key and value per layer, each [batch_size, num_key_value_heads, past, head_dim] with
  * fixed head numbers (Transformers.js builds the first, empty cache from these shapes), and
  * logits over vocab_size tokens.
  */
-export async function validateModelFolder(readFile: ReadFile, dtype: OnnxDtype = 'fp32'): Promise<ModelFolderReport> {
+export async function validateModelFolder(readFile: ReadFile): Promise<ModelFolderReport> {
   const config = parseConfig(await readJson(readFile, 'config.json'));
 
   const tokenizer = await readJson(readFile, 'tokenizer.json');
@@ -234,9 +231,9 @@ export async function validateModelFolder(readFile: ReadFile, dtype: OnnxDtype =
     throw new ModelFolderError('tokenizer.json', `has token ids up to ${vocabSize - 1}, but config.json says vocab_size is ${config.vocab_size}.`);
   }
 
-  const onnxFile = ONNX_FILE[dtype];
+  const onnxFile = ONNX_FILE;
   const bytes = await readFile(onnxFile);
-  if (!bytes) throw new ModelFolderError(onnxFile, `file is missing from the model folder (needed for dtype "${dtype}").`);
+  if (!bytes) throw new ModelFolderError(onnxFile, 'file is missing from the model folder.');
   if (bytes.length === 0) throw new ModelFolderError(onnxFile, 'file is empty (0 bytes). Download it again.');
   const { inputs, outputs } = readOnnxSignature(onnxFile, bytes);
 

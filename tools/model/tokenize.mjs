@@ -12,7 +12,7 @@ import { AutoTokenizer, env } from '@huggingface/transformers';
 
 const MODEL_DIR = resolve(process.argv[2] ?? 'public/models/nexttoken-base');
 const DATA = join(process.env.NT_WORK ?? 'tools/.work', 'data');
-export const PROMPTS = ['The president said that', 'In the morning we', 'The ship', 'Once upon a time', 'It was a dark and'];
+const PROMPTS = ['The president said that', 'In the morning we', 'The ship', 'Once upon a time', 'It was a dark and'];
 
 env.allowRemoteModels = false;
 env.localModelPath = dirname(MODEL_DIR) + '/';

@@ -70,7 +70,7 @@ export function analyseChat(spec: TemplateSpec, tokenizer: TokenizerLike, limits
   };
 }
 
-export const MAX_GROWTH_TURNS = 2000;
+const MAX_GROWTH_TURNS = 2000;
 
 export function analysisTransferables(a: ChatAnalysis): Transferable[] {
   return [a.labels.buffer, a.ids.buffer, a.offsets.buffer, a.tokenParts.buffer] as Transferable[];

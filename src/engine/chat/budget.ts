@@ -49,9 +49,9 @@ export function attributeTokens(render: RenderResult, tokenizer: TokenizerLike):
   return { ids, offsets, tokenParts, perPart };
 }
 
-export const BUDGET_PARTS: readonly BudgetPart[] = ['system', 'user', 'assistant', 'tool', 'tools', 'template', 'output'];
+const BUDGET_PARTS: readonly BudgetPart[] = ['system', 'user', 'assistant', 'tool', 'tools', 'template', 'output'];
 
-export function budgetPartOf(kind: PartKind): Exclude<BudgetPart, 'output'> {
+function budgetPartOf(kind: PartKind): Exclude<BudgetPart, 'output'> {
   switch (kind) {
     case 'system':
     case 'user':
@@ -132,7 +132,7 @@ export function repeatConversation(conv: Conversation, turns: number): Conversat
   return { tools: conv.tools, messages };
 }
 
-export interface GrowthPoint {
+interface GrowthPoint {
   turns: number;
   inputTokens: number;
   /** input + reserved output */
@@ -140,7 +140,7 @@ export interface GrowthPoint {
   exact: boolean;
 }
 
-export interface DroppedMessage {
+interface DroppedMessage {
   /** index in the repeated conversation */
   index: number;
   turn: number;

@@ -109,7 +109,7 @@ function parseTool(v: unknown, i: number): ToolDefinition {
   return { type: 'function', function: fn };
 }
 
-export function parseConversation(value: unknown): Conversation {
+function parseConversation(value: unknown): Conversation {
   let messages: unknown;
   let tools: unknown = [];
   if (Array.isArray(value)) messages = value;

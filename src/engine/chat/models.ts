@@ -20,7 +20,7 @@ export interface ModelLimits {
   source: string;
 }
 
-export function openAISpec(name: string): ModelSpec | undefined {
+function openAISpec(name: string): ModelSpec | undefined {
   return (specs as unknown as Record<string, ModelSpec | undefined>)[name];
 }
 

@@ -27,7 +27,7 @@ function info(id: TemplateFamilyId): FamilyInfo {
   return f;
 }
 
-export function tokenizerConfigNode(id: TemplateFamilyId): Record<string, unknown> {
+function tokenizerConfigNode(id: TemplateFamilyId): Record<string, unknown> {
   return readJson(`${info(id).packageName}/models/tokenizer_config.json`);
 }
 

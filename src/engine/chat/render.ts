@@ -13,6 +13,7 @@ import { Template } from '@huggingface/jinja';
 import { formatFunctionDefinitions } from 'gpt-tokenizer/functionCalling';
 import type { ChatCompletionFunctionDefinition } from 'gpt-tokenizer/functionCalling';
 import type { ChatMessage, Conversation, Part, PartKind, ToolDefinition } from './types';
+import { commonEnds } from '../textEdit';
 
 export type TemplateSpec =
   | { kind: 'jinja'; template: string; specialTokens: Record<string, string>; toolCallContent: 'null' | 'empty' }
@@ -37,8 +38,8 @@ export interface RenderResult {
   toolCallsRendered: boolean;
 }
 
-export const TEMPLATE_PART = 0;
-export const TOOLS_PART = 1;
+const TEMPLATE_PART = 0;
+const TOOLS_PART = 1;
 
 // ------------------------------------------------------------------ parts
 
@@ -62,7 +63,7 @@ function kindOfContent(role: ChatMessage['role']): PartKind {
   }
 }
 
-export function buildParts(conv: Conversation): PartTable {
+function buildParts(conv: Conversation): PartTable {
   const parts: Part[] = [
     { id: TEMPLATE_PART, kind: 'template', label: 'template scaffolding' },
     { id: TOOLS_PART, kind: 'tools', label: 'tool definitions (template text)' },
@@ -127,7 +128,7 @@ export function toTemplateTools(tools: ToolDefinition[]): Record<string, unknown
 }
 
 /** Renders like Transformers.js' apply_chat_template(messages, { tools, add_generation_prompt, tokenize: false }). */
-export function renderJinjaRaw(
+function renderJinjaRaw(
   spec: Extract<TemplateSpec, { kind: 'jinja' }>,
   messages: TemplateMessage[],
   tools: Record<string, unknown>[] | null,
@@ -163,7 +164,7 @@ interface RawSpan {
 }
 
 /** Removes the sentinels, returning the clean text and where each wrapped field landed; null if unbalanced. */
-export function parseSentinels(s: string): { text: string; spans: RawSpan[] } | null {
+function parseSentinels(s: string): { text: string; spans: RawSpan[] } | null {
   let out = '';
   let runStart = 0;
   const stack: { id: number; start: number }[] = [];
@@ -187,16 +188,6 @@ export function parseSentinels(s: string): { text: string; spans: RawSpan[] } | 
   return { text: out, spans };
 }
 
-/** The region [start, end) of `a` that is not in `b` (common prefix and suffix removed). */
-export function diffRegion(a: string, b: string): [number, number] {
-  let p = 0;
-  const max = Math.min(a.length, b.length);
-  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
-  let s = 0;
-  while (s < max - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
-  return [p, a.length - s];
-}
-
 function stringsOf(conv: Conversation): string[] {
   const out: string[] = [JSON.stringify(conv.tools)];
   for (const m of conv.messages) {
@@ -216,14 +207,19 @@ function renderJinja(spec: Extract<TemplateSpec, { kind: 'jinja' }>, conv: Conve
   // 1. tool definitions: what the text loses when they are left out
   let toolsRendered = false;
   if (conv.tools.length > 0) {
-    const [ts, te] = diffRegion(text, renderJinjaRaw(spec, msgs, null, opts.addGenerationPrompt));
+    // the tools block is what lies between the common start and end of the two renders
+    const bare = commonEnds(text, renderJinjaRaw(spec, msgs, null, opts.addGenerationPrompt));
+    const ts = bare.prefix;
+    const te = text.length - bare.suffix;
     if (te > ts) {
       toolsRendered = true;
       labels.fill(TOOLS_PART, ts, te);
       conv.tools.forEach((tool, i) => {
         const others = conv.tools.filter((_, j) => j !== i);
         const without = renderJinjaRaw(spec, msgs, toTemplateTools(others), opts.addGenerationPrompt);
-        let [s, e] = diffRegion(text, without);
+        const ends = commonEnds(text, without);
+        let s = ends.prefix;
+        let e = text.length - ends.suffix;
         // an inserted block can "slide" where its neighbours look alike: slide it over its own name
         const nameAt = text.indexOf(tool.function.name, ts);
         while (nameAt >= 0 && nameAt < s && s > ts && text.charCodeAt(s - 1) === text.charCodeAt(e - 1)) {
@@ -390,8 +386,12 @@ function renderOpenAI(conv: Conversation, opts: RenderOptions): RenderResult {
     });
   }
   if (opts.addGenerationPrompt) b.push(`${IM_START}assistant${IM_SEP}`);
-  const hasCalls = msgs.some((m) => (m.tool_calls?.length ?? 0) > 0);
-  return { text: b.text, parts: table.parts, labels: b.labels(), attribution: 'direct', toolsRendered: conv.tools.length > 0, toolCallsRendered: hasCalls };
+  return { text: b.text, parts: table.parts, labels: b.labels(), attribution: 'direct', toolsRendered: conv.tools.length > 0, toolCallsRendered: hasToolCalls(conv) };
+}
+
+/** For the formats written here (OpenAI, plain), which print every call: are there any to print? */
+function hasToolCalls(conv: Conversation): boolean {
+  return conv.messages.some((m) => (m.tool_calls?.length ?? 0) > 0);
 }
 
 // ------------------------------------------------------------------ plain fallback
@@ -415,7 +415,7 @@ function renderPlain(conv: Conversation, opts: RenderOptions): RenderResult {
     b.push('\n');
   });
   if (opts.addGenerationPrompt) b.push('assistant:');
-  return { text: b.text, parts: table.parts, labels: b.labels(), attribution: 'direct', toolsRendered: false, toolCallsRendered: true };
+  return { text: b.text, parts: table.parts, labels: b.labels(), attribution: 'direct', toolsRendered: false, toolCallsRendered: hasToolCalls(conv) };
 }
 
 // ------------------------------------------------------------------ entry point

@@ -22,7 +22,7 @@ export interface ChatMessage {
   name?: string;
 }
 
-export type JsonSchema = { [key: string]: unknown };
+type JsonSchema = { [key: string]: unknown };
 
 export interface ToolDefinition {
   type: 'function';
@@ -47,12 +47,6 @@ export interface Part {
   callIndex?: number;
   field?: 'name' | 'arguments';
   label: string;
-}
-
-export interface Span {
-  partId: number;
-  start: number;
-  end: number;
 }
 
 /** The role-level groups of the context budget. */

@@ -26,14 +26,3 @@ export function bytesToByteLevel(bytes: Uint8Array, from = 0, to = bytes.length)
   for (let i = from; i < to; i++) s += BYTE_TO_CHAR[bytes[i]];
   return s;
 }
-
-/** Inverse of bytesToByteLevel; returns null if a character is not in the byte alphabet. */
-export function byteLevelToBytes(piece: string): Uint8Array | null {
-  const out = new Uint8Array(piece.length);
-  for (let i = 0; i < piece.length; i++) {
-    const b = CHAR_TO_BYTE.get(piece[i]);
-    if (b === undefined) return null;
-    out[i] = b;
-  }
-  return out;
-}

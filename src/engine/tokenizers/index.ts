@@ -6,10 +6,9 @@ import { createOpenAiTokenizer, loadOpenAiRanks, type OpenAiEncodingName } from 
 import { HF_PACKAGE_FILES, type TokenizerDataSource } from './sources';
 import type { TextTokenizer } from './types';
 
-export type { Encoding, EncodeOptions, SessionEdit, SessionUpdate, TextTokenizer, TokenizerSession } from './types';
+export type { Encoding, SessionEdit, SessionUpdate, TextTokenizer } from './types';
 export type { TokenizerDataSource } from './sources';
 export { createHuggingFaceTokenizer } from './huggingface';
-export { MAX_TEXT_LENGTH } from './pipelineTokenizer';
 
 export { BUILTIN_TOKENIZERS, type BuiltinTokenizerId } from './catalog';
 import type { BuiltinTokenizerId } from './catalog';

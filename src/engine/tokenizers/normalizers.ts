@@ -3,7 +3,7 @@
  * token offsets always point into the text the user typed.
  */
 
-export interface NormalizedText {
+interface NormalizedText {
   text: string;
   /** per UTF-16 unit of `text`: [start, end) in the input; null = identity (same length, unit i ↔ unit i) */
   starts: Int32Array | null;

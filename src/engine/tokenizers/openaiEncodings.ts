@@ -15,7 +15,7 @@ export type OpenAiEncodingName = 'o200k_base' | 'cl100k_base' | 'r50k_base';
 const CONTRACTIONS = "'s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D";
 
 /** tiktoken's pat_str for each encoding (compiled with flags "gu", as js-tiktoken does). */
-export const OPENAI_PATTERNS: Record<OpenAiEncodingName, string> = {
+const OPENAI_PATTERNS: Record<OpenAiEncodingName, string> = {
   o200k_base:
     `[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(${CONTRACTIONS})?|` +
     `[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(${CONTRACTIONS})?|` +
@@ -24,7 +24,7 @@ export const OPENAI_PATTERNS: Record<OpenAiEncodingName, string> = {
   r50k_base: "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
 };
 
-export const OPENAI_SPECIAL_TOKENS: Record<OpenAiEncodingName, Record<string, number>> = {
+const OPENAI_SPECIAL_TOKENS: Record<OpenAiEncodingName, Record<string, number>> = {
   o200k_base: { '<|endoftext|>': 199999, '<|endofprompt|>': 200018 },
   cl100k_base: { '<|endoftext|>': 100257, '<|fim_prefix|>': 100258, '<|fim_middle|>': 100259, '<|fim_suffix|>': 100260, '<|endofprompt|>': 100276 },
   r50k_base: { '<|endoftext|>': 50256 },

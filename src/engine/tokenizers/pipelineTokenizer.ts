@@ -10,7 +10,7 @@ export interface Vocabulary {
 }
 
 /** Texts longer than this are refused with a clear message rather than risking the tab. */
-export const MAX_TEXT_LENGTH = 16 * 1024 * 1024;
+const MAX_TEXT_LENGTH = 16 * 1024 * 1024;
 
 export function checkLength(text: string): void {
   if (text.length > MAX_TEXT_LENGTH) {

@@ -25,7 +25,7 @@ export interface PreTokenizer {
 }
 
 /** Oniguruma patterns (as written in tokenizer.json) whose split points are proved in splitPoints.ts. */
-export const KNOWN_HF_PATTERNS = new Set<string>([
+const KNOWN_HF_PATTERNS = new Set<string>([
   // Llama 3
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
   // Qwen 2 / 2.5 / 3
