@@ -11,6 +11,7 @@ import type {
   ModelInfo,
   ResampledStep,
   SamplingSettings,
+  StepDistribution,
   StepSnapshot,
 } from './generation/types';
 import type { ChatAnalysis, ChatAnalyseInput } from './chat/analyse';
@@ -78,7 +79,7 @@ export interface CompareRow {
 
 // ---------------------------------------------------------------- inference
 
-export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepSnapshot };
+export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
 
 /** 'auto' takes WebGPU when the browser offers an adapter, WASM otherwise. */
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';

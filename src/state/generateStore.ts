@@ -15,6 +15,7 @@ import type {
   PromptTokens,
   ResampledStep,
   SamplingSettings,
+  StepDistribution,
   StepSnapshot,
 } from '../engine/protocol';
 import { DEFAULT_SAMPLING } from '../engine/sampling/types';
@@ -446,13 +447,7 @@ engine.subscribe((event) => {
 export interface StepView {
   step: StepSnapshot;
   stepIndex: number;
-  candidates: StepSnapshot['candidates'];
-  chosenId: number;
-  chosenProb: number;
-  draw: StepSnapshot['draw'];
-  cutoffs: StepSnapshot['cutoffs'];
-  keptCount: number;
-  entropyBits: number;
+  distribution: StepDistribution;
   /** 'current': re-sampled from the kept logits with the settings now shown; 'updating': re-sampled with earlier
    * settings, a re-sample with the shown ones is on its way; 'generation': as generated */
   source: 'current' | 'updating' | 'generation';
@@ -475,21 +470,9 @@ function computeStepView(s: InferenceState): StepView | null {
   const step = steps[stepIndex];
   const r = s.resampled;
   if (r && r.stepIndex === stepIndex && r.branchId === step.branchId) {
-    const source = s.resampledSettings === s.settings ? 'current' : 'updating';
-    return { step, stepIndex, candidates: r.candidates, chosenId: r.chosenId, chosenProb: r.chosenProb, draw: r.draw, cutoffs: r.cutoffs, keptCount: r.keptCount, entropyBits: r.entropyBits, source };
+    return { step, stepIndex, distribution: r.distribution, source: s.resampledSettings === s.settings ? 'current' : 'updating' };
   }
-  return {
-    step,
-    stepIndex,
-    candidates: step.candidates,
-    chosenId: step.chosen.id,
-    chosenProb: step.chosen.prob,
-    draw: step.draw,
-    cutoffs: step.cutoffs,
-    keptCount: step.keptCount,
-    entropyBits: step.entropyBits,
-    source: 'generation',
-  };
+  return { step, stepIndex, distribution: step.distribution, source: 'generation' };
 }
 
 export function isGenerating(s: InferenceState): boolean {

@@ -123,12 +123,12 @@ describe('generation loop with the embedded model', () => {
       for (const l of logits) max = Math.max(max, l);
       let z = 0;
       for (const l of logits) z += Math.exp((l - max) / 0.7);
-      expect(step.candidates.length).toBeGreaterThanOrEqual(20);
-      for (const c of step.candidates) {
+      expect(step.distribution.candidates.length).toBeGreaterThanOrEqual(20);
+      for (const c of step.distribution.candidates) {
         expect(c.prob).toBeCloseTo(Math.exp((logits[c.id] - max) / 0.7) / z, 4);
         expect(c.text).toBe(lm.tokenizer.decode([c.id], { skip_special_tokens: false }));
       }
-      expect(step.candidates[0].id).toBe(argmax(logits));
+      expect(step.distribution.candidates[0].id).toBe(argmax(logits));
       expect(step.chosen.prob).toBeCloseTo(Math.exp((logits[step.chosen.id] - max) / 0.7) / z, 4);
     }
   });
@@ -183,7 +183,7 @@ describe('generation loop with the embedded model', () => {
     const generator = new Generator(lm);
     const base = await collect(generator.generate(promptIds, { settings: greedy, maxNewTokens: 10, stopOnEos: false }));
     const at = 3;
-    const alternative = base.steps[at].candidates.find((c) => c.id !== base.summary.tokenIds[at] && !lm.info.eosTokenIds.includes(c.id))!;
+    const alternative = base.steps[at].distribution.candidates.find((c) => c.id !== base.summary.tokenIds[at] && !lm.info.eosTokenIds.includes(c.id))!;
     const branch = await collect(
       generator.continueFrom(base.summary.branchId, at, alternative.id, { settings: greedy, maxNewTokens: 10, stopOnEos: false }),
     );
@@ -197,7 +197,7 @@ describe('generation loop with the embedded model', () => {
     expect(branch.summary.tokenIds.slice(at + 1)).toEqual(direct.tokenIds);
     // The original branch is untouched and its steps can still be re-sampled.
     expect(generator.sequence(base.summary.branchId).tokenIds).toEqual(base.summary.tokenIds);
-    expect(generator.resample(branch.summary.branchId, 1, greedy).chosenId).toBe(base.summary.tokenIds[1]);
+    expect(generator.resample(branch.summary.branchId, 1, greedy).distribution.chosenId).toBe(base.summary.tokenIds[1]);
   });
 
   it('re-samples a stored step with new settings without running the model', async () => {
@@ -205,10 +205,10 @@ describe('generation loop with the embedded model', () => {
     const { summary } = await collect(generator.generate(promptIds, { settings: greedy, maxNewTokens: 3 }));
     const logits = generator.storedLogits(summary.branchId, 1)!;
     const cold = generator.resample(summary.branchId, 1, { ...DEFAULT_SAMPLING, temperature: 0 });
-    expect(cold.chosenId).toBe(argmax(logits));
+    expect(cold.distribution.chosenId).toBe(argmax(logits));
     const hot = generator.resample(summary.branchId, 1, { ...DEFAULT_SAMPLING, temperature: 2, topK: 5 });
-    expect(hot.keptCount).toBe(5);
-    expect(hot.candidates.filter((c) => c.prob > 0)).toHaveLength(5);
+    expect(hot.distribution.keptCount).toBe(5);
+    expect(hot.distribution.candidates.filter((c) => c.prob > 0)).toHaveLength(5);
   });
 
   it('run N times: all runs coincide at temperature 0; run r draws from stream r', async () => {
@@ -241,7 +241,7 @@ describe('generation loop with the embedded model', () => {
     expect(steps.at(-1)?.contextLength).toBe(lm.info.contextWindow);
     expect(generator.store.size).toBe(16);
     expect(() => generator.resample(summary.branchId, 0, greedy)).toThrow(/no longer kept/);
-    expect(generator.resample(summary.branchId, steps.length - 1, greedy).chosenId).toBeGreaterThanOrEqual(0);
+    expect(generator.resample(summary.branchId, steps.length - 1, greedy).distribution.chosenId).toBeGreaterThanOrEqual(0);
   });
 
   it('returns at once when stopped during a forward pass, and the next run still works', async () => {

@@ -15,7 +15,7 @@ import type { SamplingSettings, SamplingTrace } from '../sampling/types';
 import { forwardLast, type ForwardResult } from './forward';
 import type { LoadedModel } from './loadModel';
 import { LogitsStore } from './logitsStore';
-import type { CandidateSnapshot, DoneReason, GenerationSummary, ResampledStep, StepSnapshot } from './types';
+import type { CandidateSnapshot, DoneReason, GenerationSummary, ResampledStep, StepDistribution, StepSnapshot } from './types';
 
 /** Candidates per step unless asked otherwise (the UI needs at least 20). */
 export const DEFAULT_TOP_N = 32;
@@ -138,14 +138,8 @@ export class Generator {
     return {
       branchId,
       stepIndex,
-      chosenId: trace.chosenId,
+      distribution: this.distribution(trace, trace.chosenId, topN),
       chosenText: this.tokenText(trace.chosenId),
-      chosenProb: trace.final[trace.chosenId],
-      candidates: this.candidates(trace, topN),
-      entropyBits: entropyBits(trace.final),
-      draw: trace.draw,
-      cutoffs: trace.cutoffs,
-      keptCount: trace.keptCount,
       ms: performance.now() - start,
     };
   }
@@ -237,9 +231,16 @@ export class Generator {
     return after.slice(common);
   }
 
-  private candidates(trace: SamplingTrace, topN: number): CandidateSnapshot[] {
-    if (topN <= 0) return [];
-    return topCandidates(trace, Math.max(20, topN)).map((c) => ({ ...c, text: this.tokenText(c.id) }));
+  private distribution(trace: SamplingTrace, chosenId: number, topN: number): StepDistribution {
+    return {
+      candidates: topCandidates(trace, Math.max(20, topN)).map((c): CandidateSnapshot => ({ ...c, text: this.tokenText(c.id) })),
+      chosenId,
+      chosenProb: trace.final[chosenId],
+      entropyBits: entropyBits(trace.final),
+      draw: trace.draw,
+      cutoffs: trace.cutoffs,
+      keptCount: trace.keptCount,
+    };
   }
 
   private async *run(
@@ -318,12 +319,8 @@ export class Generator {
                 inputTokens: feed.length,
                 contextLength: context.length + 1,
                 chosen: { id: chosenId, text, prob: trace.final[chosenId], forced },
-                candidates: this.candidates(trace, topN),
-                entropyBits: entropyBits(trace.final),
+                distribution: this.distribution(trace, chosenId, topN),
                 modelEntropyBits: entropyBitsOfLogits(trace.raw, trace.rawLogSumExp),
-                draw: trace.draw,
-                cutoffs: trace.cutoffs,
-                keptCount: trace.keptCount,
                 ms: 0,
                 forwardMs,
                 branchId: branch.id,

@@ -54,6 +54,24 @@ export interface CandidateSnapshot extends Candidate {
 }
 
 /**
+ * A step's distribution under some sampling settings, as the panels draw it: the same shape for a step as generated
+ * and for a step re-sampled with other settings.
+ */
+export interface StepDistribution {
+  /** The best candidates (at least 20) under the settings, ranked by logit after penalty/temperature. */
+  candidates: CandidateSnapshot[];
+  /** The token the draw chooses (for a generated step: the token taken, also when the user forced it). */
+  chosenId: number;
+  /** Its probability in the final distribution. */
+  chosenProb: number;
+  /** Entropy (bits) of the final distribution. */
+  entropyBits: number;
+  draw: DrawPosition;
+  cutoffs: FilterCutoffs;
+  keptCount: number;
+}
+
+/**
  * One step of generation as the UI sees it. Step 0 is predicted by the prefill pass over the whole prompt; step
  * i > 0 by a decode pass over the single token chosen at step i − 1 (with the KV cache).
  */
@@ -74,15 +92,10 @@ export interface StepSnapshot {
     /** True when the user picked the token ("pick this token instead") instead of the draw. */
     forced: boolean;
   };
-  /** The best candidates (at least 20) under the settings used, ranked by logit after penalty/temperature. */
-  candidates: CandidateSnapshot[];
-  /** Entropy (bits) of the final distribution the token was drawn from. */
-  entropyBits: number;
+  /** The distribution the token was drawn from, under the settings used. */
+  distribution: StepDistribution;
   /** Entropy (bits) of the model's own distribution (softmax of raw logits, T = 1). */
   modelEntropyBits: number;
-  draw: DrawPosition;
-  cutoffs: FilterCutoffs;
-  keptCount: number;
   /** Wall time of the step: forward pass + reading logits + sampling + building the snapshot. */
   ms: number;
   /** Of which the model's forward pass (including reading the logits back). */
@@ -115,14 +128,9 @@ export interface GenerationSummary {
 export interface ResampledStep {
   branchId: string;
   stepIndex: number;
-  chosenId: number;
+  distribution: StepDistribution;
+  /** the text of the token the draw chooses under the new settings */
   chosenText: string;
-  chosenProb: number;
-  candidates: CandidateSnapshot[];
-  entropyBits: number;
-  draw: DrawPosition;
-  cutoffs: FilterCutoffs;
-  keptCount: number;
   ms: number;
 }
 

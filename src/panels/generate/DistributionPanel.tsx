@@ -22,18 +22,18 @@ export function DistributionPanel() {
       </section>
     );
   }
-  const bars: DistributionBar[] = view.candidates.slice(0, SHOWN_CANDIDATES).map((c) => ({
+  const bars: DistributionBar[] = view.distribution.candidates.slice(0, SHOWN_CANDIDATES).map((c) => ({
     id: c.id,
     label: escapeTokenText(c.text),
     prob: c.prob,
     probBeforeFilters: c.probBeforeFilters,
     removedBy: c.removedBy,
-    chosen: c.id === view.chosenId,
+    chosen: c.id === view.distribution.chosenId,
   }));
   const cutoffs: { label: string; prob: number }[] = [];
-  if (view.cutoffs.topP) cutoffs.push({ label: `top-p ${view.cutoffs.topP.p}`, prob: view.cutoffs.topP.lastKeptProb });
-  if (view.cutoffs.minP) cutoffs.push({ label: `min-p ${view.cutoffs.minP.minP}`, prob: view.cutoffs.minP.threshold });
-  if (view.cutoffs.topK) cutoffs.push({ label: `top-k ${view.cutoffs.topK.k}`, prob: view.cutoffs.topK.kthProb });
+  if (view.distribution.cutoffs.topP) cutoffs.push({ label: `top-p ${view.distribution.cutoffs.topP.p}`, prob: view.distribution.cutoffs.topP.lastKeptProb });
+  if (view.distribution.cutoffs.minP) cutoffs.push({ label: `min-p ${view.distribution.cutoffs.minP.minP}`, prob: view.distribution.cutoffs.minP.threshold });
+  if (view.distribution.cutoffs.topK) cutoffs.push({ label: `top-k ${view.distribution.cutoffs.topK.k}`, prob: view.distribution.cutoffs.topK.kthProb });
   return (
     <section className="card" aria-labelledby="dist-heading">
       <h2 id="dist-heading">
@@ -41,7 +41,7 @@ export function DistributionPanel() {
       </h2>
       <p className="muted" data-testid="dist-source" data-source={view.source}>
         {SOURCE_TEXT[view.source]} Entropy{' '}
-        {view.entropyBits.toFixed(2)} bits; {view.keptCount.toLocaleString('en-US')} tokens survive the filters. Grey bars: probability before the filters.
+        {view.distribution.entropyBits.toFixed(2)} bits; {view.distribution.keptCount.toLocaleString('en-US')} tokens survive the filters. Grey bars: probability before the filters.
       </p>
       <DistributionBars bars={bars} cutoffs={cutoffs} onPick={generating ? undefined : (id) => generateActions.branch(view.stepIndex, id)} pickLabel="Pick" />
     </section>

@@ -13,14 +13,14 @@ export function SamplingPipelinePanel() {
   const view = useGenerateStore(selectedStepView);
   const settings = useGenerateStore((s) => s.settings);
   if (!view) return null;
-  const rows = view.candidates.slice(0, ROWS);
-  const kept = view.candidates.filter((c) => c.prob > 0);
-  const chosen = view.candidates.find((c) => c.id === view.chosenId);
+  const rows = view.distribution.candidates.slice(0, ROWS);
+  const kept = view.distribution.candidates.filter((c) => c.prob > 0);
+  const chosen = view.distribution.candidates.find((c) => c.id === view.distribution.chosenId);
   const greedy = !(settings.temperature > 0);
   const filters: string[] = [];
-  if (view.cutoffs.topK) filters.push(`top-k ${view.cutoffs.topK.k} removed ${view.cutoffs.topK.removed.toLocaleString('en-US')}`);
-  if (view.cutoffs.topP) filters.push(`top-p ${view.cutoffs.topP.p} removed ${view.cutoffs.topP.removed.toLocaleString('en-US')} (nucleus mass ${view.cutoffs.topP.cumulativeAtCut.toFixed(3)})`);
-  if (view.cutoffs.minP) filters.push(`min-p ${view.cutoffs.minP.minP} removed ${view.cutoffs.minP.removed.toLocaleString('en-US')} (threshold ${view.cutoffs.minP.threshold.toExponential(2)})`);
+  if (view.distribution.cutoffs.topK) filters.push(`top-k ${view.distribution.cutoffs.topK.k} removed ${view.distribution.cutoffs.topK.removed.toLocaleString('en-US')}`);
+  if (view.distribution.cutoffs.topP) filters.push(`top-p ${view.distribution.cutoffs.topP.p} removed ${view.distribution.cutoffs.topP.removed.toLocaleString('en-US')} (nucleus mass ${view.distribution.cutoffs.topP.cumulativeAtCut.toFixed(3)})`);
+  if (view.distribution.cutoffs.minP) filters.push(`min-p ${view.distribution.cutoffs.minP.minP} removed ${view.distribution.cutoffs.minP.removed.toLocaleString('en-US')} (threshold ${view.distribution.cutoffs.minP.threshold.toExponential(2)})`);
   return (
     <section className="card" aria-labelledby="pipeline-heading">
       <h2 id="pipeline-heading">Sampling pipeline, step {view.stepIndex + 1}</h2>
@@ -30,14 +30,14 @@ export function SamplingPipelinePanel() {
         <li>{greedy ? 'Temperature 0: greedy — the highest logit wins, no randomness.' : `Divided by temperature ${settings.temperature}.`}</li>
         <li>Softmax turns the logits into probabilities.</li>
         <li>{greedy ? 'Filters skipped (greedy).' : filters.length ? `Filters: ${filters.join('; ')}.` : 'No filter is on.'}</li>
-        <li>Renormalised over the {view.keptCount.toLocaleString('en-US')} surviving tokens.</li>
+        <li>Renormalised over the {view.distribution.keptCount.toLocaleString('en-US')} surviving tokens.</li>
         <li>
           {greedy
             ? 'No draw.'
-            : `Random draw u = ${view.draw.u.toFixed(4)} (seed ${settings.seed}) fell in [${view.draw.cumulativeBefore.toFixed(4)}, ${view.draw.cumulativeAfter.toFixed(4)}), the ${view.draw.rank + 1}. most likely token.`}
+            : `Random draw u = ${view.distribution.draw.u.toFixed(4)} (seed ${settings.seed}) fell in [${view.distribution.draw.cumulativeBefore.toFixed(4)}, ${view.distribution.draw.cumulativeAfter.toFixed(4)}), the ${view.distribution.draw.rank + 1}. most likely token.`}
         </li>
         <li>
-          Chosen: <code data-testid="pipeline-chosen">"{escapeTokenText(chosen?.text ?? view.step.chosen.text)}"</code> (ID {view.chosenId}, {pct(view.chosenProb)}).
+          Chosen: <code data-testid="pipeline-chosen">"{escapeTokenText(chosen?.text ?? view.step.chosen.text)}"</code> (ID {view.distribution.chosenId}, {pct(view.distribution.chosenProb)}).
         </li>
       </ol>
       {!greedy && (
@@ -45,11 +45,11 @@ export function SamplingPipelinePanel() {
           segments={[
             ...kept.map((c) => ({ id: c.id, label: escapeTokenText(c.text), prob: c.prob })),
             // the kept tokens beyond the listed candidates, as one segment, so the bar spans [0, 1]
-            ...(view.keptCount > kept.length
-              ? [{ id: -1, label: `${(view.keptCount - kept.length).toLocaleString('en-US')} other tokens`, prob: Math.max(0, 1 - kept.reduce((a, c) => a + c.prob, 0)) }]
+            ...(view.distribution.keptCount > kept.length
+              ? [{ id: -1, label: `${(view.distribution.keptCount - kept.length).toLocaleString('en-US')} other tokens`, prob: Math.max(0, 1 - kept.reduce((a, c) => a + c.prob, 0)) }]
               : []),
           ]}
-          u={view.draw.u}
+          u={view.distribution.draw.u}
         />
       )}
       <table className="pipeline-table">
@@ -67,7 +67,7 @@ export function SamplingPipelinePanel() {
         </thead>
         <tbody>
           {rows.map((c) => (
-            <tr key={c.id} className={c.id === view.chosenId ? 'chosen-row' : c.removedBy ? 'removed-row' : ''}>
+            <tr key={c.id} className={c.id === view.distribution.chosenId ? 'chosen-row' : c.removedBy ? 'removed-row' : ''}>
               <td>
                 <code>"{escapeTokenText(c.text)}"</code>
               </td>
