@@ -25,9 +25,9 @@ node tools/model/tokenize.mjs "$OUT"
 if [[ "${SMOKE:-}" == 1 ]]; then
   $PY tools/model/train.py --hidden_size 128 --intermediate_size 384 --num_hidden_layers 2 --num_attention_heads 4 \
     --num_key_value_heads 2 --batch_size 16 --max_iters 200 --lr 0.004 "$@"
-  $PY tools/model/export.py --out "$OUT" --smoke
+  $PY tools/model/export.py --work "$NT_WORK" --out "$OUT" --smoke
 else
   $PY tools/model/train.py "$@"
-  $PY tools/model/export.py --out "$OUT"
+  $PY tools/model/export.py --work "$NT_WORK" --out "$OUT"
 fi
 npx vitest run tests/model
