@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { env } from '@huggingface/transformers';
-import { loadCausalLM, type LoadedModel } from '../src/engine/generation/loadModel';
+import { loadCausalLM, type LoadedModel } from '../src/engine/backends/onnx/loadModel';
 import { referenceScores, type ReferenceScore } from '../src/engine/analyse/reference';
 
 // Expected numbers are computed here, in Node, with the same embedded model run by onnxruntime-node: one direct

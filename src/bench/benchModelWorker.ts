@@ -4,21 +4,22 @@
  * Runs the app's Generator (distributions, candidates, stored logits), the bare greedy loop, and Transformers.js'
  * text-generation pipeline on the same model files. Answers { id, method, args } with { id, ok, value | error }.
  */
-import { Generator, bareGreedyDecode, loadCausalLM, type LoadedModel } from '../engine/generation';
+import { loadOnnxBackend, type OnnxBackend } from '../engine/backends/onnx/backend';
+import { Generator, bareGreedyDecode } from '../engine/generation';
 import { DEFAULT_SAMPLING } from '../engine/sampling/types';
 import { configureTransformers, wasmThreads } from '../engine/onnxRuntimeFiles';
 import { embeddedModelBase } from '../engine/modelFiles';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-let model: Promise<LoadedModel> | null = null;
+let model: Promise<OnnxBackend> | null = null;
 
 
-async function loadModel(): Promise<LoadedModel> {
+async function loadModel(): Promise<OnnxBackend> {
   model ??= (async () => {
     const { env } = await import('@huggingface/transformers');
     configureTransformers(env, { browserCache: false });
-    return loadCausalLM({ modelId: 'nexttoken-base', device: 'wasm', localModelPath: embeddedModelBase(), allowRemoteModels: false });
+    return loadOnnxBackend({ modelId: 'nexttoken-base', device: 'wasm', localModelPath: embeddedModelBase(), allowRemoteModels: false });
   })();
   return model;
 }

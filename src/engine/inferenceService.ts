@@ -3,8 +3,10 @@
  * load fails), runs the app's own generation loop and streams its steps as events.
  */
 import { env } from '@huggingface/transformers';
-import { Generator, divergenceTree, loadCausalLM, type LoadedModel } from './generation';
-import { PREVIOUS_MODEL_KEPT } from './generation/loadModel';
+import { loadOnnxBackend } from './backends/onnx/backend';
+import { PREVIOUS_MODEL_KEPT } from './backends/onnx/loadModel';
+import type { NextTokenBackend } from './backends/types';
+import { Generator, divergenceTree } from './generation';
 import type { GenerationSummary, StepSnapshot } from './generation/types';
 import { chooseBackend, type BackendDecision } from './backendChoice';
 import type { EngineEvent, GenerateRequest, BranchRequest, LoadModelRequest, PromptInput, ResampleRequest, RunManyRequest } from './protocol';
@@ -14,7 +16,7 @@ import { EMBEDDED_MODELS, rememberModelHost } from './modelFiles';
 type Emit = (event: EngineEvent, transfer?: Transferable[]) => void;
 
 interface Current {
-  lm: LoadedModel;
+  backend: NextTokenBackend;
   generator: Generator;
   decision: BackendDecision;
 }
@@ -27,14 +29,15 @@ export class InferenceService {
   private current: Current | null = null;
   private readonly aborts = new Map<string, AbortController>();
   /** called when a model (and so its tokenizer) becomes current */
-  onModelReady: ((lm: LoadedModel) => void) | null = null;
+  onModelReady: ((backend: NextTokenBackend) => void) | null = null;
 
   constructor(private readonly emit: Emit) {
     configureTransformers(env, { browserCache: true });
   }
 
-  get model(): LoadedModel | null {
-    return this.current?.lm ?? null;
+  /** The current model, behind the one backend interface. */
+  get model(): NextTokenBackend | null {
+    return this.current?.backend ?? null;
   }
 
   async load(req: LoadModelRequest): Promise<void> {
@@ -50,7 +53,7 @@ export class InferenceService {
     const embedded = (EMBEDDED_MODELS as readonly string[]).includes(req.modelId);
     env.allowLocalModels = embedded;
     try {
-      const lm = await loadCausalLM({
+      const backend = await loadOnnxBackend({
         modelId: req.modelId,
         device: decision.backend,
         dtype: req.dtype,
@@ -60,13 +63,13 @@ export class InferenceService {
       });
       rememberModelHost(req.modelId, req.remoteHost);
       const previous = this.current;
-      this.current = { lm, generator: new Generator(lm), decision };
-      if (previous && previous.lm !== lm) await previous.lm.dispose().catch(() => undefined);
-      this.onModelReady?.(lm);
+      this.current = { backend, generator: new Generator(backend), decision };
+      if (previous && previous.backend !== backend) await previous.backend.dispose().catch(() => undefined);
+      this.onModelReady?.(backend);
       this.emit({
         type: 'model-ready',
         requestId: req.requestId,
-        info: lm.info,
+        info: backend.info,
         backend: decision.backend,
         backendReason: decision.reason,
         threads: decision.backend === 'wasm' ? wasmThreads() : 0,
@@ -82,32 +85,32 @@ export class InferenceService {
     return this.current;
   }
 
-  private promptIds(lm: LoadedModel, prompt: PromptInput): number[] {
+  private promptIds(backend: NextTokenBackend, prompt: PromptInput): number[] {
     if ('ids' in prompt) return prompt.ids;
-    return lm.tokenizer.encode(prompt.text, { add_special_tokens: prompt.addSpecialTokens });
+    return backend.tokenizer.encode(prompt.text, { add_special_tokens: prompt.addSpecialTokens });
   }
 
-  private promptTokens(lm: LoadedModel, ids: number[]) {
-    return { ids, texts: ids.map((id) => lm.tokenizer.decode([id])) };
+  private promptTokens(backend: NextTokenBackend, ids: number[]) {
+    return { ids, texts: ids.map((id) => backend.tokenizer.decode([id])) };
   }
 
   async generate(req: GenerateRequest): Promise<void> {
     await this.guard(req.runId, async (signal) => {
-      const { lm, generator } = this.require();
-      const ids = this.promptIds(lm, req.prompt);
-      this.emit({ type: 'run-started', runId: req.runId, prompt: this.promptTokens(lm, ids), parent: null, useKvCache: req.useKvCache });
+      const { backend, generator } = this.require();
+      const ids = this.promptIds(backend, req.prompt);
+      this.emit({ type: 'run-started', runId: req.runId, prompt: this.promptTokens(backend, ids), parent: null, useKvCache: req.useKvCache });
       await this.stream(req.runId, generator.generate(ids, { ...req, signal }));
     });
   }
 
   async branch(req: BranchRequest): Promise<void> {
     await this.guard(req.runId, async (signal) => {
-      const { lm, generator } = this.require();
+      const { backend, generator } = this.require();
       const { promptIds } = generator.sequence(req.fromBranchId);
       this.emit({
         type: 'run-started',
         runId: req.runId,
-        prompt: this.promptTokens(lm, promptIds),
+        prompt: this.promptTokens(backend, promptIds),
         parent: { branchId: req.fromBranchId, stepIndex: req.stepIndex },
         useKvCache: req.useKvCache,
       });
@@ -117,13 +120,13 @@ export class InferenceService {
 
   async runMany(req: RunManyRequest): Promise<void> {
     await this.guard(req.runId, async (signal) => {
-      const { lm, generator } = this.require();
-      const ids = this.promptIds(lm, req.prompt);
+      const { backend, generator } = this.require();
+      const ids = this.promptIds(backend, req.prompt);
       const result = await generator.runMany(ids, req.runs, { ...req, signal }, (run, tokenIds) =>
-        this.emit({ type: 'run-many-progress', runId: req.runId, run, runs: req.runs, text: lm.tokenizer.decode(tokenIds) }),
+        this.emit({ type: 'run-many-progress', runId: req.runId, run, runs: req.runs, text: backend.tokenizer.decode(tokenIds) }),
       );
       const tokenTexts: Record<number, string> = {};
-      for (const seq of result.sequences) for (const id of seq) tokenTexts[id] ??= lm.tokenizer.decode([id]);
+      for (const seq of result.sequences) for (const id of seq) tokenTexts[id] ??= backend.tokenizer.decode([id]);
       this.emit({ type: 'run-many-done', runId: req.runId, tree: divergenceTree(result.sequences), texts: result.texts, sequences: result.sequences, tokenTexts });
     });
   }

@@ -1,6 +1,7 @@
 /**
- * Score every token of a text with the loaded model: prefill passes over windows of the model's context length,
- * reading the logits of every position (not just the last, as generation does).
+ * Score every token of a text with the loaded model: the backend's `scorePositions` over windows of the model's
+ * context length, reading the logits of every position (not just the last, as generation does). A backend without
+ * it (a server that gives only the top log-probabilities of the next token) cannot analyse: see `analysisUnsupported`.
  *
  * Windows. A text of T tokens is analysed as `prefix + text`, where the prefix is the model's BOS when it has one
  * (so the first token of the text gets a prediction too, from the "start of text" state the model was trained on)
@@ -13,12 +14,11 @@
  * Every window starts with the prefix again, as a document would: models treat position 0 specially (attention sinks),
  * and a window that began mid-sentence without it would be scored in a state the model never saw in training.
  *
- * Memory. A window's logits are C × vocab floats (8192 × 150k would be 5 GB), so a window is fed in chunks of at
- * most `chunkTokens` positions with the KV cache carried between them; only one chunk's logits exist at a time.
+ * Memory. A window's logits are C × vocab floats (8192 × 150k would be 5 GB), so the local backend feeds a window
+ * in chunks of at most `chunkTokens` positions with the KV cache carried between them; only one chunk's logits
+ * exist at a time.
  */
-import { DynamicCache, Tensor } from '@huggingface/transformers';
-import type { LoadedModel } from '../generation/loadModel';
-import { pastName } from '../generation/forward';
+import type { NextTokenBackend } from '../backends/types';
 import { TOP_ALTERNATIVES, type AnalysisPlan, type AnalysisProgress, type AnalysisResult, type TokenAnalysis } from './types';
 
 export interface AnalyseOptions {
@@ -26,7 +26,7 @@ export interface AnalyseOptions {
   contextWindow?: number;
   /** tokens each window after the first scores; default ⌈L/2⌉ (L = window − prefix) */
   stride?: number;
-  /** the most positions whose logits are materialised at once; default: as many as fit in ~128 MB of floats */
+  /** the most positions whose logits are materialised at once; default (the backend's): ~128 MB of floats */
   chunkTokens?: number;
   /** ids put before every window; default [BOS] when the model has one, else [] */
   prefixIds?: number[];
@@ -34,13 +34,16 @@ export interface AnalyseOptions {
   signal?: AbortSignal;
 }
 
-const LOGIT_FLOAT_BUDGET = 32 * 1024 * 1024;
-
 export class AnalysisAborted extends Error {
   constructor() {
     super('The analysis was cancelled.');
     this.name = 'AnalysisAborted';
   }
+}
+
+/** Why a backend without `scorePositions` cannot analyse a text, as a message for the user. */
+export function analysisUnsupported(backend: NextTokenBackend): string {
+  return `Model "${backend.info.modelId}" gives only the top log-probabilities of each next token, not the full distribution at every position of a text, so it cannot analyse text. Load a model that runs in the browser to analyse.`;
 }
 
 /** Where the windows go. Pure arithmetic, so the UI can ask "how many windows?" before running anything. */
@@ -74,47 +77,13 @@ export function windowRanges(plan: AnalysisPlan): WindowRange[] {
 }
 
 /** The ids put before the text: the model's BOS when it has one. */
-export function defaultPrefix(lm: LoadedModel): number[] {
-  return lm.info.bosTokenId !== null && lm.info.bosTokenId !== undefined ? [lm.info.bosTokenId] : [];
+export function defaultPrefix(backend: NextTokenBackend): number[] {
+  return backend.info.bosTokenId !== null && backend.info.bosTokenId !== undefined ? [backend.info.bosTokenId] : [];
 }
 
 /** The text's own tokens (no special tokens added: the prefix is added per window). */
-export function textIds(lm: LoadedModel, text: string): number[] {
-  return lm.tokenizer.encode(text, { add_special_tokens: false });
-}
-
-
-/** One forward pass over `ids` (after `pastLength` cached tokens), returning the logits of every fed position. */
-async function forwardAll(
-  lm: LoadedModel,
-  ids: number[],
-  cache: DynamicCache | null,
-  pastLength: number,
-  keepCache: boolean,
-): Promise<{ logits: Float32Array; vocab: number; cache: DynamicCache | null }> {
-  const n = ids.length;
-  const inputs: Record<string, unknown> = {
-    input_ids: new Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, n]),
-    attention_mask: new Tensor('int64', new BigInt64Array(pastLength + n).fill(1n), [1, pastLength + n]),
-    past_key_values: cache,
-  };
-  if (lm.inputNames.includes('num_logits_to_keep')) inputs['num_logits_to_keep'] = new Tensor('int64', [0n], []);
-  const outputs = (await lm.model.forward(inputs)) as Record<string, Tensor>;
-  const t = outputs['logits'];
-  const f32 = t.type === 'float32' ? t : t.to('float32');
-  const logits = f32.data as Float32Array;
-  const vocab = t.dims[t.dims.length - 1];
-  const entries: Record<string, Tensor> = {};
-  for (const name of Object.keys(outputs)) if (name.startsWith('present')) entries[pastName(name)] = outputs[name];
-  if (!keepCache) {
-    for (const e of Object.values(entries)) if (e.location === 'gpu-buffer') e.dispose();
-    return { logits, vocab, cache: null };
-  }
-  if (cache) {
-    cache.update(entries);
-    return { logits, vocab, cache };
-  }
-  return { logits, vocab, cache: new DynamicCache(entries) };
+export function textIds(backend: NextTokenBackend, text: string): number[] {
+  return backend.tokenizer.encode(text, { add_special_tokens: false });
 }
 
 /**
@@ -179,13 +148,13 @@ function emptyAnalysis(ids: number[]): TokenAnalysis {
 }
 
 /** The text each token adds, decoded after a few tokens of context so multi-byte characters join up. */
-export function tokenTexts(lm: LoadedModel, ids: ArrayLike<number>): string[] {
+export function tokenTexts(backend: NextTokenBackend, ids: ArrayLike<number>): string[] {
   const out: string[] = [];
   const opts = { skip_special_tokens: false, clean_up_tokenization_spaces: false };
   for (let i = 0; i < ids.length; i++) {
     const window = Array.from({ length: Math.min(i, 6) }, (_, j) => ids[i - Math.min(i, 6) + j]);
-    const before = window.length ? lm.tokenizer.decode(window, opts) : '';
-    const after = lm.tokenizer.decode([...window, ids[i]], opts);
+    const before = window.length ? backend.tokenizer.decode(window, opts) : '';
+    const after = backend.tokenizer.decode([...window, ids[i]], opts);
     let common = 0;
     while (common < before.length && before[common] === after[common]) common++;
     // a byte piece that does not complete its character yet decodes to U+FFFD: it adds nothing visible on its own
@@ -195,57 +164,45 @@ export function tokenTexts(lm: LoadedModel, ids: ArrayLike<number>): string[] {
 }
 
 /** Analyse token ids (the text's own tokens, without BOS). */
-export async function analyseIds(lm: LoadedModel, ids: number[], options: AnalyseOptions = {}): Promise<AnalysisResult> {
+export async function analyseIds(backend: NextTokenBackend, ids: number[], options: AnalyseOptions = {}): Promise<AnalysisResult> {
   const started = performance.now();
-  const prefix = options.prefixIds ?? defaultPrefix(lm);
-  const plan = planAnalysis(ids.length, options.contextWindow ?? lm.info.contextWindow, prefix, options.stride);
+  if (!backend.scorePositions) throw new Error(analysisUnsupported(backend));
+  const { signal, chunkTokens } = options;
+  const prefix = options.prefixIds ?? defaultPrefix(backend);
+  const plan = planAnalysis(ids.length, options.contextWindow ?? backend.info.contextWindow, prefix, options.stride);
   const out = emptyAnalysis(ids);
   const ranges = ids.length === 0 ? [] : windowRanges(plan);
   const P = prefix.length;
-  let done = 0;
   for (let w = 0; w < ranges.length; w++) {
-    if (options.signal?.aborted) throw new AnalysisAborted();
+    if (signal?.aborted) throw new AnalysisAborted();
     const { start, end, scoreFrom } = ranges[w];
     const seq = [...prefix, ...ids.slice(start, end)];
     // position p of seq predicts seq[p + 1]; text token k sits at seq position P + k − start
     const firstNeeded = P + scoreFrom - start - 1;
     const lastNeeded = seq.length - 2;
     if (lastNeeded >= firstNeeded && firstNeeded >= 0) {
-      const vocabGuess = Math.max(1, lm.info.vocabSize);
-      const chunk = Math.max(1, Math.floor(options.chunkTokens ?? LOGIT_FLOAT_BUDGET / vocabGuess));
-      let cache: DynamicCache | null = null;
-      try {
-        for (let from = 0; from <= lastNeeded; from += chunk) {
-          if (options.signal?.aborted) throw new AnalysisAborted();
-          const to = Math.min(lastNeeded + 1, from + chunk);
-          const keep = to <= lastNeeded;
-          const r = await forwardAll(lm, seq.slice(from, to), cache, from, keep);
-          cache = r.cache;
-          for (let p = Math.max(from, firstNeeded); p < to; p++) {
-            const k = start + p + 1 - P;
-            const row = r.logits.subarray((p - from) * r.vocab, (p - from + 1) * r.vocab);
-            scoreRow(row, ids[k], out, k);
-            out.contextTokens[k] = p + 1;
-            out.window[k] = w;
-          }
-        }
-      } finally {
-        if (cache) await cache.dispose().catch(() => undefined);
-      }
+      const scored = backend.scorePositions(seq.slice(0, lastNeeded + 1), { from: firstNeeded, signal, chunkTokens }, (p, row) => {
+        const k = start + p + 1 - P;
+        scoreRow(row, ids[k], out, k);
+        out.contextTokens[k] = p + 1;
+        out.window[k] = w;
+      });
+      await scored.catch((err: unknown) => {
+        throw signal?.aborted ? new AnalysisAborted() : err;
+      });
     }
-    done = end;
-    options.onProgress?.({ window: w + 1, windows: ranges.length, tokensDone: done, tokensTotal: ids.length });
+    options.onProgress?.({ window: w + 1, windows: ranges.length, tokensDone: end, tokensTotal: ids.length });
   }
-  out.texts = tokenTexts(lm, ids);
+  out.texts = tokenTexts(backend, ids);
   const opts = { skip_special_tokens: false };
-  for (const id of out.topIds) if (id >= 0 && !(id in out.altTexts)) out.altTexts[id] = lm.tokenizer.decode([id], opts);
-  const text = lm.tokenizer.decode(ids, opts);
-  return { ...out, modelId: lm.info.modelId, plan, bytes: new TextEncoder().encode(text).length, ms: performance.now() - started };
+  for (const id of out.topIds) if (id >= 0 && !(id in out.altTexts)) out.altTexts[id] = backend.tokenizer.decode([id], opts);
+  const text = backend.tokenizer.decode(ids, opts);
+  return { ...out, modelId: backend.info.modelId, plan, bytes: new TextEncoder().encode(text).length, ms: performance.now() - started };
 }
 
 /** Analyse a text: its tokens, each scored as a prediction from what precedes it. */
-export async function analyseText(lm: LoadedModel, text: string, options: AnalyseOptions = {}): Promise<AnalysisResult> {
-  const result = await analyseIds(lm, textIds(lm, text), options);
+export async function analyseText(backend: NextTokenBackend, text: string, options: AnalyseOptions = {}): Promise<AnalysisResult> {
+  const result = await analyseIds(backend, textIds(backend, text), options);
   return { ...result, bytes: new TextEncoder().encode(text).length };
 }
 

@@ -5,7 +5,8 @@
 import { resolve } from 'node:path';
 import { env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCausalLM, type LoadedModel } from '../generation/loadModel';
+import { OnnxBackend } from '../backends/onnx/backend';
+import { loadCausalLM, type LoadedModel } from '../backends/onnx/loadModel';
 import { analyseIds, analyseText, planAnalysis, textIds, windowRanges } from './analyse';
 import { referenceScores } from './reference';
 import { meanSurprisal, normaliseThresholds, rankBucket, summarise } from './summary';
@@ -54,20 +55,22 @@ describe('window planning', () => {
 
 describe('analysis with the embedded model', () => {
   let lm: LoadedModel;
+  let backend: OnnxBackend;
   beforeAll(async () => {
     env.allowRemoteModels = false;
     env.localModelPath = `${modelsDir}/`;
     lm = await loadCausalLM({ modelId: 'nexttoken-base', device: 'cpu' });
+    backend = new OnnxBackend(lm);
   });
   afterAll(async () => {
     await lm?.dispose();
   });
 
   it('ranks, probabilities, surprisal, entropy and alternatives equal those from the logits of one direct pass', async () => {
-    const ids = textIds(lm, TEXT);
+    const ids = textIds(backend, TEXT);
     const bos = lm.info.bosTokenId;
     expect(bos).not.toBeNull();
-    const r = await analyseText(lm, TEXT);
+    const r = await analyseText(backend, TEXT);
     expect(Array.from(r.ids)).toEqual(ids);
     expect(r.plan.windows).toBe(1);
     const ref = await referenceScores(lm.model, [bos!, ...ids]);
@@ -79,8 +82,8 @@ describe('analysis with the embedded model', () => {
   });
 
   it('without a prefix the first token is left unscored and the rest still match', async () => {
-    const ids = textIds(lm, TEXT);
-    const r = await analyseIds(lm, ids, { prefixIds: [] });
+    const ids = textIds(backend, TEXT);
+    const r = await analyseIds(backend, ids, { prefixIds: [] });
     expect(r.rank[0]).toBe(0);
     expect(Number.isNaN(r.prob[0])).toBe(true);
     const ref = await referenceScores(lm.model, ids);
@@ -88,9 +91,9 @@ describe('analysis with the embedded model', () => {
   });
 
   it('feeding a window in chunks through the KV cache gives the same numbers as one pass', async () => {
-    const ids = textIds(lm, TEXT);
-    const whole = await analyseIds(lm, ids);
-    const chunked = await analyseIds(lm, ids, { chunkTokens: 7 });
+    const ids = textIds(backend, TEXT);
+    const whole = await analyseIds(backend, ids);
+    const chunked = await analyseIds(backend, ids, { chunkTokens: 7 });
     for (let k = 0; k < ids.length; k++) {
       expect(chunked.prob[k]).toBeCloseTo(whole.prob[k], 4);
       expect(Math.abs(chunked.rank[k] - whole.rank[k])).toBeLessThanOrEqual(whole.rank[k] > 20 ? 2 : 0);
@@ -100,11 +103,11 @@ describe('analysis with the embedded model', () => {
   it('a text longer than the context slides windows over it; each token matches a direct pass over its own window', async () => {
     let long = '';
     for (let i = 0; long.length < 2400; i++) long += `Story ${i}: the robot found ${i % 7} red stones near the river, and the cat slept. `;
-    const ids = textIds(lm, long);
+    const ids = textIds(backend, long);
     const C = lm.info.contextWindow;
     expect(ids.length).toBeGreaterThan(C * 1.5);
     const progress: number[] = [];
-    const r = await analyseIds(lm, ids, { onProgress: (p) => progress.push(p.window) });
+    const r = await analyseIds(backend, ids, { onProgress: (p) => progress.push(p.window) });
     const ranges = windowRanges(r.plan);
     expect(r.plan.windows).toBeGreaterThanOrEqual(3);
     expect(progress).toEqual(ranges.map((_, i) => i + 1));
@@ -122,7 +125,7 @@ describe('analysis with the embedded model', () => {
   });
 
   it('summary: perplexity is 2^(bits per token), buckets count every scored token, most surprising first', async () => {
-    const r = await analyseText(lm, TEXT);
+    const r = await analyseText(backend, TEXT);
     const s = summarise(r, r.bytes, DEFAULT_RANK_THRESHOLDS, 5);
     expect(s.scored).toBe(r.ids.length);
     expect(s.bucketCounts.reduce((a, b) => a + b, 0)).toBe(s.scored);
@@ -136,8 +139,8 @@ describe('analysis with the embedded model', () => {
     // the embedded model has learned little in-context copying (about 9.7 → 9.2 bits per token on this
     // sentence); a larger Hub model drops far more. Clearly lower: by at least a quarter bit per token.
     const sentence = 'The purple engine hummed beside the quiet harbour while seven gulls argued over bread.';
-    const first = textIds(lm, sentence);
-    const r = await analyseText(lm, `${sentence} ${sentence}`);
+    const first = textIds(backend, sentence);
+    const r = await analyseText(backend, `${sentence} ${sentence}`);
     const n = first.length;
     const a = meanSurprisal(r.surprisal, 1, n);
     const b = meanSurprisal(r.surprisal, r.ids.length - n + 1, r.ids.length);

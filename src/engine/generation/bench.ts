@@ -5,7 +5,7 @@
  */
 import { DEFAULT_SAMPLING } from '../sampling/types';
 import { Generator, bareGreedyDecode } from './generator';
-import type { LoadedModel } from './loadModel';
+import type { NextTokenBackend } from '../backends/types';
 
 export interface DecodeSpeed {
   steps: number;
@@ -19,9 +19,9 @@ export interface DecodeSpeed {
   ttftMs: number;
 }
 
-export async function measureDecodeSpeed(lm: LoadedModel, promptIds: number[], steps: number): Promise<DecodeSpeed> {
+export async function measureDecodeSpeed(backend: NextTokenBackend, promptIds: number[], steps: number): Promise<DecodeSpeed> {
   const run = async (useKvCache: boolean) => {
-    const it = new Generator(lm).generate(promptIds, {
+    const it = new Generator(backend).generate(promptIds, {
       settings: { ...DEFAULT_SAMPLING, temperature: 0 },
       maxNewTokens: steps,
       useKvCache,
@@ -31,10 +31,10 @@ export async function measureDecodeSpeed(lm: LoadedModel, promptIds: number[], s
     while (!next.done) next = await it.next();
     return next.value;
   };
-  await bareGreedyDecode(lm, promptIds, 2); // warm-up
+  await bareGreedyDecode(backend, promptIds, 2); // warm-up
   const streamed = await run(true);
   const recompute = await run(false);
-  const bare = await bareGreedyDecode(lm, promptIds, steps);
+  const bare = await bareGreedyDecode(backend, promptIds, steps);
   return {
     steps: streamed.tokenIds.length,
     streamedTokensPerSecond: streamed.decodeTokensPerSecond,

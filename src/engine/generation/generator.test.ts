@@ -10,27 +10,19 @@ import { DEFAULT_SAMPLING, type SamplingSettings } from '../sampling/types';
 import { argmax } from '../sampling/stages';
 import { measureDecodeSpeed } from './bench';
 import { Generator, bareGreedyDecode } from './generator';
-import { ModelLoadError, loadCausalLM, type LoadedModel } from './loadModel';
+import { OnnxBackend } from '../backends/onnx/backend';
+import { ModelLoadError, loadCausalLM, type LoadedModel } from '../backends/onnx/loadModel';
 import { LogitsStore } from './logitsStore';
-import type { GenerationSummary, StepSnapshot } from './types';
+import { collect } from './testUtils';
 
 const modelsDir = resolve(__dirname, '../../../public/models');
 const PROMPT = 'Once upon a time, the little robot';
 
 let lm: LoadedModel;
+let backend: OnnxBackend;
 let promptIds: number[];
 
 const greedy: SamplingSettings = { ...DEFAULT_SAMPLING, temperature: 0 };
-
-async function collect(it: AsyncGenerator<StepSnapshot, GenerationSummary>) {
-  const steps: StepSnapshot[] = [];
-  let next = await it.next();
-  while (!next.done) {
-    steps.push(next.value);
-    next = await it.next();
-  }
-  return { steps, summary: next.value };
-}
 
 /** Logits of the next token after `ids`, from one plain Transformers.js forward call over the whole sequence. */
 async function directLogits(ids: number[]): Promise<Float32Array> {
@@ -48,6 +40,7 @@ describe('generation loop with the embedded model', () => {
     env.allowRemoteModels = false;
     env.localModelPath = `${modelsDir}/`;
     lm = await loadCausalLM({ modelId: 'nexttoken-base', device: 'cpu' });
+    backend = new OnnxBackend(lm);
     promptIds = lm.tokenizer.encode(PROMPT);
   });
 
@@ -85,21 +78,21 @@ describe('generation loop with the embedded model', () => {
 
   it('greedy output is deterministic and the same with and without the KV cache', async () => {
     const options = { settings: greedy, maxNewTokens: 24 };
-    const first = await collect(new Generator(lm).generate(promptIds, options));
-    const again = await collect(new Generator(lm).generate(promptIds, options));
-    const recompute = await collect(new Generator(lm).generate(promptIds, { ...options, useKvCache: false }));
+    const first = await collect(new Generator(backend).generate(promptIds, options));
+    const again = await collect(new Generator(backend).generate(promptIds, options));
+    const recompute = await collect(new Generator(backend).generate(promptIds, { ...options, useKvCache: false }));
     expect(first.summary.tokenIds.length).toBeGreaterThan(0);
     expect(again.summary.tokenIds).toEqual(first.summary.tokenIds);
     expect(recompute.summary.tokenIds).toEqual(first.summary.tokenIds);
     expect(first.steps.map((s) => s.phase)).toEqual(['prefill', ...first.steps.slice(1).map(() => 'decode')]);
     expect(first.steps.slice(1).every((s) => s.inputTokens === 1)).toBe(true);
     expect(recompute.steps.at(-1)?.inputTokens).toBe(promptIds.length + recompute.steps.length - 1);
-    const bare = await bareGreedyDecode(lm, promptIds, first.summary.tokenIds.length);
+    const bare = await bareGreedyDecode(backend, promptIds, first.summary.tokenIds.length);
     expect(bare.tokenIds).toEqual(first.summary.tokenIds);
   });
 
   it("each step's logits equal a direct forward pass over the whole sequence", async () => {
-    const generator = new Generator(lm);
+    const generator = new Generator(backend);
     const { summary } = await collect(
       generator.generate(promptIds, { settings: { ...DEFAULT_SAMPLING, temperature: 0.9, seed: 5 }, maxNewTokens: 8 }),
     );
@@ -114,7 +107,7 @@ describe('generation loop with the embedded model', () => {
   });
 
   it("candidates' probabilities equal the softmax of the step's logits at the set temperature", async () => {
-    const generator = new Generator(lm);
+    const generator = new Generator(backend);
     const settings = { ...DEFAULT_SAMPLING, temperature: 0.7, seed: 11 };
     const { steps, summary } = await collect(generator.generate(promptIds, { settings, maxNewTokens: 4 }));
     for (const step of steps) {
@@ -135,7 +128,7 @@ describe('generation loop with the embedded model', () => {
 
   it('the same seed gives the same tokens, another seed other tokens', async () => {
     const run = async (seed: number) =>
-      (await collect(new Generator(lm).generate(promptIds, { settings: { ...DEFAULT_SAMPLING, temperature: 1.2, seed }, maxNewTokens: 16 })))
+      (await collect(new Generator(backend).generate(promptIds, { settings: { ...DEFAULT_SAMPLING, temperature: 1.2, seed }, maxNewTokens: 16 })))
         .summary.tokenIds;
     const a = await run(7);
     expect(await run(7)).toEqual(a);
@@ -143,12 +136,12 @@ describe('generation loop with the embedded model', () => {
   });
 
   it('stops at max new tokens, and immediately when aborted', async () => {
-    const limited = await collect(new Generator(lm).generate(promptIds, { settings: greedy, maxNewTokens: 5, stopOnEos: false }));
+    const limited = await collect(new Generator(backend).generate(promptIds, { settings: greedy, maxNewTokens: 5, stopOnEos: false }));
     expect(limited.steps).toHaveLength(5);
     expect(limited.summary.reason).toBe('max-tokens');
 
     const controller = new AbortController();
-    const it = new Generator(lm).generate(promptIds, { settings: greedy, maxNewTokens: 50, signal: controller.signal });
+    const it = new Generator(backend).generate(promptIds, { settings: greedy, maxNewTokens: 50, signal: controller.signal });
     const seen: number[] = [];
     for (;;) {
       const next = await it.next();
@@ -163,14 +156,14 @@ describe('generation loop with the embedded model', () => {
 
     // Aborting while a forward pass is in flight: its result is discarded, no step is yielded.
     const midway = new AbortController();
-    const pending = new Generator(lm).generate(promptIds, { settings: greedy, maxNewTokens: 50, signal: midway.signal }).next();
+    const pending = new Generator(backend).generate(promptIds, { settings: greedy, maxNewTokens: 50, signal: midway.signal }).next();
     midway.abort();
     const first = await pending;
     expect(first.done).toBe(true);
   });
 
   it('stops when the end-of-sequence token is chosen', async () => {
-    const generator = new Generator(lm);
+    const generator = new Generator(backend);
     const base = await collect(generator.generate(promptIds, { settings: greedy, maxNewTokens: 6, stopOnEos: false }));
     const eos = lm.info.eosTokenIds[0];
     const branched = await collect(generator.continueFrom(base.summary.branchId, 2, eos, { settings: greedy, maxNewTokens: 6 }));
@@ -180,7 +173,7 @@ describe('generation loop with the embedded model', () => {
   });
 
   it('continueFrom forces the chosen token at that step and continues from it', async () => {
-    const generator = new Generator(lm);
+    const generator = new Generator(backend);
     const base = await collect(generator.generate(promptIds, { settings: greedy, maxNewTokens: 10, stopOnEos: false }));
     const at = 3;
     const alternative = base.steps[at].distribution.candidates.find((c) => c.id !== base.summary.tokenIds[at] && !lm.info.eosTokenIds.includes(c.id))!;
@@ -193,7 +186,7 @@ describe('generation loop with the embedded model', () => {
     expect(branch.summary.tokenIds).toHaveLength(10);
     // Independently: greedy decoding from the prompt extended by the forced prefix gives the same continuation.
     const prefix = [...promptIds, ...base.summary.tokenIds.slice(0, at), alternative.id];
-    const direct = await bareGreedyDecode(lm, prefix, 10 - at - 1);
+    const direct = await bareGreedyDecode(backend, prefix, 10 - at - 1);
     expect(branch.summary.tokenIds.slice(at + 1)).toEqual(direct.tokenIds);
     // The original branch is untouched and its steps can still be re-sampled.
     expect(generator.sequence(base.summary.branchId).tokenIds).toEqual(base.summary.tokenIds);
@@ -201,7 +194,7 @@ describe('generation loop with the embedded model', () => {
   });
 
   it('re-samples a stored step with new settings without running the model', async () => {
-    const generator = new Generator(lm);
+    const generator = new Generator(backend);
     const { summary } = await collect(generator.generate(promptIds, { settings: greedy, maxNewTokens: 3 }));
     const logits = generator.storedLogits(summary.branchId, 1)!;
     const cold = generator.resample(summary.branchId, 1, { ...DEFAULT_SAMPLING, temperature: 0 });
@@ -212,13 +205,13 @@ describe('generation loop with the embedded model', () => {
   });
 
   it('run N times: all runs coincide at temperature 0; run r draws from stream r', async () => {
-    const generator = new Generator(lm);
+    const generator = new Generator(backend);
     const cold = await generator.runMany(promptIds, 3, { settings: greedy, maxNewTokens: 8 });
     expect(new Set(cold.sequences.map((s) => s.join(','))).size).toBe(1);
     const settings = { ...DEFAULT_SAMPLING, temperature: 1.5, seed: 3 };
     const hot = await generator.runMany(promptIds, 4, { settings, maxNewTokens: 8 });
     expect(new Set(hot.sequences.map((s) => s.join(','))).size).toBeGreaterThan(1);
-    const normal = await collect(new Generator(lm).generate(promptIds, { settings, maxNewTokens: 8 }));
+    const normal = await collect(new Generator(backend).generate(promptIds, { settings, maxNewTokens: 8 }));
     expect(hot.sequences[0]).toEqual(normal.summary.tokenIds);
   });
 
@@ -227,12 +220,12 @@ describe('generation loop with the embedded model', () => {
     expect(failure).toBeInstanceOf(ModelLoadError);
     expect((failure as ModelLoadError).kind).toBe('not-found');
     expect((failure as ModelLoadError).message).toMatch(/no-such-model.*could not be found/);
-    const { summary } = await collect(new Generator(lm).generate(promptIds, { settings: greedy, maxNewTokens: 3 }));
+    const { summary } = await collect(new Generator(backend).generate(promptIds, { settings: greedy, maxNewTokens: 3 }));
     expect(summary.tokenIds).toHaveLength(3);
   });
 
   it('stays bounded over a long run: old logits are dropped with a clear message, and it stops at the window', async () => {
-    const generator = new Generator(lm, new LogitsStore(16));
+    const generator = new Generator(backend, new LogitsStore(16));
     const { steps, summary } = await collect(
       generator.generate(promptIds, { settings: { ...DEFAULT_SAMPLING, temperature: 1, seed: 1 }, maxNewTokens: 1000, stopOnEos: false }),
     );
@@ -245,7 +238,7 @@ describe('generation loop with the embedded model', () => {
   });
 
   it('returns at once when stopped during a forward pass, and the next run still works', async () => {
-    const generator = new Generator(lm);
+    const generator = new Generator(backend);
     const controller = new AbortController();
     const it = generator.generate(promptIds, { settings: greedy, maxNewTokens: 20, signal: controller.signal });
     await it.next();
@@ -258,7 +251,7 @@ describe('generation loop with the embedded model', () => {
   });
 
   it('times decode with and without the KV cache', async () => {
-    const speed = await measureDecodeSpeed(lm, promptIds, 40);
+    const speed = await measureDecodeSpeed(backend, promptIds, 40);
     console.log(
       `nexttoken-base, Node cpu, prompt ${promptIds.length} tokens, ${speed.steps} greedy steps: TTFT ${speed.ttftMs.toFixed(1)} ms; ` +
         `decode ${speed.streamedTokensPerSecond.toFixed(0)} tok/s with distributions + KV cache, ` +

@@ -1,20 +1,22 @@
 /**
- * The app's own autoregressive loop. Prefill the whole prompt in one forward pass, then decode one token per step,
- * feeding only the newest token and reusing the KV cache (or, with `useKvCache: false`, recomputing the whole
- * sequence every step — the slow path the timings panel compares against).
+ * The app's own autoregressive loop over a NextTokenBackend (backends/types.ts). The backend's sequence answers
+ * each step's next-token distribution: with the local model, the first step is a prefill pass over the whole
+ * prompt and later ones feed only the newest token with the KV cache (or, with `useKvCache: false`, recompute the
+ * whole sequence every step — the slow path the timings panel compares against).
  *
- * Every step is sampled by the pure sampling pipeline and yielded as a StepSnapshot; its full logits go to a
- * bounded LogitsStore so the UI can re-sample it later without the model. Branches ("pick this token instead")
- * rewind to a step, force a token and continue; the prefix is recomputed with one prefill pass.
+ * Every step is sampled by the pure sampling pipeline and yielded as a StepSnapshot; its logits go to a bounded
+ * LogitsStore so the UI can re-sample it later without the model. A 'partial' distribution (the top N
+ * log-probabilities of a server) becomes a vocabulary-sized logits vector with −∞ for every unknown token, so the
+ * same pipeline re-samples it renormalised over the known N; a token the backend picked itself is taken as it is.
+ * Branches ("pick this token instead") rewind to a step, force a token and continue; the prefix is recomputed
+ * with one prefill pass.
  */
-import type { DynamicCache } from '@huggingface/transformers';
+import type { NextTokenBackend, NextTokenScores, SequenceStep } from '../backends/types';
 import { samplingPipeline, topCandidates } from '../sampling/pipeline';
 import { drawUniform } from '../sampling/rng';
 import { argmax, entropyBits, entropyBitsOfLogits } from '../sampling/stages';
-import type { SamplingSettings, SamplingTrace } from '../sampling/types';
-import { forwardLast, type ForwardResult } from './forward';
-import type { LoadedModel } from './loadModel';
-import { LogitsStore } from './logitsStore';
+import { REMOVAL_NONE, type SamplingSettings, type SamplingTrace } from '../sampling/types';
+import { LogitsStore, type StoredStep } from './logitsStore';
 import type { CandidateSnapshot, DoneReason, GenerationSummary, ResampledStep, StepDistribution, StepSnapshot } from './types';
 
 /** Candidates per step unless asked otherwise (the UI needs at least 20). */
@@ -62,6 +64,23 @@ function nextTurn(): Promise<void> {
   });
 }
 
+/**
+ * A step's scores as the sampling pipeline takes them: a vocabulary-sized logits vector (of a partial distribution:
+ * the known log-probabilities, −∞ elsewhere), with what the snapshot reports about it.
+ */
+function stepLogits(scores: NextTokenScores, vocabSize: number): Omit<StoredStep, 'stream'> & { chosenId?: number } {
+  if (scores.vocabulary === 'full') return { logits: scores.logits, vocabulary: 'full', otherMass: 0 };
+  if (scores.top.length === 0) throw new Error('The backend reported no tokens for this step.');
+  const logits = new Float32Array(vocabSize).fill(-Infinity);
+  for (const { id, logprob } of scores.top) {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      throw new Error(`The backend reported token id ${id}, outside the model's vocabulary (0–${vocabSize - 1}): its tokenizer does not match.`);
+    }
+    logits[id] = logprob;
+  }
+  return { logits, vocabulary: 'partial', otherMass: scores.otherMass, chosenId: scores.chosenId };
+}
+
 /** Serialises runs: a model's session must not run two passes at once. */
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -84,15 +103,15 @@ export interface RunManyResult {
 }
 
 export class Generator {
-  readonly lm: LoadedModel;
+  readonly backend: NextTokenBackend;
   readonly store: LogitsStore;
   private readonly branches = new Map<string, Branch>();
   private readonly tokenTexts = new Map<number, string>();
   private readonly mutex = new Mutex();
   private nextBranch = 0;
 
-  constructor(lm: LoadedModel, store: LogitsStore = new LogitsStore()) {
-    this.lm = lm;
+  constructor(backend: NextTokenBackend, store: LogitsStore = new LogitsStore()) {
+    this.backend = backend;
     this.store = store;
   }
 
@@ -117,8 +136,8 @@ export class Generator {
     if (stepIndex < 0 || stepIndex > parent.tokenIds.length) {
       throw new Error(`Step ${stepIndex} does not exist in this generation (it has ${parent.tokenIds.length} steps).`);
     }
-    if (!Number.isInteger(forcedTokenId) || forcedTokenId < 0 || forcedTokenId >= this.lm.info.vocabSize) {
-      throw new Error(`Token id ${forcedTokenId} is outside the vocabulary (0–${this.lm.info.vocabSize - 1}).`);
+    if (!Number.isInteger(forcedTokenId) || forcedTokenId < 0 || forcedTokenId >= this.backend.info.vocabSize) {
+      throw new Error(`Token id ${forcedTokenId} is outside the vocabulary (0–${this.backend.info.vocabSize - 1}).`);
     }
     const branch = this.newBranch(
       parent.promptIds,
@@ -138,13 +157,13 @@ export class Generator {
     return {
       branchId,
       stepIndex,
-      distribution: this.distribution(trace, trace.chosenId, topN),
+      distribution: this.distribution(trace, stored, trace.chosenId, topN),
       chosenText: this.tokenText(trace.chosenId),
       ms: performance.now() - start,
     };
   }
 
-  /** The stored full logits of a step (for tests and charts), or undefined once evicted. */
+  /** The stored logits of a step (for tests and charts), or undefined once evicted. */
   storedLogits(branchId: string, stepIndex: number): Float32Array | undefined {
     try {
       return this.findStored(branchId, stepIndex).stored.logits;
@@ -215,7 +234,7 @@ export class Generator {
   private tokenText(id: number): string {
     let text = this.tokenTexts.get(id);
     if (text === undefined) {
-      text = this.lm.tokenizer.decode([id], { skip_special_tokens: false });
+      text = this.backend.tokenizer.decode([id], { skip_special_tokens: false });
       this.tokenTexts.set(id, text);
     }
     return text;
@@ -224,22 +243,38 @@ export class Generator {
   /** The text a token adds after `context`, decoded with a few tokens of context so multi-byte characters join up. */
   private textInContext(context: number[], id: number): string {
     const window = context.slice(-6);
-    const before = this.lm.tokenizer.decode(window, { skip_special_tokens: false });
-    const after = this.lm.tokenizer.decode([...window, id], { skip_special_tokens: false });
+    const before = this.backend.tokenizer.decode(window, { skip_special_tokens: false });
+    const after = this.backend.tokenizer.decode([...window, id], { skip_special_tokens: false });
     let common = 0;
     while (common < before.length && before[common] === after[common]) common++;
     return after.slice(common);
   }
 
-  private distribution(trace: SamplingTrace, chosenId: number, topN: number): StepDistribution {
+  /** Of a partial vocabulary, only known tokens (finite logit) are listed and counted as kept. */
+  private distribution(
+    trace: SamplingTrace,
+    { vocabulary, otherMass }: Pick<StoredStep, 'vocabulary' | 'otherMass'>,
+    chosenId: number,
+    topN: number,
+  ): StepDistribution {
+    const partial = vocabulary === 'partial';
+    let candidates = topCandidates(trace, Math.max(20, topN));
+    let keptCount = trace.keptCount;
+    if (partial) {
+      candidates = candidates.filter((c) => c.logit > -Infinity);
+      keptCount = 0;
+      for (let i = 0; i < trace.vocabSize; i++) if (trace.raw[i] > -Infinity && trace.removedBy[i] === REMOVAL_NONE) keptCount++;
+    }
     return {
-      candidates: topCandidates(trace, Math.max(20, topN)).map((c): CandidateSnapshot => ({ ...c, text: this.tokenText(c.id) })),
+      vocabulary,
+      otherMass,
+      candidates: candidates.map((c): CandidateSnapshot => ({ ...c, text: this.tokenText(c.id) })),
       chosenId,
       chosenProb: trace.final[chosenId],
       entropyBits: entropyBits(trace.final),
       draw: trace.draw,
       cutoffs: trace.cutoffs,
-      keptCount: trace.keptCount,
+      keptCount,
     };
   }
 
@@ -255,22 +290,13 @@ export class Generator {
     const useKvCache = options.useKvCache ?? true;
     const topN = options.topN ?? DEFAULT_TOP_N;
     const stopOnEos = options.stopOnEos ?? true;
-    const { eosTokenIds, contextWindow } = this.lm.info;
+    const { eosTokenIds, contextWindow, vocabSize } = this.backend.info;
     const context = [...branch.promptIds, ...branch.tokenIds];
     const stepMs: number[] = [];
-    let cache: DynamicCache | null = null;
-    let cachedLength = 0;
     let reason: DoneReason = 'max-tokens';
-    // Stop must be immediate even while a long forward pass runs: we race the pass against the signal, return
-    // at once, and let the abandoned pass finish in the background before the cache is freed and the next run
-    // may use the session.
-    let inFlight: Promise<ForwardResult> | null = null;
-    const abortedSignal = signal
-      ? new Promise<'aborted'>((done) => {
-          if (signal.aborted) done('aborted');
-          else signal.addEventListener('abort', () => done('aborted'), { once: true });
-        })
-      : null;
+    // Stop must be immediate even while a forward pass (or a request) runs: the sequence's `next` rejects at once
+    // when the signal aborts, and its `dispose` waits for the abandoned work before the next run may start.
+    const sequence = this.backend.openSequence({ useKvCache });
     try {
       for (let step = startStep; ; step++) {
         if (step > startStep) await nextTurn();
@@ -287,18 +313,13 @@ export class Generator {
           break;
         }
         const t0 = performance.now();
-        const feed = useKvCache && cache ? context.slice(cachedLength) : context;
-        const pass = forwardLast(this.lm, feed, useKvCache ? cache : null, useKvCache ? cachedLength : 0, useKvCache);
-        inFlight = pass;
-        const result = abortedSignal ? await Promise.race([pass, abortedSignal]) : await pass;
-        if (result === 'aborted') {
+        let answer: SequenceStep;
+        try {
+          answer = await sequence.next(context, signal);
+        } catch (err) {
+          if (!signal?.aborted) throw err;
           reason = 'stopped';
           break;
-        }
-        inFlight = null;
-        if (useKvCache) {
-          cache = result.cache;
-          cachedLength = context.length;
         }
         const forwardMs = performance.now() - t0;
         if (signal?.aborted) {
@@ -306,20 +327,23 @@ export class Generator {
           break;
         }
 
-        const trace = samplingPipeline(result.logits, settings, drawUniform(settings.seed, step, branch.stream), context);
+        const scores = stepLogits(answer.scores, vocabSize);
+        const trace = samplingPipeline(scores.logits, settings, drawUniform(settings.seed, step, branch.stream), context);
         const forced = step === startStep && forcedFirst !== null;
-        const chosenId = forced ? (forcedFirst as number) : trace.chosenId;
-        if (storeLogits) this.store.put(branch.id, step, { logits: result.logits, stream: branch.stream });
+        const byBackend = !forced && scores.chosenId !== undefined;
+        const chosenId = forced ? (forcedFirst as number) : (scores.chosenId ?? trace.chosenId);
+        const stored: StoredStep = { logits: scores.logits, stream: branch.stream, vocabulary: scores.vocabulary, otherMass: scores.otherMass };
+        if (storeLogits) this.store.put(branch.id, step, stored);
         const text = topN > 0 ? this.textInContext(context, chosenId) : '';
         const snapshot: StepSnapshot | null =
           topN > 0
             ? {
                 stepIndex: step,
                 phase: step === startStep ? 'prefill' : 'decode',
-                inputTokens: feed.length,
+                inputTokens: answer.inputTokens,
                 contextLength: context.length + 1,
-                chosen: { id: chosenId, text, prob: trace.final[chosenId], forced },
-                distribution: this.distribution(trace, chosenId, topN),
+                chosen: { id: chosenId, text, prob: trace.final[chosenId], forced, byBackend },
+                distribution: this.distribution(trace, stored, chosenId, topN),
                 modelEntropyBits: entropyBitsOfLogits(trace.raw, trace.rawLogSumExp),
                 ms: 0,
                 forwardMs,
@@ -345,14 +369,9 @@ export class Generator {
         }
       }
     } finally {
-      const finish = async () => {
-        const late = inFlight ? await inFlight.catch(() => null) : null;
-        if (late?.cache && late.cache !== cache) await late.cache.dispose();
-        if (cache) await cache.dispose();
-        release();
-      };
-      if (inFlight) void finish();
-      else await finish();
+      const closed = sequence.dispose().catch(() => undefined).then(release);
+      // Stopped: return now; the sequence frees itself (and the backend) once an abandoned pass has finished.
+      if (!signal?.aborted) await closed;
     }
     return this.summary(branch, reason, stepMs, useKvCache);
   }
@@ -364,7 +383,7 @@ export class Generator {
       branchId: branch.id,
       promptIds: [...branch.promptIds],
       tokenIds: [...branch.tokenIds],
-      text: branch.tokenIds.length > 0 ? this.lm.tokenizer.decode(branch.tokenIds, { skip_special_tokens: true }) : '',
+      text: branch.tokenIds.length > 0 ? this.backend.tokenizer.decode(branch.tokenIds, { skip_special_tokens: true }) : '',
       ttftMs: stepMs[0] ?? 0,
       decodeTokensPerSecond: decodeMs > 0 ? ((stepMs.length - 1) * 1000) / decodeMs : 0,
       stepMs,
@@ -378,27 +397,25 @@ export class Generator {
  * (no softmax, candidates, text or storage) — the difference to `Generator` is the cost of making it visible.
  */
 export async function bareGreedyDecode(
-  lm: LoadedModel,
+  backend: NextTokenBackend,
   inputIds: number[],
   n: number,
 ): Promise<{ tokenIds: number[]; prefillMs: number; decodeMs: number; decodeTokensPerSecond: number }> {
   const context = [...inputIds];
   const tokenIds: number[] = [];
-  let cache: DynamicCache | null = null;
   let prefillMs = 0;
+  const sequence = backend.openSequence({ useKvCache: true });
   const t0 = performance.now();
   try {
-    for (let i = 0; i < n && context.length < lm.info.contextWindow; i++) {
-      const feed = cache ? context.slice(-1) : context;
-      const result = await forwardLast(lm, feed, cache, cache ? context.length - 1 : 0, true);
-      cache = result.cache;
-      const id = argmax(result.logits);
+    for (let i = 0; i < n && context.length < backend.info.contextWindow; i++) {
+      const { logits, chosenId } = stepLogits((await sequence.next(context)).scores, backend.info.vocabSize);
+      const id = chosenId ?? argmax(logits);
       context.push(id);
       tokenIds.push(id);
       if (i === 0) prefillMs = performance.now() - t0;
     }
   } finally {
-    if (cache) await cache.dispose();
+    await sequence.dispose();
   }
   const decodeMs = performance.now() - t0 - prefillMs;
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LogitsStore } from './logitsStore';
 
-const logits = (n: number) => ({ logits: new Float32Array(n), stream: 0 });
+const logits = (n: number) => ({ logits: new Float32Array(n), stream: 0, vocabulary: 'full' as const, otherMass: 0 });
 
 describe('logits store', () => {
   it('keeps at most maxSteps steps, dropping the oldest first', () => {

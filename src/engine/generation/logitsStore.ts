@@ -1,14 +1,20 @@
 /**
- * Keeps the full logits of recent steps so a step can be re-sampled with new settings without running the model.
+ * Keeps the logits of recent steps so a step can be re-sampled with new settings without running the model.
  *
  * Bounded twice: at most `maxSteps` steps (default 512) and at most `maxBytes` of logits (default 256 MiB, i.e.
  * 512 steps of a 131k vocabulary, or 256 steps of Gemma's 262k). When either bound is passed the oldest stored
  * step is dropped first. Entries are keyed by (branch, step).
  */
+import type { Vocabulary } from './types';
+
 export interface StoredStep {
+  /** vocabulary-sized; of a partial distribution: the known log-probabilities, −∞ elsewhere */
   logits: Float32Array;
   /** RNG stream the step was drawn from. */
   stream: number;
+  vocabulary: Vocabulary;
+  /** probability of the tokens a partial distribution does not list (0 when full) */
+  otherMass: number;
 }
 
 export const DEFAULT_MAX_STORED_STEPS = 512;

@@ -48,6 +48,12 @@ export interface ModelInfo {
   numLayers: number;
 }
 
+/**
+ * What a backend's next-token distribution covers: 'full' = a logit for every vocabulary entry; 'partial' = the
+ * log-probabilities of the top N tokens only (a server's `top_logprobs`), sampled renormalised over those N.
+ */
+export type Vocabulary = 'full' | 'partial';
+
 /** One row of a step's candidate list: a sampling Candidate plus the token's text. */
 export interface CandidateSnapshot extends Candidate {
   text: string;
@@ -58,7 +64,12 @@ export interface CandidateSnapshot extends Candidate {
  * and for a step re-sampled with other settings.
  */
 export interface StepDistribution {
-  /** The best candidates (at least 20) under the settings, ranked by logit after penalty/temperature. */
+  /** 'partial': only the backend's top N tokens are known; every probability here is renormalised over them. */
+  vocabulary: Vocabulary;
+  /** Probability (under the model, T = 1) of the tokens the backend did not report; 0 for a full vocabulary. */
+  otherMass: number;
+  /** The best candidates (at least 20, or every known token of a partial vocabulary if fewer) under the settings,
+   * ranked by logit after penalty/temperature. */
   candidates: CandidateSnapshot[];
   /** The token the draw chooses (for a generated step: the token taken, also when the user forced it). */
   chosenId: number;
@@ -68,6 +79,7 @@ export interface StepDistribution {
   entropyBits: number;
   draw: DrawPosition;
   cutoffs: FilterCutoffs;
+  /** Tokens that survive the filters (of a partial vocabulary: known tokens only). */
   keptCount: number;
 }
 
@@ -91,10 +103,13 @@ export interface StepSnapshot {
     prob: number;
     /** True when the user picked the token ("pick this token instead") instead of the draw. */
     forced: boolean;
+    /** True when the backend (a server) picked the token itself; the draw shown is the local re-sampling. */
+    byBackend: boolean;
   };
   /** The distribution the token was drawn from, under the settings used. */
   distribution: StepDistribution;
-  /** Entropy (bits) of the model's own distribution (softmax of raw logits, T = 1). */
+  /** Entropy (bits) of the model's own distribution (softmax of raw logits, T = 1; of a partial vocabulary: over
+   * the known tokens, renormalised). */
   modelEntropyBits: number;
   /** Wall time of the step: forward pass + reading logits + sampling + building the snapshot. */
   ms: number;

@@ -5,11 +5,15 @@
  * stages it implements; Transformers.js 4.3 applies the repetition penalty and temperature as processors and
  * top-k inside its multinomial sampler, and has no top-p / min-p code of its own):
  *
- *   raw logits → repetition penalty → ÷ temperature → top-k → top-p → min-p → renormalise → draw
+ *   raw logits → repetition penalty → ÷ temperature → FILTERS (top-k → top-p → min-p) → renormalise → draw
  *
  * Each filter sees the survivors of the previous one: top-p measures mass on the distribution renormalised over
  * the top-k survivors, exactly like HF's TopPLogitsWarper after TopKLogitsWarper. Temperature 0 means greedy:
  * the argmax of the penalised logits is chosen and the filters are skipped (HF: `do_sample = false`).
+ *
+ * A filter is one pure function (a `Filter`'s `cut`) plus one entry in `FILTERS`, at its place in HF's order; its
+ * setting, its cutoff record and its removal code are plain data in types.ts. The pipeline blames each removed
+ * token on the first filter that removes it and records every active filter's cutoff.
  *
  * Every filter keeps a prefix of the tokens sorted by scaled logit, so the work is one lazily sorted order
  * (see order.ts) plus a few O(V) passes: fast enough to re-run on each slider event for a 262k vocabulary.
@@ -25,12 +29,97 @@ import {
   type Candidate,
   type DrawPosition,
   type FilterCutoffs,
+  type MinPCutoff,
   type SamplingSettings,
   type SamplingTrace,
+  type TopKCutoff,
+  type TopPCutoff,
 } from './types';
 
 /** How many of the best tokens every trace keeps ranked for `topCandidates` (more are computed on demand). */
 const RANKED_AT_LEAST = 64;
+
+/** What a filter sees. Read-only: the survivors of the filters before it are the tokens `removes` is asked about. */
+interface FilterInput {
+  settings: SamplingSettings;
+  vocabSize: number;
+  scaled: Float32Array;
+  /** softmax(scaled) */
+  probs: Float32Array;
+  /** `scaled` ranked, best first (lazily: `ensure` before `at`) */
+  order: DescendingOrder;
+  /** how many tokens survive the filters before this one; they are the first `keptCount` of `order` */
+  keptCount: number;
+  /** their mass in `probs` */
+  keptMass: number;
+}
+
+/** A filter's decision for one step: what it reports (its `removed` count is added) and which tokens it removes. */
+interface FilterCut<C> {
+  cutoff: Omit<C, 'removed'>;
+  removes(id: number): boolean;
+}
+
+type Filter = {
+  [K in keyof FilterCutoffs]: {
+    /** its field in FilterCutoffs */
+    name: K;
+    /** its code in `removedBy` (REMOVAL_*) */
+    code: number;
+    /** null when the setting turns it off */
+    cut(input: FilterInput): FilterCut<NonNullable<FilterCutoffs[K]>> | null;
+  };
+}[keyof FilterCutoffs];
+
+/** top-k: keep every token whose scaled logit is at least the k-th highest (ties with the k-th survive). */
+function topK({ settings, vocabSize, scaled, probs, order }: FilterInput): FilterCut<TopKCutoff> | null {
+  const k = Math.floor(settings.topK);
+  if (!(k > 0 && k < vocabSize)) return null;
+  order.ensure(k);
+  const kthLogit = scaled[order.at(k - 1)];
+  return { cutoff: { k, kthLogit, kthProb: probs[order.at(k - 1)] }, removes: (id) => scaled[id] < kthLogit };
+}
+
+/**
+ * top-p: walk the survivors from the most likely; the nucleus ends at the first token where the cumulative
+ * (renormalised over the survivors) reaches p. HF: remove where the ascending cumsum <= 1 - p.
+ */
+function topP({ settings, scaled, probs, order, keptCount, keptMass }: FilterInput): FilterCut<TopPCutoff> | null {
+  const p = settings.topP;
+  if (!(p < 1)) return null;
+  let logitCut = -Infinity;
+  let lastNucleusId = -1;
+  let cumulative = 0;
+  for (let rank = 0; rank < keptCount; rank++) {
+    order.ensure(rank + 1);
+    const id = order.at(rank);
+    cumulative += probs[id] / keptMass;
+    logitCut = scaled[id];
+    lastNucleusId = id;
+    if (cumulative >= p) break;
+  }
+  const lastKeptProb = lastNucleusId >= 0 ? probs[lastNucleusId] : 0;
+  return { cutoff: { p, cumulativeAtCut: Math.min(1, cumulative), lastKeptProb }, removes: (id) => scaled[id] < logitCut };
+}
+
+/**
+ * min-p: drop tokens below minP × the top probability. The ratio p / pmax does not change when the distribution
+ * is renormalised, so the cut can be taken on `probs` directly.
+ */
+function minP({ settings, probs, order }: FilterInput): FilterCut<MinPCutoff> | null {
+  const minP = Math.min(1, Math.max(0, settings.minP));
+  if (!(minP > 0)) return null;
+  const maxProb = probs[order.at(0)];
+  const threshold = minP * maxProb;
+  return { cutoff: { minP, maxProb, threshold }, removes: (id) => probs[id] < threshold };
+}
+
+/** The filters, in the order they apply. */
+const FILTERS: readonly Filter[] = [
+  { name: 'topK', code: REMOVAL_TOP_K, cut: topK },
+  { name: 'topP', code: REMOVAL_TOP_P, cut: topP },
+  { name: 'minP', code: REMOVAL_MIN_P, cut: minP },
+];
 
 /**
  * Run the whole pipeline on one step's logits.
@@ -78,74 +167,27 @@ export function samplingPipeline(
   }
 
   const probs = softmax(scaled);
-
-  // top-k: keep every token whose scaled logit is at least the k-th highest (ties with the k-th survive).
-  let logitCutK = -Infinity;
-  const k = Math.floor(settings.topK);
-  if (k > 0 && k < vocabSize) {
-    order.ensure(k);
-    logitCutK = scaled[order.at(k - 1)];
-  }
-  let massK = 0;
-  let countK = 0;
-  for (let i = 0; i < vocabSize; i++) {
-    if (scaled[i] >= logitCutK) {
-      massK += probs[i];
-      countK++;
-    }
-  }
-
-  // top-p: walk the survivors from the most likely; the nucleus ends at the first token where the cumulative
-  // (renormalised over the top-k survivors) reaches p. HF: remove where the ascending cumsum <= 1 - p.
-  let logitCutP = -Infinity;
-  let cumulativeAtCut = 1;
-  let lastNucleusId = -1;
-  const p = settings.topP;
-  if (p < 1) {
-    let cumulative = 0;
-    for (let rank = 0; rank < countK; rank++) {
-      order.ensure(rank + 1);
-      const id = order.at(rank);
-      cumulative += probs[id] / massK;
-      logitCutP = scaled[id];
-      lastNucleusId = id;
-      if (cumulative >= p) break;
-    }
-    cumulativeAtCut = Math.min(1, cumulative);
-  }
-
-  // min-p: drop tokens below minP × the top probability. The ratio p / pmax does not change when the
-  // distribution is renormalised, so the cut can be taken on `probs` directly.
-  const minP = Math.min(1, Math.max(0, settings.minP));
-  const maxProb = probs[order.at(0)];
-  const probCutM = minP > 0 ? minP * maxProb : 0;
-
+  let keptCount = vocabSize;
   let keptMass = 0;
-  let keptCount = 0;
-  const removed = [0, 0, 0, 0];
-  for (let i = 0; i < vocabSize; i++) {
-    const v = scaled[i];
-    let reason = REMOVAL_NONE;
-    if (v < logitCutK) reason = REMOVAL_TOP_K;
-    else if (v < logitCutP) reason = REMOVAL_TOP_P;
-    else if (probs[i] < probCutM) reason = REMOVAL_MIN_P;
-    if (reason === REMOVAL_NONE) {
-      keptMass += probs[i];
-      keptCount++;
-    } else {
-      removedBy[i] = reason;
-      removed[reason]++;
+  for (let i = 0; i < vocabSize; i++) keptMass += probs[i];
+  for (const filter of FILTERS) {
+    const cut = filter.cut({ settings, vocabSize, scaled, probs, order, keptCount, keptMass });
+    if (!cut) continue;
+    let removed = 0;
+    keptCount = 0;
+    keptMass = 0;
+    for (let i = 0; i < vocabSize; i++) {
+      if (removedBy[i] !== REMOVAL_NONE) continue;
+      if (cut.removes(i)) {
+        removedBy[i] = filter.code;
+        removed++;
+      } else {
+        keptCount++;
+        keptMass += probs[i];
+      }
     }
+    (cutoffs as Record<Filter['name'], unknown>)[filter.name] = { ...cut.cutoff, removed };
   }
-
-  if (logitCutK > -Infinity) {
-    cutoffs.topK = { k, kthLogit: logitCutK, kthProb: probs[order.at(k - 1)], removed: removed[REMOVAL_TOP_K] };
-  }
-  if (p < 1) {
-    const lastKeptProb = lastNucleusId >= 0 ? probs[lastNucleusId] : 0;
-    cutoffs.topP = { p, cumulativeAtCut, lastKeptProb, removed: removed[REMOVAL_TOP_P] };
-  }
-  if (minP > 0) cutoffs.minP = { minP, maxProb, threshold: probCutM, removed: removed[REMOVAL_MIN_P] };
 
   let final = probs;
   if (keptCount < vocabSize) {

@@ -1,14 +1,22 @@
 /**
- * One forward pass of a causal LM, as the generation loop needs it: feed some tokens (the whole prompt for a
- * prefill, or just the newest token when a KV cache is given), get back the logits of the last position and the
- * updated cache.
+ * One forward pass of a causal LM through Transformers.js: feed some tokens (a whole prompt or window, or just the
+ * newest token when a KV cache is given) and read back the logits of the last position (decoding) or of every fed
+ * position (scoring a text), with the updated cache. Decoding and analysis both go through `forward`.
  */
 import { DynamicCache, Tensor } from '@huggingface/transformers';
 import type { LoadedModel } from './loadModel';
 
+export interface ForwardOptions {
+  /** 'last': the logits of the last fed position only; 'all': of every fed position, row after row */
+  positions: 'last' | 'all';
+  /** false: the pass's cache tensors are dropped and `cache` comes back null */
+  keepCache: boolean;
+}
+
 export interface ForwardResult {
-  /** Logits for the token after the last one fed (a fresh copy, safe to keep). */
+  /** `rows × vocab` logits (a fresh copy for 'last', safe to keep) */
   logits: Float32Array;
+  vocab: number;
   /** The KV cache covering every token so far; null when `keepCache` was false. */
   cache: DynamicCache | null;
 }
@@ -30,28 +38,31 @@ function isGpuTensor(t: Tensor): boolean {
  * Run the model on `newIds`, which follow the `pastLength` tokens already in `cache` (pass null and 0 to start).
  * `cache` is updated in place (tensors it no longer needs are disposed) and returned.
  */
-export async function forwardLast(
+export async function forward(
   lm: LoadedModel,
-  newIds: ArrayLike<number>,
+  newIds: readonly number[],
   cache: DynamicCache | null,
   pastLength: number,
-  keepCache: boolean,
+  { positions, keepCache }: ForwardOptions,
 ): Promise<ForwardResult> {
   const n = newIds.length;
   const inputs: Record<string, unknown> = {
-    input_ids: new Tensor('int64', BigInt64Array.from(Array.from(newIds, (id) => BigInt(id))), [1, n]),
+    input_ids: new Tensor('int64', BigInt64Array.from(newIds, (id) => BigInt(id)), [1, n]),
     attention_mask: new Tensor('int64', new BigInt64Array(pastLength + n).fill(1n), [1, pastLength + n]),
     past_key_values: cache,
   };
   if (lm.inputNames.includes('num_logits_to_keep')) {
-    inputs['num_logits_to_keep'] = new Tensor('int64', [1n], []);
+    // 1: only the last position's logits are computed; 0: all of them
+    inputs['num_logits_to_keep'] = new Tensor('int64', [positions === 'last' ? 1n : 0n], []);
   }
   const outputs = (await lm.model.forward(inputs)) as Record<string, Tensor>;
 
   const logitsTensor = outputs['logits'];
-  const last = logitsTensor.slice(null, -1, null);
-  const lastF32 = last.type === 'float32' ? last : last.to('float32');
-  const logits = new Float32Array(lastF32.data as Float32Array);
+  const vocab = logitsTensor.dims[logitsTensor.dims.length - 1];
+  const wanted = positions === 'last' ? logitsTensor.slice(null, -1, null) : logitsTensor;
+  const f32 = wanted.type === 'float32' ? wanted : wanted.to('float32');
+  const fresh = positions === 'last' || isGpuTensor(logitsTensor);
+  const logits = fresh ? new Float32Array(f32.data as Float32Array) : (f32.data as Float32Array);
   if (isGpuTensor(logitsTensor)) logitsTensor.dispose();
 
   const entries: Record<string, Tensor> = {};
@@ -60,11 +71,11 @@ export async function forwardLast(
   }
   if (!keepCache) {
     for (const t of Object.values(entries)) if (isGpuTensor(t)) t.dispose();
-    return { logits, cache: null };
+    return { logits, vocab, cache: null };
   }
   if (cache) {
     cache.update(entries);
-    return { logits, cache };
+    return { logits, vocab, cache };
   }
-  return { logits, cache: new DynamicCache(entries) };
+  return { logits, vocab, cache: new DynamicCache(entries) };
 }

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SAMPLING } from '../sampling/types';
-import { Generator } from './generator';
+import { DEFAULT_SAMPLING } from '../../sampling/types';
+import { Generator } from '../../generation/generator';
+import type { LoadProgress } from '../../generation/types';
+import { OnnxBackend } from './backend';
 import { ModelLoadError, loadCausalLM } from './loadModel';
-import type { LoadProgress } from './types';
 
-const embedded = resolve(__dirname, '../../../public/models/nexttoken-base');
+const embedded = resolve(__dirname, '../../../../public/models/nexttoken-base');
 
 describe('loading models from a Hub-like server', () => {
   let server: Server;
@@ -73,7 +74,7 @@ describe('loading models from a Hub-like server', () => {
     expect(compileAt).toBeGreaterThan(events.indexOf(weights.at(-1)!));
     expect(events.at(-1)?.phase).toBe('ready');
 
-    const steps = new Generator(lm).generate(lm.tokenizer.encode('Hello there'), {
+    const steps = new Generator(new OnnxBackend(lm)).generate(lm.tokenizer.encode('Hello there'), {
       settings: { ...DEFAULT_SAMPLING, temperature: 0 },
       maxNewTokens: 3,
     });
@@ -91,7 +92,7 @@ describe('loading models from a Hub-like server', () => {
     expect((error as Error).message).toMatch(/"test-org\/missing" could not be found/);
     expect((error as Error).message).toMatch(/previously loaded model is still available/);
 
-    const steps = new Generator(previous).generate(previous.tokenizer.encode('Still here'), {
+    const steps = new Generator(new OnnxBackend(previous)).generate(previous.tokenizer.encode('Still here'), {
       settings: { ...DEFAULT_SAMPLING, temperature: 0 },
       maxNewTokens: 2,
     });

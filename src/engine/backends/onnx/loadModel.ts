@@ -12,7 +12,7 @@ import {
   type PreTrainedTokenizer,
   type ProgressInfo,
 } from '@huggingface/transformers';
-import type { EngineDevice, LoadProgress, ModelInfo } from './types';
+import type { EngineDevice, LoadProgress, ModelInfo } from '../../generation/types';
 
 export interface LoadOptions {
   modelId: string;

@@ -1,0 +1,97 @@
+/**
+ * The one contract between the generation and analysis loops and whatever computes next-token distributions:
+ * the local ONNX model (backends/onnx) today, a server answering with `top_logprobs` (vLLM, llama.cpp, Ollama,
+ * OpenAI over HTTP) later. The loops, the step events and the panels see only this interface.
+ *
+ * A backend says once what kind of distribution it gives: 'full' (a logit for every vocabulary entry) or
+ * 'partial' (the log-probabilities of the top N tokens plus the mass of all the others). Types only: nothing here
+ * runs, so the worker protocol and tests can import it freely.
+ */
+import type { ModelInfo, Vocabulary } from '../generation/types';
+
+export type { Vocabulary } from '../generation/types';
+
+/** One token of a partial distribution. */
+export interface TokenLogprob {
+  id: number;
+  /** natural log of its probability under the model (T = 1) */
+  logprob: number;
+}
+
+/** The distribution of the next token, as a backend answers it. */
+export type NextTokenScores =
+  | {
+      vocabulary: 'full';
+      /** one logit per vocabulary entry (a fresh array the caller may keep) */
+      logits: Float32Array;
+    }
+  | {
+      vocabulary: 'partial';
+      /** the N best tokens the backend reported, any order */
+      top: TokenLogprob[];
+      /** probability of every token not in `top` (1 − Σ exp(logprob), at least 0) */
+      otherMass: number;
+      /** Set when the backend picked the token itself (a server samples as it answers); it should be in `top`. */
+      chosenId?: number;
+    };
+
+/**
+ * The tokenizer of a backend, in Hugging Face's call shape (a Transformers.js tokenizer is one as it is). A server
+ * backend brings the model's own tokenizer (e.g. its tokenizer.json) so ids mean the same on both sides.
+ */
+export interface BackendTokenizer {
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  /** `ids` must not be empty. */
+  decode(ids: number[], options?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean }): string;
+}
+
+/** What one call to `DecodeSequence.next` returns. */
+export interface SequenceStep {
+  scores: NextTokenScores;
+  /** tokens the backend processed for this step (the whole context without a cache, the new ones with it) */
+  inputTokens: number;
+}
+
+/**
+ * One growing context: the backend may keep state across steps (the KV cache of the local model; nothing for a
+ * stateless server). Each `next` gets the whole context so far, which extends the previous call's by the tokens
+ * chosen since.
+ */
+export interface DecodeSequence {
+  /**
+   * The distribution of the token after `context`. When `signal` aborts, rejects at once with `signal.reason` —
+   * also while work is in flight; that work may finish in the background, and `dispose` waits for it.
+   */
+  next(context: readonly number[], signal?: AbortSignal): Promise<SequenceStep>;
+  /** Frees what the sequence holds, after any abandoned work has settled. Resolves when the backend is free again. */
+  dispose(): Promise<void>;
+}
+
+export interface ScorePositionsOptions {
+  /** the first position whose row is wanted; earlier positions are only context */
+  from: number;
+  signal?: AbortSignal;
+  /** at most this many positions' logits exist at once (a memory hint; a backend that holds no logits ignores it) */
+  chunkTokens?: number;
+}
+
+/** The interface the loops drive. One backend serves one model; a model switch builds a new backend. */
+export interface NextTokenBackend {
+  readonly info: ModelInfo;
+  /** what `next` answers: every vocabulary logit, or the top N log-probabilities and the remaining mass */
+  readonly vocabulary: Vocabulary;
+  readonly tokenizer: BackendTokenizer;
+  /** Starts a context; `useKvCache: false` recomputes the whole context each step (where that means anything). */
+  openSequence(options: { useKvCache: boolean }): DecodeSequence;
+  /**
+   * Analysis: the full logits at every position p ≥ `from` of `ids`, row p being the distribution of the token
+   * after ids[0..p]. `onRow`'s row is valid only during the call. Rejects with `signal.reason` when aborted.
+   * Absent where the backend cannot give full rows for a whole text (a server with `top_logprobs`).
+   */
+  scorePositions?(
+    ids: readonly number[],
+    options: ScorePositionsOptions,
+    onRow: (position: number, row: Float32Array) => void,
+  ): Promise<void>;
+  dispose(): Promise<void>;
+}
