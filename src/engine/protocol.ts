@@ -1,7 +1,16 @@
 /**
  * The one typed contract between the UI thread and the engine worker.
- * Requests flow UI → worker; events flow worker → UI. Big arrays cross as
- * transferable typed arrays, never as JSON arrays of numbers.
+ *
+ * - A request is answered by exactly one response or one error: the UI calls
+ *   `engine.request(request, { signal })` and awaits a promise (state/engineClient.ts).
+ * - Work that streams (a model load, a generation, an analysis) sends events tagged with its request
+ *   while it runs, then its response. A few events belong to no request (a tokenizer loading).
+ * - Aborting the signal asks the worker to stop that request: it answers at once, with what it has
+ *   (a generation's summary, reason "stopped") or with an error of code 'cancelled'.
+ * - Errors have one shape: a scope (which part of the app failed) and a message written for the user.
+ *
+ * Big arrays cross as transferable typed arrays, never as JSON arrays of numbers (`responseTransferables`).
+ * Dependency-free: the UI imports this module; everything imported here is a type.
  */
 
 import type {
@@ -18,9 +27,13 @@ import type { ChatAnalysis, ChatAnalyseInput } from './chat/analyse';
 import type { Conversation } from './chat/types';
 import type { AnalysisProgress, AnalysisResult } from './analyse/types';
 
-export type TokenizerChoice = string; // a BuiltinTokenizerId or a loaded model's id
+export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult };
+export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
 
-// ---------------------------------------------------------------- tokenizer
+/** A BuiltinTokenizerId or a loaded model's id. */
+export type TokenizerChoice = string;
+
+// ---------------------------------------------------------------- tokenizer lab
 
 /** Replaces `deleteCount` UTF-16 units at `start` with `insert`. */
 export interface TextEdit {
@@ -37,20 +50,11 @@ export type TextChange = { text: string } | { baseRequestId: number; edit: TextE
 
 export interface TokenizeRequest {
   type: 'tokenize';
+  /** names this text for later edits (`TextChange.baseRequestId`) */
   requestId: number;
   tokenizerId: TokenizerChoice;
   change: TextChange;
   specialTokens: boolean;
-}
-
-export interface CompareRequest {
-  type: 'compare';
-  requestId: number;
-  text: string;
-  specialTokens: boolean;
-  tokenizerIds: TokenizerChoice[];
-  /** only boundaries inside the first `previewChars` characters are returned (the split preview) */
-  previewChars: number;
 }
 
 /** Result of tokenizing one text. All arrays are per token unless noted. */
@@ -66,7 +70,28 @@ export interface TokenizedPayload {
   special: Uint8Array;
 }
 
-export type TokenizerLoadPhase = 'download' | 'parse' | 'ready';
+export interface TokenizeResponse {
+  type: 'tokenized';
+  tokenizerId: TokenizerChoice;
+  specialTokens: boolean;
+  textLength: number;
+  /** Unicode code points and whitespace-separated words of the text */
+  characters: number;
+  words: number;
+  ms: number;
+  /** the range of tokens that was re-encoded (incremental edits touch only a few) */
+  reencoded: [number, number];
+  payload: TokenizedPayload;
+}
+
+export interface CompareRequest {
+  type: 'compare';
+  text: string;
+  specialTokens: boolean;
+  tokenizerIds: TokenizerChoice[];
+  /** only boundaries inside the first `previewChars` characters are returned (the split preview) */
+  previewChars: number;
+}
 
 export interface CompareRow {
   tokenizerId: TokenizerChoice;
@@ -77,9 +102,15 @@ export interface CompareRow {
   error?: string;
 }
 
-// ---------------------------------------------------------------- inference
+export interface CompareResponse {
+  type: 'compared';
+  rows: CompareRow[];
+  characters: number;
+}
 
-export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
+export type TokenizerLoadPhase = 'download' | 'parse' | 'ready';
+
+// ---------------------------------------------------------------- generate lab
 
 /** 'auto' takes WebGPU when the browser offers an adapter, WASM otherwise. */
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -87,12 +118,20 @@ export type Backend = 'webgpu' | 'wasm';
 
 export interface LoadModelRequest {
   type: 'load-model';
-  requestId: number;
   modelId: string;
   backend: BackendChoice;
   /** host serving Hub-layout model folders (`<host>/<id>/resolve/main/<file>`) */
   remoteHost: string;
   dtype?: string;
+}
+
+export interface ModelReadyResponse {
+  type: 'model-ready';
+  info: ModelInfo;
+  backend: Backend;
+  /** why this backend runs, e.g. "WebGPU unavailable: no adapter" */
+  backendReason: string;
+  threads: number;
 }
 
 /** A prompt as text (tokenized by the model's tokenizer) or as ready token IDs. */
@@ -106,39 +145,48 @@ export interface GenerationParams {
 
 export interface GenerateRequest extends GenerationParams {
   type: 'generate';
-  runId: string;
   prompt: PromptInput;
 }
 
+/** "Pick this token instead": continue from step `stepIndex` of a branch with `tokenId`. */
 export interface BranchRequest extends GenerationParams {
   type: 'branch';
-  runId: string;
   fromBranchId: string;
   stepIndex: number;
   tokenId: number;
 }
 
+export interface RunDoneResponse {
+  type: 'run-done';
+  summary: GenerationSummary;
+}
+
 export interface RunManyRequest extends GenerationParams {
   type: 'run-many';
-  runId: string;
   prompt: PromptInput;
   runs: number;
 }
 
-export interface StopRequest {
-  type: 'stop';
-  runId: string;
+export interface RunManyResponse {
+  type: 'run-many-done';
+  tree: DivergenceNode;
+  texts: string[];
+  sequences: number[][];
+  tokenTexts: Record<number, string>;
 }
 
+/** Re-sample a kept step with other settings (pure maths over its kept logits; no model call). */
 export interface ResampleRequest {
   type: 'resample';
-  requestId: number;
   branchId: string;
   stepIndex: number;
   settings: SamplingSettings;
 }
 
-export type InferenceRequest = LoadModelRequest | GenerateRequest | BranchRequest | RunManyRequest | StopRequest | ResampleRequest;
+export interface ResampleResponse {
+  type: 'resampled';
+  step: ResampledStep;
+}
 
 export interface PromptTokens {
   ids: number[];
@@ -146,118 +194,105 @@ export interface PromptTokens {
   texts: string[];
 }
 
-export type InferenceEvent =
-  | { type: 'model-load'; requestId: number; modelId: string; progress: LoadProgress }
-  | {
-      type: 'model-ready';
-      requestId: number;
-      info: ModelInfo;
-      backend: Backend;
-      /** why this backend runs, e.g. "WebGPU unavailable: no adapter" */
-      backendReason: string;
-      threads: number;
-    }
-  | { type: 'model-error'; requestId: number; modelId: string; message: string }
-  | { type: 'run-started'; runId: string; prompt: PromptTokens; parent: { branchId: string; stepIndex: number } | null; useKvCache: boolean }
-  | { type: 'step'; runId: string; step: StepSnapshot }
-  | { type: 'run-done'; runId: string; summary: GenerationSummary }
-  | { type: 'resampled'; requestId: number; step: ResampledStep }
-  | { type: 'run-many-progress'; runId: string; run: number; runs: number; text: string }
-  | { type: 'run-many-done'; runId: string; tree: DivergenceNode; texts: string[]; sequences: number[][]; tokenTexts: Record<number, string> };
-
-// ---------------------------------------------------------------- chat
-// --- chat --- (owned by the chat lab, issue 5)
-
-export type { ChatAnalysis, Conversation };
+// ---------------------------------------------------------------- chat lab
 
 /** Render a conversation with a template (a family id or a loaded model's id), tokenize it, and do the budget. */
 export interface ChatAnalyseRequest extends ChatAnalyseInput {
   type: 'chat-analyse';
-  requestId: number;
   templateId: string;
   /** the OpenAI model whose window / prices apply when templateId is o200k_base */
   openAIModel: string;
 }
 
-export type ChatRequest = ChatAnalyseRequest;
+export interface ChatAnalyseResponse {
+  type: 'chat-analysed';
+  ms: number;
+  analysis: ChatAnalysis;
+}
 
-export type ChatEvent =
-  | { type: 'chat-analysed'; requestId: number; ms: number; analysis: ChatAnalysis }
-  | { type: 'chat-error'; requestId: number; message: string };
-// --- end chat ---
+// ---------------------------------------------------------------- analyse lab
 
-// ---------------------------------------------------------------- analysis
-// --- analysis --- (owned by the analyse lab, issue 6)
-
-export type { AnalysisProgress, AnalysisResult };
-
-/** Score every token of a text with the loaded model (runs on the inference lane, after any load in flight). */
+/** Score every token of a text with the loaded model (runs on the model lane, after any load in flight). */
 export interface AnalyseTextRequest {
   type: 'analyse-text';
-  requestId: number;
   text: string;
-  /** more windows than this are not run: the worker answers 'analysis-confirm' and waits for a new request */
+  /** more windows than this are not run: the worker answers 'analysis-confirm' */
   maxWindows: number;
 }
 
-/** Stop an analysis between two windows (acts at once, not behind the running analysis). */
-export interface AnalyseCancelRequest {
-  type: 'analyse-cancel';
-  requestId: number;
+export type AnalyseTextResponse =
+  | { type: 'analysis-done'; result: AnalysisResult }
+  | { type: 'analysis-confirm'; tokens: number; windows: number; contextWindow: number };
+
+// ---------------------------------------------------------------- the contract
+
+/** Every request with its response: `engine.request(r)` resolves with `ResponseTo<r['type']>`. */
+export interface EngineCalls {
+  tokenize: { request: TokenizeRequest; response: TokenizeResponse };
+  compare: { request: CompareRequest; response: CompareResponse };
+  'load-model': { request: LoadModelRequest; response: ModelReadyResponse };
+  generate: { request: GenerateRequest; response: RunDoneResponse };
+  branch: { request: BranchRequest; response: RunDoneResponse };
+  'run-many': { request: RunManyRequest; response: RunManyResponse };
+  resample: { request: ResampleRequest; response: ResampleResponse };
+  'chat-analyse': { request: ChatAnalyseRequest; response: ChatAnalyseResponse };
+  'analyse-text': { request: AnalyseTextRequest; response: AnalyseTextResponse };
 }
 
-export type AnalysisRequest = AnalyseTextRequest | AnalyseCancelRequest;
+export type RequestType = keyof EngineCalls;
+export type EngineRequest = EngineCalls[RequestType]['request'];
+export type EngineResponse = EngineCalls[RequestType]['response'];
+export type RequestOf<T extends RequestType> = EngineCalls[T]['request'];
+export type ResponseTo<T extends RequestType> = EngineCalls[T]['response'];
 
-/** Errors travel as the shared 'error' event with scope 'inference' and this requestId. */
-export type AnalysisEvent =
-  | { type: 'analysis-confirm'; requestId: number; tokens: number; windows: number; contextWindow: number }
-  | { type: 'analysis-progress'; requestId: number; progress: AnalysisProgress }
-  | { type: 'analysis-done'; requestId: number; result: AnalysisResult };
-// --- end analysis ---
-
-// ---------------------------------------------------------------- contract
-
-export type EngineRequest = TokenizeRequest | CompareRequest | InferenceRequest | ChatRequest | AnalysisRequest;
-
+/** What streams while a request runs (tagged with its request), or on its own (`tokenizer-load`). */
 export type EngineEvent =
-  | {
-      type: 'tokenizer-load';
-      tokenizerId: TokenizerChoice;
-      phase: TokenizerLoadPhase;
-      loadedBytes: number;
-      totalBytes: number;
-    }
-  | { type: 'tokenize-progress'; requestId: number; doneChars: number; totalChars: number }
-  | {
-      type: 'tokenized';
-      requestId: number;
-      tokenizerId: TokenizerChoice;
-      specialTokens: boolean;
-      textLength: number;
-      /** Unicode code points and whitespace-separated words of the text */
-      characters: number;
-      words: number;
-      ms: number;
-      /** the range of tokens that was re-encoded (incremental edits touch only a few) */
-      reencoded: [number, number];
-      payload: TokenizedPayload;
-    }
-  | { type: 'compared'; requestId: number; rows: CompareRow[]; characters: number }
-  | {
-      type: 'error';
-      requestId?: number;
-      runId?: string;
-      scope: 'tokenizer' | 'compare' | 'engine' | 'inference';
-      message: string;
-      recoverable: boolean;
-      /** 'stale-edit': the worker no longer holds the text an edit was based on; send the whole text */
-      code?: 'stale-edit';
-    }
-  | InferenceEvent
-  | ChatEvent
-  | AnalysisEvent;
+  | { type: 'tokenizer-load'; tokenizerId: TokenizerChoice; phase: TokenizerLoadPhase }
+  | { type: 'model-load'; modelId: string; progress: LoadProgress }
+  | { type: 'run-started'; prompt: PromptTokens; parent: { branchId: string; stepIndex: number } | null; useKvCache: boolean }
+  | { type: 'step'; step: StepSnapshot }
+  | { type: 'run-many-progress'; run: number; runs: number; text: string }
+  | { type: 'analysis-progress'; progress: AnalysisProgress };
 
-/** Typed arrays of a payload, listed for postMessage's transfer list. */
-export function payloadTransferables(p: TokenizedPayload): Transferable[] {
+/** Which part of the app an error belongs to; 'engine' is the worker itself (it crashed, or a message was unreadable). */
+export type ErrorScope = 'tokenizer' | 'model' | 'generate' | 'chat' | 'analyse' | 'engine';
+
+export interface EngineErrorInfo {
+  scope: ErrorScope;
+  /** written for the user: what happened and what to do */
+  message: string;
+  /** 'stale-edit': the worker no longer holds the text an edit was based on (send the whole text);
+   *  'cancelled': the request was aborted before it finished */
+  code?: 'stale-edit' | 'cancelled';
+}
+
+/** UI → worker. */
+export type ToWorker = { kind: 'request'; id: number; request: EngineRequest } | { kind: 'cancel'; id: number };
+
+/** Worker → UI. An error without an id is the engine's own. */
+export type FromWorker =
+  | { kind: 'response'; id: number; response: EngineResponse }
+  | { kind: 'event'; id?: number; event: EngineEvent }
+  | { kind: 'error'; id?: number; error: EngineErrorInfo };
+
+/** The typed arrays of a response, listed for postMessage's transfer list. */
+export function responseTransferables(response: EngineResponse): Transferable[] {
+  switch (response.type) {
+    case 'tokenized':
+      return payloadTransferables(response.payload);
+    case 'compared':
+      return response.rows.map((r) => r.previewStarts.buffer as ArrayBuffer);
+    case 'chat-analysed':
+      return [response.analysis.labels.buffer, response.analysis.ids.buffer, response.analysis.offsets.buffer, response.analysis.tokenParts.buffer] as Transferable[];
+    case 'analysis-done': {
+      const r = response.result;
+      return [r.ids, r.prob, r.rank, r.surprisal, r.entropy, r.contextTokens, r.window, r.topIds, r.topProbs].map((a) => a.buffer as ArrayBuffer);
+    }
+    default:
+      return [];
+  }
+}
+
+function payloadTransferables(p: TokenizedPayload): Transferable[] {
   return [p.ids.buffer, p.offsets.buffer, p.byteEnds.buffer, p.bytes.buffer, p.special.buffer] as Transferable[];
 }

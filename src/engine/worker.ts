@@ -1,144 +1,131 @@
 /// <reference lib="webworker" />
 /**
- * The engine worker: everything heavy (tokenizers, models, sampling) runs here.
- * It answers typed requests (protocol.ts) with typed events.
+ * The engine worker: everything heavy (tokenizers, models, sampling) runs here. It answers each request
+ * (protocol.ts) with one response or one error; one table says, per request, which handler answers it,
+ * on which lane it waits, and which part of the app its errors belong to.
  */
-import type { EngineEvent, EngineRequest, CompareRow } from './protocol';
-import { payloadTransferables } from './protocol';
+import type { CompareRow, EngineEvent, ErrorScope, FromWorker, RequestOf, RequestType, ToWorker } from './protocol';
+import { responseTransferables } from './protocol';
+import { EngineFailure, messageOf, type Handler, type HandlerContext } from './handlers';
 import { TokenizerService } from './tokenizerService';
-import { fetchModelTokenizer } from './modelFiles';
-import { embeddedModelUrl, modelFileUrl } from './modelFiles';
-import { handleChatRequest } from './chat/workerHandler'; // --- chat ---
-import { cancelAnalysis, handleAnalyseRequest } from './analyse/workerHandler'; // --- analysis ---
+import { embeddedModelUrl, fetchModelTokenizer, modelFileUrl } from './modelFiles';
+import { handleChatRequest } from './chat/workerHandler';
+import { handleAnalyseRequest } from './analyse/workerHandler';
 import { InferenceService } from './inferenceService';
 import { countText } from './textCounts';
 import { LabDocument, StaleEditError } from './labDocument';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-function emit(event: EngineEvent, transfer: Transferable[] = []): void {
-  self.postMessage(event, transfer);
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
 }
 
 const labDocument = new LabDocument();
-const tokenizers = new TokenizerService(
-  (tokenizerId, phase) => emit({ type: 'tokenizer-load', tokenizerId, phase, loadedBytes: 0, totalBytes: 0 }),
-  fetchModelTokenizer,
-);
+const tokenizers = new TokenizerService((tokenizerId, phase) => post({ kind: 'event', event: { type: 'tokenizer-load', tokenizerId, phase } }), fetchModelTokenizer);
+const inference = new InferenceService();
 
-const inference = new InferenceService(emit);
+const tokenize: Handler<'tokenize'> = async (req) => {
+  const started = performance.now();
+  let lab;
+  try {
+    lab = labDocument.apply(req.requestId, req.change);
+  } catch (err) {
+    if (err instanceof StaleEditError) throw new EngineFailure(err.message, 'stale-edit');
+    throw err;
+  }
+  const { payload, reencoded } = await tokenizers.tokenize(req.tokenizerId, lab.text, req.specialTokens, lab.edit);
+  return {
+    type: 'tokenized',
+    tokenizerId: req.tokenizerId,
+    specialTokens: req.specialTokens,
+    textLength: lab.text.length,
+    ...lab.counts,
+    ms: performance.now() - started,
+    reencoded,
+    payload,
+  };
+};
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-async function handle(req: EngineRequest): Promise<void> {
-  switch (req.type) {
-    case 'tokenize': {
-      try {
-        const started = performance.now();
-        const lab = labDocument.apply(req.requestId, req.change);
-        const { payload, reencoded } = await tokenizers.tokenize(req.tokenizerId, lab.text, req.specialTokens, lab.edit);
-        emit(
-          {
-            type: 'tokenized',
-            requestId: req.requestId,
-            tokenizerId: req.tokenizerId,
-            specialTokens: req.specialTokens,
-            textLength: lab.text.length,
-            ...lab.counts,
-            ms: performance.now() - started,
-            reencoded,
-            payload,
-          },
-          payloadTransferables(payload),
-        );
-      } catch (err) {
-        const code = err instanceof StaleEditError ? 'stale-edit' : undefined;
-        emit({ type: 'error', requestId: req.requestId, scope: 'tokenizer', message: messageOf(err), recoverable: true, code });
+const compare: Handler<'compare'> = async (req) => {
+  const rows: CompareRow[] = [];
+  for (const tokenizerId of req.tokenizerIds) {
+    try {
+      const tokenizer = await tokenizers.get(tokenizerId);
+      const started = performance.now();
+      const enc = tokenizer.encode(req.text, { specialTokens: req.specialTokens });
+      const ms = performance.now() - started;
+      const starts: number[] = [];
+      for (let i = 0; i < enc.ids.length; i++) {
+        const s = enc.offsets[2 * i];
+        if (s >= req.previewChars) break;
+        if (starts.length === 0 || starts[starts.length - 1] !== s) starts.push(s);
       }
-      return;
+      rows.push({ tokenizerId, count: enc.ids.length, ms, previewStarts: Uint32Array.from(starts) });
+    } catch (err) {
+      rows.push({ tokenizerId, count: 0, ms: 0, previewStarts: new Uint32Array(0), error: messageOf(err) });
     }
-    case 'compare': {
-      const rows: CompareRow[] = [];
-      for (const tokenizerId of req.tokenizerIds) {
-        try {
-          const tokenizer = await tokenizers.get(tokenizerId);
-          const started = performance.now();
-          const enc = tokenizer.encode(req.text, { specialTokens: req.specialTokens });
-          const ms = performance.now() - started;
-          const starts: number[] = [];
-          for (let i = 0; i < enc.ids.length; i++) {
-            const s = enc.offsets[2 * i];
-            if (s >= req.previewChars) break;
-            if (starts.length === 0 || starts[starts.length - 1] !== s) starts.push(s);
-          }
-          rows.push({ tokenizerId, count: enc.ids.length, ms, previewStarts: Uint32Array.from(starts) });
-        } catch (err) {
-          rows.push({ tokenizerId, count: 0, ms: 0, previewStarts: new Uint32Array(0), error: messageOf(err) });
-        }
-      }
-      emit(
-        { type: 'compared', requestId: req.requestId, rows, characters: countText(req.text).characters },
-        rows.map((r) => r.previewStarts.buffer as ArrayBuffer),
-      );
-      return;
-    }
-    case 'load-model':
-      return inference.load(req);
-    case 'generate':
-      return inference.generate(req);
-    case 'branch':
-      return inference.branch(req);
-    case 'run-many':
-      return inference.runMany(req);
-    case 'stop':
-      return inference.stop(req.runId);
-    case 'resample':
-      return inference.resample(req);
-    // --- chat ---
-    case 'chat-analyse':
-      return handleChatRequest(req, (id) => tokenizers.get(id), (id, file) => modelFileUrl(id, file) ?? embeddedModelUrl(id, file), emit);
-    // --- end chat ---
-    // --- analysis ---
-    case 'analyse-text':
-      return handleAnalyseRequest(req, inference.model, emit);
-    case 'analyse-cancel':
-      return cancelAnalysis(req);
-    // --- end analysis ---
-    default: {
-      const unknown: never = req;
-      emit({ type: 'error', scope: 'engine', message: `Unknown request ${JSON.stringify(unknown)}`, recoverable: true });
-    }
+  }
+  return { type: 'compared', rows, characters: countText(req.text).characters };
+};
+
+/**
+ * Requests on one lane are handled one at a time, in order. Light work (tokenizing, templates, counts) has its own
+ * lane so it never waits behind a model load, a generation or an analysis; re-sampling is pure maths over kept
+ * logits and must not wait behind a running generation, so it runs at once.
+ */
+type Lane = 'light' | 'model' | 'immediate';
+
+type Route<T extends RequestType> = { lane: Lane; scope: ErrorScope; handle: Handler<T> };
+
+const routes: { [T in RequestType]: Route<T> } = {
+  tokenize: { lane: 'light', scope: 'tokenizer', handle: tokenize },
+  compare: { lane: 'light', scope: 'tokenizer', handle: compare },
+  'chat-analyse': {
+    lane: 'light',
+    scope: 'chat',
+    handle: (req) => handleChatRequest(req, (id) => tokenizers.get(id), (id, file) => modelFileUrl(id, file) ?? embeddedModelUrl(id, file)),
+  },
+  'load-model': { lane: 'model', scope: 'model', handle: (req, ctx) => inference.load(req, ctx) },
+  generate: { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.generate(req, ctx) },
+  branch: { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.branch(req, ctx) },
+  'run-many': { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.runMany(req, ctx) },
+  resample: { lane: 'immediate', scope: 'generate', handle: (req) => inference.resample(req) },
+  'analyse-text': { lane: 'model', scope: 'analyse', handle: (req, ctx) => handleAnalyseRequest(req, inference.backend, ctx) },
+};
+
+const lanes: Record<Exclude<Lane, 'immediate'>, Promise<void>> = { light: Promise.resolve(), model: Promise.resolve() };
+const running = new Map<number, AbortController>();
+
+async function answer<T extends RequestType>(id: number, request: RequestOf<T>, abort: AbortController): Promise<void> {
+  const route = routes[request.type as T] as Route<T>;
+  const context: HandlerContext = { signal: abort.signal, emit: (event: EngineEvent) => post({ kind: 'event', id, event }) };
+  try {
+    if (abort.signal.aborted) throw new EngineFailure('Cancelled.', 'cancelled');
+    const response = await route.handle(request, context);
+    post({ kind: 'response', id, response }, responseTransferables(response));
+  } catch (err) {
+    const code = err instanceof EngineFailure ? err.code : abort.signal.aborted ? 'cancelled' : undefined;
+    post({ kind: 'error', id, error: { scope: route.scope, message: messageOf(err), code } });
+  } finally {
+    running.delete(id);
   }
 }
 
-// Requests of one kind are handled one at a time, in order, so results never arrive out of order;
-// tokenizing and generating have their own lanes so one never waits for the other. Stop and
-// re-sample act at once (they must not wait behind a running generation).
-type Lane = 'tokenizer' | 'inference' | 'immediate';
-function laneOf(req: EngineRequest): Lane {
-  switch (req.type) {
-    case 'tokenize':
-    case 'compare':
-      return 'tokenizer';
-    case 'stop':
-    case 'resample':
-    case 'analyse-cancel': // --- analysis ---
-      return 'immediate';
-    default:
-      return 'inference';
-  }
-}
-const lanes: Record<Exclude<Lane, 'immediate'>, Promise<void>> = { tokenizer: Promise.resolve(), inference: Promise.resolve() };
-const report = (err: unknown) => emit({ type: 'error', scope: 'engine', message: messageOf(err), recoverable: true });
-
-self.onmessage = (e: MessageEvent<EngineRequest>) => {
-  const req = e.data;
-  const lane = laneOf(req);
-  if (lane === 'immediate') {
-    Promise.resolve(handle(req)).catch(report);
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  const message = e.data;
+  if (message.kind === 'cancel') {
+    running.get(message.id)?.abort();
     return;
   }
-  lanes[lane] = lanes[lane].then(() => handle(req)).catch(report);
+  const { id, request } = message;
+  const route = routes[request.type];
+  if (!route) {
+    post({ kind: 'error', id, error: { scope: 'engine', message: `The engine does not know the request "${String(request.type)}". Reload the page.` } });
+    return;
+  }
+  const abort = new AbortController();
+  running.set(id, abort);
+  if (route.lane === 'immediate') void answer(id, request, abort);
+  else lanes[route.lane] = lanes[route.lane].then(() => answer(id, request, abort));
 };

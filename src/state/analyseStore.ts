@@ -4,10 +4,11 @@
  */
 import { create } from 'zustand';
 import type { AnalysisProgress, AnalysisResult } from '../engine/protocol';
-import { DEFAULT_RANK_THRESHOLDS, normaliseThresholds, summarise, type AnalysisSummary } from '../engine/analyse';
-import { engine } from './engineClient';
+import { normaliseThresholds, summarise } from '../engine/analyse/summary';
+import { DEFAULT_RANK_THRESHOLDS, type AnalysisSummary } from '../engine/analyse/types';
+import { engine, EngineError, errorMessage } from './engineClient';
 import { generateActions, sequenceSteps, useGenerateStore } from './generateStore';
-import { readStored, writeStored } from './persistence';
+import { defined, field, persisted } from './persistence';
 
 export type ColourMeasure = 'rank' | 'prob' | 'surprisal';
 
@@ -22,7 +23,6 @@ interface Persisted {
 
 export interface AnalyseState extends Persisted {
   status: 'idle' | 'running' | 'confirm' | 'done' | 'error';
-  requestId: number | null;
   progress: AnalysisProgress | null;
   /** the worker's question before a long run */
   confirm: { tokens: number; windows: number; contextWindow: number } | null;
@@ -37,18 +37,26 @@ export interface AnalyseState extends Persisted {
   stored: boolean;
 }
 
-const STORAGE_KEY = 'nexttoken.analyse.v1';
 export const DEFAULT_ANALYSE_TEXT =
   'The little robot walked to the old town and looked at the river. The little robot walked to the old town and looked at the river.';
 
-const saved = readStored<Partial<Persisted>>(STORAGE_KEY);
+const persistence = persisted<Persisted>({
+  key: 'nexttoken.analyse.v1',
+  version: 2,
+  migrate: (stored) =>
+    defined({
+      text: field.string(stored.text),
+      measure: field.oneOf(stored.measure, ['rank', 'prob', 'surprisal'] as const),
+      thresholds: Array.isArray(stored.thresholds) && stored.thresholds.every((t) => typeof t === 'number') ? normaliseThresholds(stored.thresholds) : undefined,
+    }),
+});
 
 export const useAnalyseStore = create<AnalyseState>()(() => ({
-  text: typeof saved?.text === 'string' ? saved.text : DEFAULT_ANALYSE_TEXT,
-  measure: saved?.measure === 'prob' || saved?.measure === 'surprisal' ? saved.measure : 'rank',
-  thresholds: Array.isArray(saved?.thresholds) ? normaliseThresholds(saved.thresholds) : [...DEFAULT_RANK_THRESHOLDS],
+  text: DEFAULT_ANALYSE_TEXT,
+  measure: 'rank',
+  thresholds: [...DEFAULT_RANK_THRESHOLDS],
+  ...persistence.initial,
   status: 'idle',
-  requestId: null,
   progress: null,
   confirm: null,
   result: null,
@@ -62,11 +70,11 @@ export const useAnalyseStore = create<AnalyseState>()(() => ({
 const set = useAnalyseStore.setState;
 const get = useAnalyseStore.getState;
 
-useAnalyseStore.subscribe((s, prev) => {
-  if (s.text === prev.text && s.measure === prev.measure && s.thresholds === prev.thresholds) return;
-  const stored = writeStored(STORAGE_KEY, { text: s.text, measure: s.measure, thresholds: s.thresholds });
-  if (stored !== s.stored) set({ stored });
-});
+persistence.connect(
+  useAnalyseStore,
+  (s): Persisted => ({ text: s.text, measure: s.measure, thresholds: s.thresholds }),
+  (stored) => stored !== get().stored && set({ stored }),
+);
 
 // ---------------------------------------------------------------- derived
 
@@ -89,14 +97,27 @@ function currentGenerationText(): string | null {
 
 // ---------------------------------------------------------------- actions
 
-function send(force: boolean) {
+let running: AbortController | null = null;
+
+async function send(force: boolean) {
   const { text } = get();
   const model = useGenerateStore.getState().model;
   // no model yet: load the chosen one (the embedded model by default); the request queues behind the load
   if (model.status !== 'loading' && !model.info) generateActions.loadModel();
-  const requestId = engine.newRequestId();
-  set({ status: 'running', requestId, progress: null, confirm: null, error: null });
-  engine.send({ type: 'analyse-text', requestId, text, maxWindows: force ? Number.MAX_SAFE_INTEGER : CONFIRM_ABOVE_WINDOWS });
+  const abort = (running = new AbortController());
+  set({ status: 'running', progress: null, confirm: null, error: null });
+  try {
+    const r = await engine.request(
+      { type: 'analyse-text', text, maxWindows: force ? Number.MAX_SAFE_INTEGER : CONFIRM_ABOVE_WINDOWS },
+      { signal: abort.signal, onEvent: (e) => e.type === 'analysis-progress' && set({ progress: e.progress }) },
+    );
+    if (r.type === 'analysis-confirm') set({ status: 'confirm', confirm: { tokens: r.tokens, windows: r.windows, contextWindow: r.contextWindow } });
+    else set({ status: 'done', result: r.result, analysedText: text, selected: null, hovered: null, error: null });
+  } catch (err) {
+    set({ status: 'error', error: err instanceof EngineError && err.cancelled ? 'Analysis cancelled.' : errorMessage(err) });
+  } finally {
+    if (running === abort) running = null;
+  }
 }
 
 export const analyseActions = {
@@ -147,31 +168,8 @@ export const analyseActions = {
     });
   },
   cancel() {
-    const { requestId, status } = get();
-    if (status === 'running' && requestId !== null) engine.send({ type: 'analyse-cancel', requestId });
+    running?.abort();
   },
   select: (selected: number | null) => set({ selected }),
   hover: (hovered: number | null) => set({ hovered }),
 };
-
-// ---------------------------------------------------------------- engine events
-
-engine.subscribe((event) => {
-  switch (event.type) {
-    case 'analysis-confirm':
-      if (event.requestId === get().requestId) set({ status: 'confirm', confirm: { tokens: event.tokens, windows: event.windows, contextWindow: event.contextWindow } });
-      return;
-    case 'analysis-progress':
-      if (event.requestId === get().requestId) set({ progress: event.progress });
-      return;
-    case 'analysis-done':
-      if (event.requestId === get().requestId) set({ status: 'done', result: event.result, analysedText: get().text, selected: null, hovered: null, error: null });
-      return;
-    case 'error':
-      if (event.requestId !== undefined && event.requestId === get().requestId && get().status === 'running') set({ status: 'error', error: event.message });
-      else if (event.scope === 'engine' && get().status === 'running') set({ status: 'error', error: event.message });
-      return;
-    default:
-      return;
-  }
-});

@@ -1,16 +1,16 @@
 /**
- * Chat lab state: the conversation and the choices (persisted to localStorage
- * with zustand's persist), and the engine's latest analysis (not persisted).
- * Every change is sent to the worker, debounced; only the newest answer is kept.
+ * Chat lab state: the conversation and the choices (kept across reloads), and the engine's latest analysis of
+ * them (not kept). Every change is sent to the worker after a short pause; the latest request wins.
  */
-import { showTab } from './navigationStore';
-import { generateActions } from './generateStore';
 import { create } from 'zustand';
-import { createJSONStorage, persist } from 'zustand/middleware';
-import type { ChatAnalysis } from '../engine/chat/analyse';
+import type { ChatAnalysis } from '../engine/protocol';
 import { exportConversation, importConversation } from '../engine/chat/io';
 import type { ChatMessage, Conversation, ToolDefinition } from '../engine/chat/types';
-import { engine } from './engineClient';
+import { engine, errorMessage } from './engineClient';
+import { generateActions } from './generateStore';
+import { latestWins } from './latestWins';
+import { showTab } from './navigationStore';
+import { defined, field, persisted } from './persistence';
 
 export const DEFAULT_CONVERSATION: Conversation = {
   tools: [
@@ -34,108 +34,77 @@ export const DEFAULT_CONVERSATION: Conversation = {
 
 export type ChatStatus = 'idle' | 'working' | 'ready' | 'error';
 
-interface ChatState {
+/** What the user chose: kept across reloads. */
+interface ChatChoices {
   conversation: Conversation;
   templateId: string;
   openAIModel: string;
   addGenerationPrompt: boolean;
   reservedOutput: number;
   growthTurns: number;
+}
+
+export interface ChatState extends ChatChoices {
   analysis: ChatAnalysis | null;
-  /** the request the analysis answers (templates can change meanwhile) */
+  /** the template the analysis was rendered with (the choice can change meanwhile) */
   analysisTemplateId: string | null;
   status: ChatStatus;
   error: string | null;
   importError: string | null;
   importNotice: string | null;
-  setConversation(c: Conversation): void;
-  updateMessage(i: number, m: ChatMessage): void;
-  addMessage(role: ChatMessage['role']): void;
-  removeMessage(i: number): void;
-  moveMessage(i: number, delta: -1 | 1): void;
-  setTools(tools: ToolDefinition[]): void;
-  setTemplate(id: string): void;
-  setOpenAIModel(name: string): void;
-  setAddGenerationPrompt(on: boolean): void;
-  setReservedOutput(n: number): void;
-  setGrowthTurns(n: number): void;
-  importJson(json: string): boolean;
-  exportJson(): string;
-  reset(): void;
 }
 
-let latestRequest = 0;
-let timer: ReturnType<typeof setTimeout> | undefined;
+const MAX_GROWTH_TURNS = 2000;
 
-export const useChatStore = create<ChatState>()(
-  persist(
-    (set, get) => ({
-      conversation: DEFAULT_CONVERSATION,
-      templateId: 'qwen',
-      openAIModel: 'gpt-4o',
-      addGenerationPrompt: true,
-      reservedOutput: 1024,
-      growthTurns: 0,
-      analysis: null,
-      analysisTemplateId: null,
-      status: 'idle',
-      error: null,
-      importError: null,
-      importNotice: null,
-      setConversation: (conversation) => set({ conversation }),
-      updateMessage: (i, m) => set((s) => ({ conversation: { ...s.conversation, messages: s.conversation.messages.map((x, k) => (k === i ? m : x)) } })),
-      addMessage: (role) =>
-        set((s) => {
-          const m: ChatMessage = role === 'tool' ? { role, content: '', tool_call_id: lastCallId(s.conversation) } : { role, content: '' };
-          return { conversation: { ...s.conversation, messages: [...s.conversation.messages, m] } };
-        }),
-      removeMessage: (i) => set((s) => ({ conversation: { ...s.conversation, messages: s.conversation.messages.filter((_, k) => k !== i) } })),
-      moveMessage: (i, delta) =>
-        set((s) => {
-          const j = i + delta;
-          const messages = [...s.conversation.messages];
-          if (j < 0 || j >= messages.length) return {};
-          [messages[i], messages[j]] = [messages[j], messages[i]];
-          return { conversation: { ...s.conversation, messages } };
-        }),
-      setTools: (tools) => set((s) => ({ conversation: { ...s.conversation, tools } })),
-      setTemplate: (templateId) => set({ templateId }),
-      setOpenAIModel: (openAIModel) => set({ openAIModel }),
-      setAddGenerationPrompt: (addGenerationPrompt) => set({ addGenerationPrompt }),
-      setReservedOutput: (n) => set({ reservedOutput: Math.max(0, Math.floor(Number.isFinite(n) ? n : 0)) }),
-      setGrowthTurns: (n) => set({ growthTurns: Math.max(0, Math.min(2000, Math.floor(Number.isFinite(n) ? n : 0))) }),
-      importJson: (json) => {
-        const r = importConversation(json);
-        if (!r.ok) {
-          set({ importError: r.error, importNotice: null });
-          return false;
-        }
-        set({ conversation: r.conversation, importError: null, importNotice: `Imported ${r.conversation.messages.length} messages and ${r.conversation.tools.length} tools.` });
-        return true;
-      },
-      exportJson: () => exportConversation(get().conversation),
-      reset: () => set({ conversation: DEFAULT_CONVERSATION, importError: null, importNotice: null }),
-    }),
-    {
-      name: 'nexttoken.chat.v1',
-      storage: createJSONStorage(() => localStorage),
-      partialize: (s) => ({
-        conversation: s.conversation,
-        templateId: s.templateId,
-        openAIModel: s.openAIModel,
-        addGenerationPrompt: s.addGenerationPrompt,
-        reservedOutput: s.reservedOutput,
-        growthTurns: s.growthTurns,
-      }),
-      // a stored conversation that no longer validates is not loaded over the default (and not lost: it stays in storage)
-      merge: (persisted, current) => {
-        const p = (persisted ?? {}) as Partial<ChatState>;
-        const checked = p.conversation ? importConversation(JSON.stringify(p.conversation)) : null;
-        return { ...current, ...p, conversation: checked && checked.ok ? checked.conversation : current.conversation };
-      },
-    },
-  ),
-);
+const persistence = persisted<ChatChoices>({
+  key: 'nexttoken.chat.v1',
+  version: 2,
+  // version 0 was written by zustand's persist middleware: the same fields
+  migrate: (stored) => {
+    // a stored conversation that no longer validates is not loaded over the default (and not lost: it stays in storage)
+    const checked = stored.conversation !== undefined ? importConversation(JSON.stringify(stored.conversation)) : null;
+    return defined({
+      conversation: checked?.ok ? checked.conversation : undefined,
+      templateId: field.string(stored.templateId),
+      openAIModel: field.string(stored.openAIModel),
+      addGenerationPrompt: field.boolean(stored.addGenerationPrompt),
+      reservedOutput: field.number(stored.reservedOutput, 0, Infinity, true),
+      growthTurns: field.number(stored.growthTurns, 0, MAX_GROWTH_TURNS, true),
+    });
+  },
+});
+
+const DEFAULTS: ChatChoices = { conversation: DEFAULT_CONVERSATION, templateId: 'qwen', openAIModel: 'gpt-4o', addGenerationPrompt: true, reservedOutput: 1024, growthTurns: 0 };
+
+export const useChatStore = create<ChatState>()(() => ({
+  ...DEFAULTS,
+  ...persistence.initial,
+  analysis: null,
+  analysisTemplateId: null,
+  status: 'idle',
+  error: null,
+  importError: null,
+  importNotice: null,
+}));
+
+const set = useChatStore.setState;
+const get = useChatStore.getState;
+
+persistence.connect(useChatStore, (s): ChatChoices => ({
+  conversation: s.conversation,
+  templateId: s.templateId,
+  openAIModel: s.openAIModel,
+  addGenerationPrompt: s.addGenerationPrompt,
+  reservedOutput: s.reservedOutput,
+  growthTurns: s.growthTurns,
+}));
+
+function patchConversation(patch: (c: Conversation) => Partial<Conversation> | null) {
+  set((s) => {
+    const changed = patch(s.conversation);
+    return changed ? { conversation: { ...s.conversation, ...changed } } : {};
+  });
+}
 
 function lastCallId(c: Conversation): string {
   for (let i = c.messages.length - 1; i >= 0; i--) {
@@ -145,64 +114,87 @@ function lastCallId(c: Conversation): string {
   return 'call_1';
 }
 
-function requestAnalysis(): void {
-  const s = useChatStore.getState();
-  const requestId = engine.newRequestId();
-  latestRequest = requestId;
-  useChatStore.setState({ status: 'working' });
-  engine.send({
-    type: 'chat-analyse',
-    requestId,
-    templateId: s.templateId,
-    openAIModel: s.openAIModel,
-    conversation: s.conversation,
-    addGenerationPrompt: s.addGenerationPrompt,
-    reservedOutput: s.reservedOutput,
-    growthTurns: s.growthTurns,
-  });
-  pendingTemplate.set(requestId, s.templateId);
-}
-
-const pendingTemplate = new Map<number, string>();
-
-export function scheduleAnalysis(delay = 150): void {
-  clearTimeout(timer);
-  timer = setTimeout(requestAnalysis, delay);
-}
-
 let started = false;
-/** Connects the store to the engine (idempotent): re-analyses on every relevant change. */
-export function startChatEngine(): void {
-  if (started) return;
-  started = true;
-  engine.subscribe((e) => {
-    if (e.type === 'chat-analysed' || e.type === 'chat-error') {
-      const templateId = pendingTemplate.get(e.requestId) ?? null;
-      pendingTemplate.delete(e.requestId);
-      if (e.requestId !== latestRequest) return;
-      if (e.type === 'chat-analysed') useChatStore.setState({ analysis: e.analysis, analysisTemplateId: templateId, status: 'ready', error: null });
-      else useChatStore.setState({ status: 'error', error: e.message });
-    } else if (e.type === 'error' && e.scope === 'engine') {
-      useChatStore.setState({ status: 'error', error: e.message });
-    }
-  });
-  useChatStore.subscribe((s, prev) => {
-    if (
-      s.conversation !== prev.conversation ||
-      s.templateId !== prev.templateId ||
-      s.openAIModel !== prev.openAIModel ||
-      s.addGenerationPrompt !== prev.addGenerationPrompt ||
-      s.reservedOutput !== prev.reservedOutput ||
-      s.growthTurns !== prev.growthTurns
-    )
-      scheduleAnalysis();
-  });
-  scheduleAnalysis(0);
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+const analyseLatest = latestWins(async () => {
+  const s = get();
+  set({ status: 'working' });
+  try {
+    const r = await engine.request({
+      type: 'chat-analyse',
+      templateId: s.templateId,
+      openAIModel: s.openAIModel,
+      conversation: s.conversation,
+      addGenerationPrompt: s.addGenerationPrompt,
+      reservedOutput: s.reservedOutput,
+      growthTurns: s.growthTurns,
+    });
+    set({ analysis: r.analysis, analysisTemplateId: s.templateId, status: 'ready', error: null });
+  } catch (err) {
+    set({ status: 'error', error: errorMessage(err) });
+  }
+});
+
+function scheduleAnalysis(delay = 150): void {
+  clearTimeout(timer);
+  timer = setTimeout(analyseLatest.request, delay);
 }
 
-/** Hands the rendered text to the inference lab (it listens for this event). */
-/** Sends the rendered template to the inference lab and generates from it (its special tokens are already in the text). */
-export function runInInferenceLab(text: string): void {
-  showTab('generate');
-  generateActions.runPrompt(text);
-}
+export const chatActions = {
+  setConversation: (conversation: Conversation) => set({ conversation }),
+  updateMessage: (i: number, m: ChatMessage) => patchConversation((c) => ({ messages: c.messages.map((x, k) => (k === i ? m : x)) })),
+  addMessage: (role: ChatMessage['role']) =>
+    patchConversation((c) => {
+      const m: ChatMessage = role === 'tool' ? { role, content: '', tool_call_id: lastCallId(c) } : { role, content: '' };
+      return { messages: [...c.messages, m] };
+    }),
+  removeMessage: (i: number) => patchConversation((c) => ({ messages: c.messages.filter((_, k) => k !== i) })),
+  moveMessage: (i: number, delta: -1 | 1) =>
+    patchConversation((c) => {
+      const j = i + delta;
+      if (j < 0 || j >= c.messages.length) return null;
+      const messages = [...c.messages];
+      [messages[i], messages[j]] = [messages[j], messages[i]];
+      return { messages };
+    }),
+  setTools: (tools: ToolDefinition[]) => patchConversation(() => ({ tools })),
+  setTemplate: (templateId: string) => set({ templateId }),
+  setOpenAIModel: (openAIModel: string) => set({ openAIModel }),
+  setAddGenerationPrompt: (addGenerationPrompt: boolean) => set({ addGenerationPrompt }),
+  setReservedOutput: (n: number) => set({ reservedOutput: Math.max(0, Math.floor(Number.isFinite(n) ? n : 0)) }),
+  setGrowthTurns: (n: number) => set({ growthTurns: Math.max(0, Math.min(MAX_GROWTH_TURNS, Math.floor(Number.isFinite(n) ? n : 0))) }),
+  importJson(json: string): boolean {
+    const r = importConversation(json);
+    if (!r.ok) {
+      set({ importError: r.error, importNotice: null });
+      return false;
+    }
+    set({ conversation: r.conversation, importError: null, importNotice: `Imported ${r.conversation.messages.length} messages and ${r.conversation.tools.length} tools.` });
+    return true;
+  },
+  exportJson: () => exportConversation(get().conversation),
+  reset: () => set({ conversation: DEFAULT_CONVERSATION, importError: null, importNotice: null }),
+  /** Sends the rendered template to the Generate lab and generates from it (its special tokens are already in the text). */
+  runInGenerateLab(text: string) {
+    showTab('generate');
+    generateActions.runPrompt(text);
+  },
+  /** Connects the lab to the engine (idempotent): analyses now, and again after every relevant change. */
+  start() {
+    if (started) return;
+    started = true;
+    useChatStore.subscribe((s, prev) => {
+      if (
+        s.conversation !== prev.conversation ||
+        s.templateId !== prev.templateId ||
+        s.openAIModel !== prev.openAIModel ||
+        s.addGenerationPrompt !== prev.addGenerationPrompt ||
+        s.reservedOutput !== prev.reservedOutput ||
+        s.growthTurns !== prev.growthTurns
+      )
+        scheduleAnalysis();
+    });
+    scheduleAnalysis(0);
+  },
+};

@@ -1,7 +1,7 @@
 /** The same text under every tokenizer at once. */
 import { create } from 'zustand';
 import type { CompareRow } from '../engine/protocol';
-import { engine } from './engineClient';
+import { engine, errorMessage } from './engineClient';
 import { TOKENIZER_CATALOG } from './tokenizerCatalog';
 
 export const COMPARE_PREVIEW_CHARS = 240;
@@ -12,37 +12,22 @@ interface CompareState {
   text: string;
   characters: number;
   running: boolean;
-  requestId: number | null;
   error: string | null;
-  run(text: string, specialTokens: boolean): void;
 }
 
-export const useCompareStore = create<CompareState>()((set) => ({
-  rows: [],
-  text: '',
-  characters: 0,
-  running: false,
-  requestId: null,
-  error: null,
-  run(text, specialTokens) {
-    const requestId = engine.newRequestId();
-    set({ running: true, requestId, text, error: null });
-    engine.send({
-      type: 'compare',
-      requestId,
-      text,
-      specialTokens,
-      tokenizerIds: TOKENIZER_CATALOG.map((t) => t.id),
-      previewChars: COMPARE_PREVIEW_CHARS,
-    });
-  },
-}));
+export const useCompareStore = create<CompareState>()(() => ({ rows: [], text: '', characters: 0, running: false, error: null }));
 
-engine.subscribe((event) => {
-  const { requestId } = useCompareStore.getState();
-  if (event.type === 'compared' && event.requestId === requestId) {
-    useCompareStore.setState({ rows: event.rows, characters: event.characters, running: false });
-  } else if (event.type === 'error' && (event.requestId === requestId || (event.scope === 'engine' && useCompareStore.getState().running))) {
-    useCompareStore.setState({ running: false, error: event.message });
-  }
-});
+const set = useCompareStore.setState;
+
+export const compareActions = {
+  /** Compares `text` under every tokenizer (the button is disabled while a comparison runs). */
+  async run(text: string, specialTokens: boolean) {
+    set({ running: true, text, error: null });
+    try {
+      const r = await engine.request({ type: 'compare', text, specialTokens, tokenizerIds: TOKENIZER_CATALOG.map((t) => t.id), previewChars: COMPARE_PREVIEW_CHARS });
+      set({ rows: r.rows, characters: r.characters, running: false });
+    } catch (err) {
+      set({ running: false, error: errorMessage(err) });
+    }
+  },
+};

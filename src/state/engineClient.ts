@@ -1,52 +1,139 @@
 /**
- * UI-side handle on the engine worker: sends typed requests, fans typed events
- * out to subscribers, and restarts the worker if it crashes so the app keeps working.
+ * The UI's handle on the engine worker (protocol.ts): every request is a promise, aborted with an AbortSignal;
+ * the events a request streams go to its own `onEvent`; events that belong to no request go to `on` listeners.
+ * A crashed worker is handled here, once: every request in flight fails with scope 'engine', the worker is
+ * restarted lazily, and the stores that hold engine-side state hear it through `onRestart`.
  */
-import type { EngineEvent, EngineRequest } from '../engine/protocol';
+import type { EngineErrorInfo, EngineEvent, EngineRequest, ErrorScope, FromWorker, RequestType, ResponseTo, ToWorker } from '../engine/protocol';
 
-type Listener = (event: EngineEvent) => void;
+/** A request that failed; `message` is written for the user. */
+export class EngineError extends Error {
+  readonly scope: ErrorScope;
+  readonly code?: EngineErrorInfo['code'];
+
+  constructor(info: EngineErrorInfo) {
+    super(info.message);
+    this.name = 'EngineError';
+    this.scope = info.scope;
+    this.code = info.code;
+  }
+
+  get cancelled(): boolean {
+    return this.code === 'cancelled';
+  }
+}
+
+export interface RequestOptions {
+  /** aborting asks the worker to stop; the promise settles with what the worker answers (see CANCEL_GRACE_MS) */
+  signal?: AbortSignal;
+  /** the events this request streams (progress, steps) */
+  onEvent?: (event: EngineEvent) => void;
+}
+
+/** After an abort the worker answers at once; if it does not within this time, the request fails as cancelled. */
+const CANCEL_GRACE_MS = 3000;
+
+interface Pending {
+  resolve(response: unknown): void;
+  reject(error: EngineError): void;
+  onEvent?: (event: EngineEvent) => void;
+}
+
+type EventListener = (event: EngineEvent) => void;
+type RestartListener = (reason: string) => void;
 
 class EngineClient {
   private worker: Worker | null = null;
-  private readonly listeners = new Set<Listener>();
   private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<EventListener>();
+  private readonly restartListeners = new Set<RestartListener>();
 
-  newRequestId(): number {
-    return this.nextId++;
+  request<R extends EngineRequest>(request: R, options: RequestOptions = {}): Promise<ResponseTo<R['type'] & RequestType>> {
+    const { signal, onEvent } = options;
+    if (signal?.aborted) return Promise.reject(new EngineError({ scope: 'engine', message: 'Cancelled.', code: 'cancelled' }));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => {
+        this.post({ kind: 'cancel', id });
+        grace = setTimeout(() => this.pending.get(id)?.reject(new EngineError({ scope: 'engine', message: 'Cancelled.', code: 'cancelled' })), CANCEL_GRACE_MS);
+      };
+      /** settles once: the first answer wins, later ones (a late response after a cancel) are ignored */
+      const finish = (settle: () => void) => {
+        if (!this.pending.delete(id)) return;
+        clearTimeout(grace);
+        signal?.removeEventListener('abort', onAbort);
+        settle();
+      };
+      this.pending.set(id, {
+        resolve: (response) => finish(() => resolve(response as ResponseTo<R['type'] & RequestType>)),
+        reject: (error) => finish(() => reject(error)),
+        onEvent,
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.post({ kind: 'request', id, request });
+    });
   }
 
-  send(request: EngineRequest, transfer: Transferable[] = []): void {
-    this.ensureWorker().postMessage(request, transfer);
-  }
-
-  subscribe(listener: Listener): () => void {
+  /** Events that belong to no request (e.g. a tokenizer loading). */
+  on(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  private dispatch(event: EngineEvent): void {
-    for (const l of this.listeners) l(event);
+  /** Called after the worker crashed and was dropped: whatever it held (models, texts, kept logits) is gone. */
+  onRestart(listener: RestartListener): () => void {
+    this.restartListeners.add(listener);
+    return () => this.restartListeners.delete(listener);
+  }
+
+  private post(message: ToWorker): void {
+    this.ensureWorker().postMessage(message);
+  }
+
+  private receive(message: FromWorker): void {
+    const entry = message.id === undefined ? undefined : this.pending.get(message.id);
+    switch (message.kind) {
+      case 'response':
+        entry?.resolve(message.response);
+        return;
+      case 'event':
+        if (entry) entry.onEvent?.(message.event);
+        else for (const listener of this.listeners) listener(message.event);
+        return;
+      case 'error':
+        if (entry) entry.reject(new EngineError(message.error));
+        else this.restart(message.error.message);
+        return;
+    }
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(new URL('../engine/worker.ts', import.meta.url), { type: 'module', name: 'nexttoken-engine' });
-    worker.onmessage = (e: MessageEvent<EngineEvent>) => this.dispatch(e.data);
+    worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(e.data);
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
       this.restart(`The engine stopped unexpectedly (${e.message || 'worker error'}). It was restarted; try again.`);
     };
-    worker.onmessageerror = () => this.dispatch({ type: 'error', scope: 'engine', message: 'A message from the engine could not be read.', recoverable: true });
+    worker.onmessageerror = () => this.restart('A message from the engine could not be read. It was restarted; try again.');
     this.worker = worker;
     return worker;
   }
 
-  /** Drops the current worker (crashed, or a run must be cut short) and starts a fresh one lazily. */
-  restart(reason: string): void {
+  /** Drops the worker; every request in flight fails with the reason, and a fresh worker starts on the next request. */
+  private restart(reason: string): void {
     this.worker?.terminate();
     this.worker = null;
-    this.dispatch({ type: 'error', scope: 'engine', message: reason, recoverable: true });
+    for (const entry of [...this.pending.values()]) entry.reject(new EngineError({ scope: 'engine', message: reason }));
+    for (const listener of this.restartListeners) listener(reason);
   }
 }
 
 export const engine = new EngineClient();
+
+/** The message to show for a failed request. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

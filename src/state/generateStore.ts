@@ -1,137 +1,97 @@
 /**
- * Inference lab state. Stored: what the user chose (prompt, settings, model) and
- * what the engine reported (runs and their steps). Derived in selectors: the
- * token sequence of a branch, timings, the selected step's distribution.
+ * Generate lab state. Stored: what the user chose (prompt, settings, model) and what the engine reported (runs and
+ * their steps), reduced by the pure `reduceGenerate` (generateReducer.ts). Derived in selectors: the token sequence
+ * of a branch, timings, the selected step's distribution. Actions send requests and feed what comes back through
+ * the reducer.
  */
 import { create } from 'zustand';
-import type {
-  Backend,
-  BackendChoice,
-  DivergenceNode,
-  GenerationSummary,
-  LoadProgress,
-  ModelInfo,
-  PromptInput,
-  PromptTokens,
-  ResampledStep,
-  SamplingSettings,
-  StepDistribution,
-  StepSnapshot,
-} from '../engine/protocol';
+import type { BackendChoice, EngineRequest, PromptInput, RequestType, ResponseTo, SamplingSettings, StepDistribution, StepSnapshot } from '../engine/protocol';
 import { DEFAULT_SAMPLING } from '../engine/sampling/types';
-import { engine } from './engineClient';
-import { readStored, writeStored } from './persistence';
-import { DEFAULT_REMOTE_HOST, EMBEDDED_MODEL_ID, catalogEntry } from './modelCatalog';
+import { DEFAULT_REMOTE_HOST, EMBEDDED_MODEL_ID, catalogEntry } from '../engine/generation/catalog';
+import { engine, EngineError, errorMessage, type RequestOptions } from './engineClient';
+import { latestWins } from './latestWins';
+import { defined, field, isRecord, persisted } from './persistence';
+import { NO_RUNS, reduceGenerate, type GenerateChoices, type GenerateEvent, type GenerateState, type RunView } from './generateReducer';
 
-export interface RunView {
-  runId: string;
-  /** known from the first step on */
-  branchId: string | null;
-  prompt: PromptTokens;
-  parent: { branchId: string; stepIndex: number } | null;
-  /** the steps this run computed (a branch starts at its branch point) */
-  steps: StepSnapshot[];
-  summary: GenerationSummary | null;
-  status: 'running' | 'done' | 'error';
-  useKvCache: boolean;
-  label: string;
-}
+export { MAX_KEPT_RUNS, runsToDrop, type GenerateState, type ModelState, type RunManyState, type RunView } from './generateReducer';
 
-export interface ModelState {
-  status: 'idle' | 'loading' | 'ready' | 'error';
-  /** the model being loaded (or last loaded) */
-  requestedId: string;
-  info: ModelInfo | null;
-  backend: Backend | null;
-  backendReason: string;
-  threads: number;
-  progress: LoadProgress | null;
-  error: string | null;
-}
-
-export interface RunManyState {
-  runId: string;
-  runs: number;
-  done: number;
-  status: 'running' | 'done' | 'error';
-  texts: string[];
-  sequences: number[][];
-  tree: DivergenceNode | null;
-  tokenTexts: Record<number, string>;
-  settings: SamplingSettings;
-}
-
-interface Persisted {
-  prompt: string;
-  /** add the model's own special tokens (e.g. BOS) when tokenizing the prompt; off for rendered chat templates */
-  addSpecialTokens: boolean;
-  settings: SamplingSettings;
-  maxNewTokens: number;
-  backendChoice: BackendChoice;
-  modelId: string;
-  remoteHost: string;
-  runCount: number;
-}
-
-interface InferenceState extends Persisted {
-  model: ModelState;
-  runs: Record<string, RunView>;
-  runOrder: string[];
-  activeRunId: string | null;
-  /** null: follow the newest step */
-  selectedStep: number | null;
-  resampled: ResampledStep | null;
-  /** the settings `resampled` was computed with (while they differ from `settings`, a newer re-sample is on its way) */
-  resampledSettings: SamplingSettings | null;
-  kvOffRunId: string | null;
-  runMany: RunManyState | null;
-  error: string | null;
-}
-
-const STORAGE_KEY = 'nexttoken.inference.v1';
 export const DEFAULT_PROMPT = 'The ship';
 
-const stored = readStored<Partial<Persisted>>(STORAGE_KEY);
-const persistedDefaults: Persisted = {
-  prompt: stored?.prompt ?? DEFAULT_PROMPT,
-  addSpecialTokens: stored?.addSpecialTokens ?? true,
-  settings: { ...DEFAULT_SAMPLING, ...(stored?.settings ?? {}) },
-  maxNewTokens: stored?.maxNewTokens ?? 32,
-  backendChoice: stored?.backendChoice ?? 'auto',
-  modelId: stored?.modelId ?? EMBEDDED_MODEL_ID,
-  remoteHost: stored?.remoteHost ?? DEFAULT_REMOTE_HOST,
-  runCount: stored?.runCount ?? 5,
+const DEFAULTS: GenerateChoices = {
+  prompt: DEFAULT_PROMPT,
+  addSpecialTokens: true,
+  settings: DEFAULT_SAMPLING,
+  maxNewTokens: 32,
+  backendChoice: 'auto',
+  modelId: EMBEDDED_MODEL_ID,
+  remoteHost: DEFAULT_REMOTE_HOST,
+  runCount: 5,
 };
 
-/** What a freshly loaded model starts with: no runs yet. */
-const NO_RUNS = {
-  runs: {},
-  runOrder: [],
-  activeRunId: null,
-  selectedStep: null,
-  resampled: null,
-  resampledSettings: null,
-  kvOffRunId: null,
-  runMany: null,
-} satisfies Partial<InferenceState>;
+const persistence = persisted<GenerateChoices>({
+  key: 'nexttoken.inference.v1',
+  version: 2,
+  migrate: (stored) =>
+    defined({
+      prompt: field.string(stored.prompt),
+      addSpecialTokens: field.boolean(stored.addSpecialTokens),
+      settings: isRecord(stored.settings) ? { ...DEFAULT_SAMPLING, ...readSettings(stored.settings) } : undefined,
+      maxNewTokens: field.number(stored.maxNewTokens, 1, Infinity, true),
+      backendChoice: field.oneOf(stored.backendChoice, ['auto', 'webgpu', 'wasm'] as const),
+      modelId: field.string(stored.modelId),
+      remoteHost: field.string(stored.remoteHost),
+      runCount: field.number(stored.runCount, 1, Infinity, true),
+    }),
+});
 
-export const useGenerateStore = create<InferenceState>()(() => ({
-  ...persistedDefaults,
-  model: { status: 'idle', requestedId: persistedDefaults.modelId, info: null, backend: null, backendReason: '', threads: 0, progress: null, error: null },
+function readSettings(s: Record<string, unknown>): Partial<SamplingSettings> {
+  return defined({
+    temperature: field.number(s.temperature, 0),
+    topK: field.number(s.topK, 0, Infinity, true),
+    topP: field.number(s.topP, 0, 1),
+    minP: field.number(s.minP, 0, 1),
+    repetitionPenalty: field.number(s.repetitionPenalty, 0),
+    seed: field.number(s.seed, 0, Infinity, true),
+  });
+}
+
+const initial: GenerateChoices = { ...DEFAULTS, ...persistence.initial };
+
+export const useGenerateStore = create<GenerateState>()(() => ({
+  ...initial,
+  model: { status: 'idle', requestedId: initial.modelId, info: null, backend: null, backendReason: '', threads: 0, progress: null, error: null },
   ...NO_RUNS,
   error: null,
 }));
 
 const set = useGenerateStore.setState;
 const get = useGenerateStore.getState;
+const dispatch = (event: GenerateEvent) => set((s) => reduceGenerate(s, event));
 
-useGenerateStore.subscribe((s, prev) => {
-  const keys: (keyof Persisted)[] = ['prompt', 'addSpecialTokens', 'settings', 'maxNewTokens', 'backendChoice', 'modelId', 'remoteHost', 'runCount'];
-  if (keys.every((k) => s[k] === prev[k])) return;
-  const out = {} as Record<string, unknown>;
-  for (const k of keys) out[k] = s[k];
-  writeStored(STORAGE_KEY, out);
-});
+persistence.connect(useGenerateStore, (s): GenerateChoices => ({
+  prompt: s.prompt,
+  addSpecialTokens: s.addSpecialTokens,
+  settings: s.settings,
+  maxNewTokens: s.maxNewTokens,
+  backendChoice: s.backendChoice,
+  modelId: s.modelId,
+  remoteHost: s.remoteHost,
+  runCount: s.runCount,
+}));
+
+// ---------------------------------------------------------------- what the store keeps outside the state
+
+/** The latest load: an older load's answer is ignored. */
+let latestLoad = 0;
+/** A prompt sent from another lab waits for the model to finish loading. */
+let runWhenReady = false;
+/** One abort per request in flight that Stop ends (runs and "run N times"). */
+const stoppable = new Map<string, AbortController>();
+let runCounter = 0;
+
+function newRunId(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${runCounter++}`;
+}
 
 // ---------------------------------------------------------------- derived
 
@@ -140,7 +100,7 @@ const NO_STEPS: StepSnapshot[] = [];
 const sequenceCache = new WeakMap<Record<string, RunView>, Map<string, StepSnapshot[]>>();
 
 /** Every step of a run's sequence, inherited ones (before a branch point) included. */
-export function sequenceSteps(state: Pick<InferenceState, 'runs'>, runId: string | null): StepSnapshot[] {
+export function sequenceSteps(state: Pick<GenerateState, 'runs'>, runId: string | null): StepSnapshot[] {
   if (!runId) return NO_STEPS;
   const run = state.runs[runId];
   if (!run) return NO_STEPS;
@@ -167,145 +127,43 @@ export function decodeTimings(steps: StepSnapshot[]) {
   };
 }
 
-// ---------------------------------------------------------------- actions
-
-let runCounter = 0;
-function newRunId(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${runCounter++}`;
+export function isGenerating(s: GenerateState): boolean {
+  return Object.values(s.runs).some((r) => r.status === 'running') || s.runMany?.status === 'running';
 }
 
-export const generateActions = {
-  setPrompt: (prompt: string) => set({ prompt }),
-  setAddSpecialTokens: (addSpecialTokens: boolean) => set({ addSpecialTokens }),
-
-  /** A prompt from elsewhere (a rendered chat template): shown in the prompt field and generated from once a model is ready. */
-  runPrompt(text: string) {
-    set({ prompt: text, addSpecialTokens: false });
-    if (get().model.info && get().model.status === 'ready' && !isGenerating(get())) generateActions.generate();
-    else runWhenReady = true;
-  },
-  setSettings: (patch: Partial<SamplingSettings>) => set((s) => ({ settings: { ...s.settings, ...patch } })),
-  setMaxNewTokens: (maxNewTokens: number) => set({ maxNewTokens }),
-  setBackendChoice: (backendChoice: BackendChoice) => set({ backendChoice }),
-  setRemoteHost: (remoteHost: string) => set({ remoteHost }),
-  setRunCount: (runCount: number) => set({ runCount }),
-  selectStep: (selectedStep: number | null) => set({ selectedStep }),
-  selectRun: (activeRunId: string) => set({ activeRunId, selectedStep: null }),
-
-  loadModel(modelId: string = get().modelId) {
-    const { backendChoice, remoteHost } = get();
-    const requestId = engine.newRequestId();
-    loadRequestId = requestId;
-    set((s) => ({ modelId, model: { ...s.model, status: 'loading', requestedId: modelId, progress: null, error: null } }));
-    engine.send({ type: 'load-model', requestId, modelId, backend: backendChoice, remoteHost, dtype: catalogEntry(modelId)?.dtype });
-  },
-
-  generate(prompt?: PromptInput) {
-    const { settings, maxNewTokens, model } = get();
-    if (model.status !== 'ready' && !model.info) return;
-    const runId = newRunId('run');
-    const input: PromptInput = prompt ?? { text: get().prompt, addSpecialTokens: get().addSpecialTokens };
-    startRun(runId, 'Generation', true);
-    engine.send({ type: 'generate', runId, prompt: input, settings, maxNewTokens, useKvCache: true });
-  },
-
-  /** The same prompt again with the KV cache off: every step recomputes the whole sequence. */
-  generateWithoutKvCache() {
-    const { settings, maxNewTokens, activeRunId, runs } = get();
-    const active = activeRunId ? runs[activeRunId] : null;
-    const runId = newRunId('nokv');
-    set({ kvOffRunId: runId });
-    startRun(runId, 'KV cache off', false, false);
-    const prompt: PromptInput = active ? { ids: active.prompt.ids } : { text: get().prompt, addSpecialTokens: get().addSpecialTokens };
-    engine.send({ type: 'generate', runId, prompt, settings, maxNewTokens, useKvCache: false });
-  },
-
-  /** "Pick this token instead": continue from step `stepIndex` of the active run with `tokenId`. */
-  branch(stepIndex: number, tokenId: number) {
-    const { activeRunId, runs, settings, maxNewTokens } = get();
-    const active = activeRunId ? runs[activeRunId] : null;
-    const fromBranchId = active ? branchIdAt(active, stepIndex) : null;
-    if (!active || !fromBranchId) return;
-    const runId = newRunId('branch');
-    startRun(runId, `Branch at step ${stepIndex + 1}`, true);
-    set({ selectedStep: stepIndex });
-    engine.send({ type: 'branch', runId, fromBranchId, stepIndex, tokenId, settings, maxNewTokens, useKvCache: true });
-  },
-
-  stop() {
-    const { runs, runMany } = get();
-    for (const run of Object.values(runs)) if (run.status === 'running') engine.send({ type: 'stop', runId: run.runId });
-    if (runMany?.status === 'running') engine.send({ type: 'stop', runId: runMany.runId });
-  },
-
-  runManyTimes() {
-    const { settings, maxNewTokens, runCount, prompt, addSpecialTokens } = get();
-    const runId = newRunId('many');
-    set({ runMany: { runId, runs: runCount, done: 0, status: 'running', texts: [], sequences: [], tree: null, tokenTexts: {}, settings } });
-    engine.send({ type: 'run-many', runId, prompt: { text: prompt, addSpecialTokens }, settings, maxNewTokens, useKvCache: true, runs: runCount });
-  },
-};
-
-/** The branch that holds step `stepIndex` of a run (inherited steps live in the parent's branch). */
-function branchIdAt(run: RunView, stepIndex: number): string | null {
-  if (run.parent && stepIndex < run.parent.stepIndex) return run.parent.branchId;
-  return run.branchId ?? run.steps[0]?.branchId ?? null;
+export interface StepView {
+  step: StepSnapshot;
+  stepIndex: number;
+  distribution: StepDistribution;
+  /** 'current': re-sampled from the kept logits with the settings now shown; 'updating': re-sampled with earlier
+   * settings, a re-sample with the shown ones is on its way; 'generation': as generated */
+  source: 'current' | 'updating' | 'generation';
 }
 
-/** Runs kept for branching and review; older finished ones are dropped so memory stays bounded. */
-export const MAX_KEPT_RUNS = 12;
+let viewCache: { key: unknown[]; view: StepView | null } = { key: [], view: null };
 
-/** The oldest finished runs beyond the limit, except the active one and those a kept branch grew from. */
-export function runsToDrop(runs: Record<string, RunView>, order: string[], keep: Set<string>): Set<string> {
-  const drop = new Set<string>();
-  let excess = order.length - MAX_KEPT_RUNS;
-  for (const id of order) {
-    if (excess <= 0) break;
-    const run = runs[id];
-    const isParent = order.some((other) => !drop.has(other) && other !== id && runs[other]?.parent?.branchId === run.branchId && run.branchId !== null);
-    if (keep.has(id) || run.status === 'running' || isParent) continue;
-    drop.add(id);
-    excess--;
+/** The selected step as the panels draw it (memoised on its inputs, so selectors stay stable). */
+export function selectedStepView(s: GenerateState): StepView | null {
+  const key = [s.runs, s.activeRunId, s.selectedStep, s.resampled, s.resampledSettings, s.settings];
+  if (key.every((k, i) => k === viewCache.key[i])) return viewCache.view;
+  viewCache = { key, view: computeStepView(s) };
+  return viewCache.view;
+}
+
+function computeStepView(s: GenerateState): StepView | null {
+  const steps = sequenceSteps(s, s.activeRunId);
+  if (steps.length === 0) return null;
+  const stepIndex = Math.min(s.selectedStep ?? steps.length - 1, steps.length - 1);
+  const step = steps[stepIndex];
+  const r = s.resampled;
+  if (r && r.stepIndex === stepIndex && r.branchId === step.branchId) {
+    return { step, stepIndex, distribution: r.distribution, source: s.resampledSettings === s.settings ? 'current' : 'updating' };
   }
-  return drop;
+  return { step, stepIndex, distribution: step.distribution, source: 'generation' };
 }
 
-function startRun(runId: string, label: string, activate: boolean, useKvCache = true) {
-  set((s) => {
-    const runs: Record<string, RunView> = {
-      ...s.runs,
-      [runId]: { runId, branchId: null, prompt: { ids: [], texts: [] }, parent: null, steps: [], summary: null, status: 'running', useKvCache, label },
-    };
-    const order = [...s.runOrder, runId];
-    const drop = runsToDrop(runs, order, new Set([runId, s.activeRunId ?? '', s.kvOffRunId ?? '']));
-    for (const id of drop) delete runs[id];
-    return {
-      runs,
-      runOrder: order.filter((id) => !drop.has(id)),
-      ...(activate ? { activeRunId: runId, selectedStep: null } : {}),
-      error: null,
-    };
-  });
-}
-
-function patchRun(runId: string, patch: (run: RunView) => Partial<RunView>) {
-  set((s) => {
-    const run = s.runs[runId];
-    if (!run) return {};
-    return { runs: { ...s.runs, [runId]: { ...run, ...patch(run) } } };
-  });
-}
-
-// ---------------------------------------------------------------- re-sampling the selected step
-
-let loadRequestId = -1;
-/** a prompt sent from another lab waits for the model to finish loading */
-let runWhenReady = false;
-let resampleInFlight: number | null = null;
-let resampleInFlightSettings: SamplingSettings | null = null;
-let resampleDirty = false;
-
-function selectedTarget(s: InferenceState): { branchId: string; stepIndex: number } | null {
+/** The step the panels show: the selected one, else the newest. */
+function selectedTarget(s: GenerateState): { branchId: string; stepIndex: number } | null {
   const run = s.activeRunId ? s.runs[s.activeRunId] : null;
   if (!run) return null;
   const steps = sequenceSteps(s, run.runId);
@@ -315,35 +173,17 @@ function selectedTarget(s: InferenceState): { branchId: string; stepIndex: numbe
   return step ? { branchId: step.branchId, stepIndex } : null;
 }
 
-function requestResample() {
-  if (resampleInFlight !== null) {
-    resampleDirty = true;
-    return;
-  }
-  resampleDirty = false;
-  const s = get();
-  const target = selectedTarget(s);
-  if (!target) return;
-  const requestId = engine.newRequestId();
-  resampleInFlight = requestId;
-  resampleInFlightSettings = s.settings;
-  engine.send({ type: 'resample', requestId, branchId: target.branchId, stepIndex: target.stepIndex, settings: s.settings });
+/** The branch that holds step `stepIndex` of a run (inherited steps live in the parent's branch). */
+function branchIdAt(run: RunView, stepIndex: number): string | null {
+  if (run.parent && stepIndex < run.parent.stepIndex) return run.parent.branchId;
+  return run.branchId ?? run.steps[0]?.branchId ?? null;
 }
 
-function resampleFinished() {
-  resampleInFlight = null;
-  if (resampleDirty) requestResample();
-}
-
-useGenerateStore.subscribe((s, prev) => {
-  if (s.settings !== prev.settings || s.selectedStep !== prev.selectedStep || s.activeRunId !== prev.activeRunId) requestResample();
-});
-
-// ---------------------------------------------------------------- engine events
+// ---------------------------------------------------------------- streaming steps
 
 /**
- * Steps can arrive faster than the screen refreshes: they are applied to the store at most once
- * per animation frame, so streaming never re-renders the panels more often than they can paint.
+ * Steps can arrive faster than the screen refreshes: they are applied to the store at most once per animation
+ * frame, so streaming never re-renders the panels more often than they can paint.
  */
 const pendingSteps = new Map<string, StepSnapshot[]>();
 let flushScheduled = false;
@@ -360,121 +200,155 @@ function queueStep(runId: string, step: StepSnapshot) {
 
 function flushSteps() {
   flushScheduled = false;
-  if (pendingSteps.size === 0) return;
   const batches = [...pendingSteps.entries()];
   pendingSteps.clear();
-  for (const [runId, steps] of batches) {
-    patchRun(runId, (run) => ({ steps: [...run.steps, ...steps], branchId: run.branchId ?? steps[0].branchId }));
-  }
-  // following the newest step: its distribution comes from the step itself until re-sampled
-  const active = get().activeRunId;
-  if (batches.some(([id]) => id === active) && get().selectedStep === null) set({ resampled: null });
+  for (const [runId, steps] of batches) dispatch({ type: 'steps', runId, steps });
 }
 
-engine.subscribe((event) => {
-  switch (event.type) {
-    case 'model-load':
-      if (event.requestId === loadRequestId) set((s) => ({ model: { ...s.model, progress: event.progress } }));
-      return;
-    case 'model-ready':
-      if (event.requestId !== loadRequestId) return;
-      set((s) => ({
-        model: { ...s.model, status: 'ready', info: event.info, backend: event.backend, backendReason: event.backendReason, threads: event.threads, error: null },
-        ...NO_RUNS,
-      }));
+// ---------------------------------------------------------------- re-sampling the selected step
+
+/** The selected step under the settings now shown: re-sampled from its kept logits whenever either changes. */
+const resampleLatest = latestWins(async () => {
+  const s = get();
+  const target = selectedTarget(s);
+  if (!target) return;
+  const settings = s.settings;
+  try {
+    const { step } = await engine.request({ type: 'resample', branchId: target.branchId, stepIndex: target.stepIndex, settings });
+    dispatch({ type: 'resampled', step, settings });
+  } catch {
+    // the step's logits are gone (evicted, or the engine restarted): the panels keep the step as generated
+  }
+});
+
+/** A request that Stop can end. */
+function stoppableRequest<R extends EngineRequest>(
+  runId: string,
+  request: R,
+  onEvent: RequestOptions['onEvent'],
+): Promise<ResponseTo<R['type'] & RequestType>> {
+  const abort = new AbortController();
+  stoppable.set(runId, abort);
+  return engine.request(request, { signal: abort.signal, onEvent }).finally(() => stoppable.delete(runId));
+}
+
+/** Starts a run and feeds its stream into the state; steps are applied once per animation frame. */
+async function run(runId: string, label: string, activate: boolean, request: Extract<EngineRequest, { type: 'generate' | 'branch' }>) {
+  dispatch({ type: 'run-queued', runId, label, activate, useKvCache: request.useKvCache });
+  try {
+    const { summary } = await stoppableRequest(runId, request, (e) => {
+      if (e.type === 'run-started') dispatch({ type: 'run-started', runId, prompt: e.prompt, parent: e.parent, useKvCache: e.useKvCache });
+      else if (e.type === 'step') queueStep(runId, e.step);
+    });
+    flushSteps();
+    dispatch({ type: 'run-done', runId, summary });
+    if (runId === get().activeRunId) resampleLatest.request();
+  } catch (err) {
+    flushSteps();
+    // a crashed engine is reported once, by the restart handler below
+    if (!(err instanceof EngineError && err.scope === 'engine')) dispatch({ type: 'run-failed', runId, message: errorMessage(err) });
+  }
+}
+
+// ---------------------------------------------------------------- actions
+
+export const generateActions = {
+  setPrompt: (prompt: string) => set({ prompt }),
+  setAddSpecialTokens: (addSpecialTokens: boolean) => set({ addSpecialTokens }),
+  setSettings: (patch: Partial<SamplingSettings>) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+  setMaxNewTokens: (maxNewTokens: number) => set({ maxNewTokens }),
+  setBackendChoice: (backendChoice: BackendChoice) => set({ backendChoice }),
+  setRemoteHost: (remoteHost: string) => set({ remoteHost }),
+  setRunCount: (runCount: number) => set({ runCount }),
+  selectStep: (selectedStep: number | null) => set({ selectedStep }),
+  selectRun: (activeRunId: string) => set({ activeRunId, selectedStep: null }),
+
+  /** A prompt from elsewhere (a rendered chat template): shown in the prompt field and generated from once a model is ready. */
+  runPrompt(text: string) {
+    set({ prompt: text, addSpecialTokens: false });
+    if (get().model.info && get().model.status === 'ready' && !isGenerating(get())) generateActions.generate();
+    else runWhenReady = true;
+  },
+
+  async loadModel(modelId: string = get().modelId) {
+    const { backendChoice, remoteHost } = get();
+    const load = ++latestLoad;
+    dispatch({ type: 'model-loading', modelId });
+    try {
+      const response = await engine.request(
+        { type: 'load-model', modelId, backend: backendChoice, remoteHost, dtype: catalogEntry(modelId)?.dtype },
+        { onEvent: (e) => load === latestLoad && e.type === 'model-load' && dispatch({ type: 'model-load', progress: e.progress }) },
+      );
+      if (load !== latestLoad) return;
+      dispatch({ type: 'model-ready', response });
       if (runWhenReady) {
         runWhenReady = false;
         generateActions.generate();
       }
-      return;
-    case 'model-error':
-      if (event.requestId !== loadRequestId) return;
-      // the previous model (if any) stays loaded and usable, and stays the one selected (and remembered for the next visit)
-      set((s) => ({ modelId: s.model.info?.modelId ?? s.modelId, model: { ...s.model, status: s.model.info ? 'ready' : 'error', error: event.message, progress: null } }));
-      return;
-    case 'run-started':
-      patchRun(event.runId, () => ({ prompt: event.prompt, parent: event.parent, useKvCache: event.useKvCache }));
-      return;
-    case 'step':
-      queueStep(event.runId, event.step);
-      return;
-    case 'run-done':
-      flushSteps();
-      patchRun(event.runId, () => ({ summary: event.summary, status: 'done' }));
-      if (event.runId === get().activeRunId) requestResample();
-      return;
-    case 'resampled':
-      if (event.requestId === resampleInFlight) {
-        set({ resampled: event.step, resampledSettings: resampleInFlightSettings });
-        resampleFinished();
-      }
-      return;
-    case 'run-many-progress':
-      set((s) => (s.runMany?.runId === event.runId ? { runMany: { ...s.runMany, done: event.run + 1, texts: [...s.runMany.texts, event.text] } } : {}));
-      return;
-    case 'run-many-done':
-      set((s) =>
-        s.runMany?.runId === event.runId
-          ? { runMany: { ...s.runMany, status: 'done', tree: event.tree, texts: event.texts, sequences: event.sequences, tokenTexts: event.tokenTexts } }
-          : {},
+    } catch (err) {
+      // a crashed engine is reported once, by the restart handler below
+      if (load === latestLoad && !(err instanceof EngineError && err.scope === 'engine')) dispatch({ type: 'model-failed', message: errorMessage(err) });
+    }
+  },
+
+  generate(prompt?: PromptInput) {
+    const { settings, maxNewTokens, model } = get();
+    if (model.status !== 'ready' && !model.info) return;
+    const input: PromptInput = prompt ?? { text: get().prompt, addSpecialTokens: get().addSpecialTokens };
+    void run(newRunId('run'), 'Generation', true, { type: 'generate', prompt: input, settings, maxNewTokens, useKvCache: true });
+  },
+
+  /** The same prompt again with the KV cache off: every step recomputes the whole sequence. */
+  generateWithoutKvCache() {
+    const { settings, maxNewTokens, activeRunId, runs } = get();
+    const active = activeRunId ? runs[activeRunId] : null;
+    const runId = newRunId('nokv');
+    set({ kvOffRunId: runId });
+    const prompt: PromptInput = active ? { ids: active.prompt.ids } : { text: get().prompt, addSpecialTokens: get().addSpecialTokens };
+    void run(runId, 'KV cache off', false, { type: 'generate', prompt, settings, maxNewTokens, useKvCache: false });
+  },
+
+  /** "Pick this token instead": continue from step `stepIndex` of the active run with `tokenId`. */
+  branch(stepIndex: number, tokenId: number) {
+    const { activeRunId, runs, settings, maxNewTokens } = get();
+    const active = activeRunId ? runs[activeRunId] : null;
+    const fromBranchId = active ? branchIdAt(active, stepIndex) : null;
+    if (!active || !fromBranchId) return;
+    const runId = newRunId('branch');
+    void run(runId, `Branch at step ${stepIndex + 1}`, true, { type: 'branch', fromBranchId, stepIndex, tokenId, settings, maxNewTokens, useKvCache: true });
+    set({ selectedStep: stepIndex });
+  },
+
+  /** Ends every run in flight at once (the worker answers with what it has: the summary says "stopped"). */
+  stop() {
+    for (const abort of stoppable.values()) abort.abort();
+  },
+
+  async runManyTimes() {
+    const { settings, maxNewTokens, runCount, prompt, addSpecialTokens } = get();
+    const runId = newRunId('many');
+    dispatch({ type: 'run-many-queued', runId, runs: runCount, settings });
+    try {
+      const response = await stoppableRequest(
+        runId,
+        { type: 'run-many', prompt: { text: prompt, addSpecialTokens }, settings, maxNewTokens, useKvCache: true, runs: runCount },
+        (e) => e.type === 'run-many-progress' && dispatch({ type: 'run-many-progress', runId, run: e.run, text: e.text }),
       );
-      return;
-    case 'error':
-      if (event.requestId !== undefined && event.requestId === resampleInFlight) {
-        resampleFinished();
-        return;
-      }
-      if (event.runId) {
-        patchRun(event.runId, () => ({ status: 'error' }));
-        set((s) => ({ error: event.message, runMany: s.runMany && s.runMany.runId === event.runId ? { ...s.runMany, status: 'error' } : s.runMany }));
-      } else if (event.scope === 'engine') {
-        // the worker restarted: runs in flight are gone, and so is the model
-        set((s) => ({
-          error: event.message,
-          runs: Object.fromEntries(Object.entries(s.runs).map(([k, r]) => [k, r.status === 'running' ? { ...r, status: 'error' as const } : r])),
-          model: { ...s.model, status: 'idle', info: null },
-        }));
-        resampleInFlight = null;
-      }
-      return;
-    default:
-      return;
-  }
+      dispatch({ type: 'run-many-done', runId, response });
+    } catch (err) {
+      dispatch({ type: 'run-many-failed', runId, message: errorMessage(err) });
+    }
+  },
+};
+
+// ---------------------------------------------------------------- reacting
+
+useGenerateStore.subscribe((s, prev) => {
+  if (s.settings !== prev.settings || s.selectedStep !== prev.selectedStep || s.activeRunId !== prev.activeRunId) resampleLatest.request();
 });
 
-// ---------------------------------------------------------------- the selected step, under the current settings
-
-export interface StepView {
-  step: StepSnapshot;
-  stepIndex: number;
-  distribution: StepDistribution;
-  /** 'current': re-sampled from the kept logits with the settings now shown; 'updating': re-sampled with earlier
-   * settings, a re-sample with the shown ones is on its way; 'generation': as generated */
-  source: 'current' | 'updating' | 'generation';
-}
-
-let viewCache: { key: unknown[]; view: StepView | null } = { key: [], view: null };
-
-/** The selected step as the panels draw it (memoised on its inputs, so selectors stay stable). */
-export function selectedStepView(s: InferenceState): StepView | null {
-  const key = [s.runs, s.activeRunId, s.selectedStep, s.resampled, s.resampledSettings, s.settings];
-  if (key.every((k, i) => k === viewCache.key[i])) return viewCache.view;
-  viewCache = { key, view: computeStepView(s) };
-  return viewCache.view;
-}
-
-function computeStepView(s: InferenceState): StepView | null {
-  const steps = sequenceSteps(s, s.activeRunId);
-  if (steps.length === 0) return null;
-  const stepIndex = Math.min(s.selectedStep ?? steps.length - 1, steps.length - 1);
-  const step = steps[stepIndex];
-  const r = s.resampled;
-  if (r && r.stepIndex === stepIndex && r.branchId === step.branchId) {
-    return { step, stepIndex, distribution: r.distribution, source: s.resampledSettings === s.settings ? 'current' : 'updating' };
-  }
-  return { step, stepIndex, distribution: step.distribution, source: 'generation' };
-}
-
-export function isGenerating(s: InferenceState): boolean {
-  return Object.values(s.runs).some((r) => r.status === 'running') || s.runMany?.status === 'running';
-}
+engine.onRestart((message) => {
+  stoppable.clear();
+  pendingSteps.clear();
+  dispatch({ type: 'engine-restarted', message });
+});

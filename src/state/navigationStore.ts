@@ -1,27 +1,35 @@
-/** Which lab is on screen; other stores may switch it (e.g. chat's "Run" opens the inference lab). */
+/** Which lab is on screen; other stores may switch it (e.g. chat's "Run" opens the Generate lab). */
 import { create } from 'zustand';
+import { field, persisted } from './persistence';
 
 export type TabId = 'tokenizer' | 'generate' | 'chat' | 'analyse';
 export const TAB_IDS: readonly TabId[] = ['tokenizer', 'generate', 'chat', 'analyse'];
-const TAB_KEY = 'nexttoken.tab';
 
-function initialTab(): TabId {
-  let saved: string | null = null;
-  try {
-    saved = new URLSearchParams(location.hash.slice(1)).get('tab') ?? localStorage.getItem(TAB_KEY);
-  } catch {
-    /* storage unavailable */
-  }
-  return TAB_IDS.includes(saved as TabId) ? (saved as TabId) : 'tokenizer';
+interface NavigationState {
+  tab: TabId;
 }
 
-export const useNavigationStore = create<{ tab: TabId }>()(() => ({ tab: initialTab() }));
+const persistence = persisted<NavigationState>({
+  key: 'nexttoken.tab',
+  version: 2,
+  // version 1 stored the tab id alone
+  migrate: (stored, version) => {
+    const tab = field.oneOf(version === 1 ? stored.value : stored.tab, TAB_IDS);
+    return tab ? { tab } : {};
+  },
+});
+
+function linkedTab(): TabId | undefined {
+  try {
+    return field.oneOf(new URLSearchParams(location.hash.slice(1)).get('tab'), TAB_IDS);
+  } catch {
+    return undefined;
+  }
+}
+
+export const useNavigationStore = create<NavigationState>()(() => ({ tab: linkedTab() ?? persistence.initial.tab ?? 'tokenizer' }));
+persistence.connect(useNavigationStore, (s) => ({ tab: s.tab }));
 
 export function showTab(tab: TabId): void {
   useNavigationStore.setState({ tab });
-  try {
-    localStorage.setItem(TAB_KEY, tab);
-  } catch {
-    /* the tab just is not remembered */
-  }
 }

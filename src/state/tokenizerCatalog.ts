@@ -1,6 +1,6 @@
 /** The tokenizers the lab offers, as the UI lists them (the engine loads each lazily). */
 import { BUILTIN_TOKENIZERS } from '../engine/tokenizers/catalog';
-import { EMBEDDED_MODEL_ID } from './modelCatalog';
+import { EMBEDDED_MODEL_ID } from '../engine/generation/catalog';
 
 export interface TokenizerEntry {
   id: string;

@@ -71,7 +71,3 @@ export function analyseChat(spec: TemplateSpec, tokenizer: TokenizerLike, limits
 }
 
 const MAX_GROWTH_TURNS = 2000;
-
-export function analysisTransferables(a: ChatAnalysis): Transferable[] {
-  return [a.labels.buffer, a.ids.buffer, a.offsets.buffer, a.tokenParts.buffer] as Transferable[];
-}

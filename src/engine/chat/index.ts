@@ -2,6 +2,7 @@
 export * from './types';
 export * from './render';
 export * from './families';
+export * from './catalog';
 export * from './models';
 export * from './budget';
 export * from './io';

@@ -7,8 +7,6 @@ import * as specs from 'gpt-tokenizer/models';
 import type { ModelSpec } from 'gpt-tokenizer/modelTypes';
 import { contextWindowFromConfig } from './families';
 
-/** OpenAI chat models that use o200k_base and are offered for the window / price (names only; numbers come from the specs). */
-export const OPENAI_MODEL_CHOICES = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3', 'o4-mini'] as const;
 
 export interface ModelLimits {
   modelName: string;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
-import type { FamilyInfo, TemplateFamilyId } from './families';
+import type { FamilyInfo, TemplateFamilyId } from './catalog';
 import { familyInfo, templateSpecFromTokenizerConfig } from './families';
 import type { TemplateSpec } from './render';
 import type { TokenizerLike } from './types';

@@ -312,15 +312,6 @@ function searchSpans(text: string, conv: Conversation, table: PartTable): RawSpa
 
 // ------------------------------------------------------------------ OpenAI
 
-export const OPENAI_FORMAT_DOC = [
-  "OpenAI's chat format for GPT-4-class models, as gpt-tokenizer's encodeChat writes it:",
-  'every message is <|im_start|>{name or role}<|im_sep|>{content}<|im_end|> with nothing between messages,',
-  'and the generation prompt is <|im_start|>assistant<|im_sep|>.',
-  "OpenAI does not publish how tools are rendered server-side. Tool definitions are shown as the community's",
-  'reverse-engineered TypeScript "namespace functions" block (gpt-tokenizer\'s formatFunctionDefinitions) appended',
-  'to the system message under "# Tools\\n\\n## functions\\n\\n"; a tool call as <|im_start|>assistant to=functions.{name}<|im_sep|>{arguments}<|im_end|>;',
-  'a tool result as a message with role "tool". Counts that involve tools are therefore estimates.',
-].join(' ');
 
 const IM_START = '<|im_start|>';
 const IM_SEP = '<|im_sep|>';
@@ -396,8 +387,6 @@ function hasToolCalls(conv: Conversation): boolean {
 
 // ------------------------------------------------------------------ plain fallback
 
-export const PLAIN_FORMAT_DOC =
-  'This model has no chat template. Shown instead: a plain fallback that is not any model\'s format, one "role: content" line per message, ending with "assistant:" when the generation prompt is on.';
 
 function renderPlain(conv: Conversation, opts: RenderOptions): RenderResult {
   const table = buildParts(conv);

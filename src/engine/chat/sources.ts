@@ -5,7 +5,7 @@
  * templates and config come from its own files.
  */
 import { familyInfo, templateSpecFromTokenizerConfig } from './families';
-import type { TemplateFamilyId } from './families';
+import type { TemplateFamilyId } from './catalog';
 import { hfLimits, openAILimits } from './models';
 import type { ModelLimits } from './models';
 import type { TemplateSpec } from './render';

@@ -1,6 +1,6 @@
 /** The worker's chat handler: resolves the template source and tokenizer, runs analyseChat. */
-import type { ChatAnalyseRequest, ChatEvent } from '../protocol';
-import { analysisTransferables, analyseChat } from './analyse';
+import type { ChatAnalyseRequest, ChatAnalyseResponse } from '../protocol';
+import { analyseChat } from './analyse';
 import { chatSource, parsingWithoutAdding } from './sources';
 import type { TokenizerLike } from './types';
 
@@ -10,15 +10,10 @@ export async function handleChatRequest(
   req: ChatAnalyseRequest,
   getTokenizer: GetTokenizer,
   modelFileUrl: (modelId: string, file: string) => string,
-  emit: (event: ChatEvent, transfer?: Transferable[]) => void,
-): Promise<void> {
-  try {
-    const started = performance.now();
-    const source = await chatSource(req.templateId, req.openAIModel, modelFileUrl);
-    const tokenizer: TokenizerLike = source.tokenizer ?? parsingWithoutAdding(await getTokenizer(source.tokenizerId!));
-    const analysis = analyseChat(source.spec, tokenizer, source.limits, req);
-    emit({ type: 'chat-analysed', requestId: req.requestId, ms: performance.now() - started, analysis }, analysisTransferables(analysis));
-  } catch (err) {
-    emit({ type: 'chat-error', requestId: req.requestId, message: err instanceof Error ? err.message : String(err) });
-  }
+): Promise<ChatAnalyseResponse> {
+  const started = performance.now();
+  const source = await chatSource(req.templateId, req.openAIModel, modelFileUrl);
+  const tokenizer: TokenizerLike = source.tokenizer ?? parsingWithoutAdding(await getTokenizer(source.tokenizerId!));
+  const analysis = analyseChat(source.spec, tokenizer, source.limits, req);
+  return { type: 'chat-analysed', ms: performance.now() - started, analysis };
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { bucketLabels } from '../../engine/analyse';
+import { bucketLabels } from '../../engine/analyse/summary';
 import { CONFIRM_ABOVE_WINDOWS, analyseActions, useAnalyseStore, type ColourMeasure } from '../../state/analyseStore';
 import { useGenerateStore } from '../../state/generateStore';
 import { AnalysedText } from './AnalysedText';

@@ -1,4 +1,4 @@
-import { bucketLabels } from '../../engine/analyse';
+import { bucketLabels } from '../../engine/analyse/summary';
 import { RankHistogram } from '../../charts/RankHistogram';
 import { analysisSummary, useAnalyseStore } from '../../state/analyseStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';

@@ -1,4 +1,5 @@
-import { bucketLabels, rankBucket, TOP_ALTERNATIVES } from '../../engine/analyse';
+import { bucketLabels, rankBucket } from '../../engine/analyse/summary';
+import { TOP_ALTERNATIVES } from '../../engine/analyse/types';
 import { AlternativeBars } from '../../charts/AlternativeBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { useAnalyseStore } from '../../state/analyseStore';

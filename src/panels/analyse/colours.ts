@@ -3,7 +3,7 @@
  * ink colour on every swatch); the same facts are always given as text too (aria-label, details, legend).
  */
 import { interpolateRgbBasis, scaleLog, scaleSequential } from 'd3';
-import { bucketLabels, rankBucket } from '../../engine/analyse';
+import { bucketLabels, rankBucket } from '../../engine/analyse/summary';
 import type { ColourMeasure } from '../../state/analyseStore';
 
 /** top-1 → beyond: green, yellow, orange, red, violet (after GLTR). */

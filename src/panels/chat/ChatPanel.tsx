@@ -4,22 +4,20 @@
  * (chat-analyse); this panel only projects the store.
  */
 import { useEffect, useMemo, useRef } from 'react';
-import type { ChatAnalysis } from '../../engine/chat/analyse';
-import { FAMILIES } from '../../engine/chat/families';
-import { OPENAI_MODEL_CHOICES } from '../../engine/chat/models';
-import { OPENAI_FORMAT_DOC, PLAIN_FORMAT_DOC } from '../../engine/chat/render';
-import { EMBEDDED_MODELS } from '../../engine/modelFiles';
+import type { ChatAnalysis } from '../../engine/protocol';
+import { FAMILIES, OPENAI_FORMAT_DOC, OPENAI_MODEL_CHOICES, PLAIN_FORMAT_DOC } from '../../engine/chat/catalog';
+import { EMBEDDED_MODELS } from '../../engine/generation/catalog';
 import { useGenerateStore } from '../../state/generateStore';
 import { BudgetBar } from '../../charts/BudgetBar';
 import { GrowthChart } from '../../charts/GrowthChart';
-import { runInInferenceLab, startChatEngine, useChatStore } from '../../state/chatStore';
+import { chatActions, useChatStore } from '../../state/chatStore';
 import { BUDGET_COLOURS, BUDGET_LABELS, partColour } from './colours';
 import { MessagesEditor } from './MessagesEditor';
 import { ToolsEditor } from './ToolsEditor';
 import './chat.css';
 
 export function ChatPanel() {
-  useEffect(() => startChatEngine(), []);
+  useEffect(() => chatActions.start(), []);
   const analysis = useChatStore((s) => s.analysis);
   const status = useChatStore((s) => s.status);
   const error = useChatStore((s) => s.error);
@@ -59,13 +57,13 @@ export function ChatPanel() {
 }
 
 function TemplateControls() {
-  // the inference lab's model (a Hub model included) offers its own chat template
+  // the Generate lab's model (a Hub model included) offers its own chat template
   const loadedModelId = useGenerateStore((s) => s.model.info?.modelId ?? null);
   const templateId = useChatStore((s) => s.templateId);
   const openAIModel = useChatStore((s) => s.openAIModel);
   const agp = useChatStore((s) => s.addGenerationPrompt);
   const reserved = useChatStore((s) => s.reservedOutput);
-  const { setTemplate, setOpenAIModel, setAddGenerationPrompt, setReservedOutput } = useChatStore.getState();
+  const { setTemplate, setOpenAIModel, setAddGenerationPrompt, setReservedOutput } = chatActions;
   return (
     <section className="card" aria-labelledby="chat-template-h">
       <h2 id="chat-template-h">Chat template</h2>
@@ -151,7 +149,7 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
         ))}
       </pre>
       <div className="row">
-        <button type="button" className="primary" onClick={() => runInInferenceLab(text)} data-testid="chat-run">Run in the inference lab</button>
+        <button type="button" className="primary" onClick={() => chatActions.runInGenerateLab(text)} data-testid="chat-run">Run in the Generate lab</button>
         <button type="button" onClick={() => void navigator.clipboard?.writeText(text)}>Copy rendered text</button>
       </div>
     </section>
@@ -231,7 +229,7 @@ function ToolCallTokens({ analysis }: { analysis: ChatAnalysis }) {
 
 function GrowthSection({ analysis }: { analysis: ChatAnalysis }) {
   const turns = useChatStore((s) => s.growthTurns);
-  const setGrowthTurns = useChatStore.getState().setGrowthTurns;
+  const setGrowthTurns = chatActions.setGrowthTurns;
   const g = analysis.growth;
   return (
     <section className="card" aria-labelledby="chat-growth-h">
@@ -280,7 +278,7 @@ function ImportExport() {
   const importError = useChatStore((s) => s.importError);
   const notice = useChatStore((s) => s.importNotice);
   const text = useRef<HTMLTextAreaElement>(null);
-  const { exportJson, importJson, reset } = useChatStore.getState();
+  const { exportJson, importJson, reset } = chatActions;
   const download = () => {
     const blob = new Blob([exportJson()], { type: 'application/json' });
     const a = document.createElement('a');

@@ -1,13 +1,13 @@
 /** Add, edit, reorder and delete messages; assistant tool calls; tool results. */
 import { useState } from 'react';
 import type { ChatMessage, Role, ToolCall } from '../../engine/chat/types';
-import { useChatStore } from '../../state/chatStore';
+import { chatActions, useChatStore } from '../../state/chatStore';
 
 const ROLES: Role[] = ['system', 'user', 'assistant', 'tool'];
 
 export function MessagesEditor({ tokensPerMessage }: { tokensPerMessage: number[] | null }) {
   const messages = useChatStore((s) => s.conversation.messages);
-  const { updateMessage, removeMessage, moveMessage, addMessage } = useChatStore.getState();
+  const { updateMessage, removeMessage, moveMessage, addMessage } = chatActions;
   const [newRole, setNewRole] = useState<Role>('user');
   return (
     <section className="card" aria-labelledby="chat-messages-h">

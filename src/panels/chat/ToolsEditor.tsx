@@ -1,11 +1,11 @@
 /** Tool definitions: name, description and JSON-schema parameters, plus what each one costs. */
 import { useState } from 'react';
 import type { ToolDefinition } from '../../engine/chat/types';
-import { useChatStore } from '../../state/chatStore';
+import { chatActions, useChatStore } from '../../state/chatStore';
 
 export function ToolsEditor({ costs, rendered }: { costs: Map<number, number> | null; rendered: boolean | null }) {
   const tools = useChatStore((s) => s.conversation.tools);
-  const setTools = useChatStore.getState().setTools;
+  const setTools = chatActions.setTools;
   return (
     <section className="card" aria-labelledby="chat-tools-h">
       <h2 id="chat-tools-h">Tool definitions</h2>

@@ -10,14 +10,14 @@ import { DistributionPanel } from './DistributionPanel';
 import { TimingsPanel } from './TimingsPanel';
 import { DeterminismPanel } from './DeterminismPanel';
 
-/** The inference lab: a real model generating one token at a time, and why each token was chosen. */
+/** The Generate lab: a real model generating one token at a time, and why each token was chosen. */
 export function GenerateLab() {
   useEffect(() => {
     const { model } = useGenerateStore.getState();
     if (model.status === 'idle') generateActions.loadModel();
   }, []);
   return (
-    <div className="inference-lab">
+    <div className="generate-lab">
       <ModelPanel />
       <div className="two-col">
         <div>

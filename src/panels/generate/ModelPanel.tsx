@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { generateActions, useGenerateStore } from '../../state/generateStore';
-import { MODEL_CATALOG, catalogEntry } from '../../state/modelCatalog';
+import { MODEL_CATALOG, catalogEntry } from '../../engine/generation/catalog';
 import type { BackendChoice, LoadProgress } from '../../engine/protocol';
 
 function ProgressView({ progress }: { progress: LoadProgress | null }) {

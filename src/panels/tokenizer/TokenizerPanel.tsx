@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { startTokenizer, useTokenizerStore, MAX_PERSISTED_CHARS } from '../../state/tokenizerStore';
+import { tokenizerActions, useTokenizerStore, MAX_PERSISTED_CHARS } from '../../state/tokenizerStore';
 import { TOKENIZER_CATALOG, tokenizerLabel } from '../../state/tokenizerCatalog';
 import { makeShareLink } from '../../state/shareLink';
 import { TokenChips } from './TokenChips';
@@ -59,7 +59,7 @@ function StatusLine() {
 /** The editor bound to the lab's text (its own subscription, so typing re-renders only it). */
 function LabTextEditor({ id, onShowTokens }: { id: string; onShowTokens(offset: number): void }) {
   const text = useTokenizerStore((s) => s.text);
-  return <TextEditor id={id} text={text} onText={useTokenizerStore.getState().setText} onShowTokens={onShowTokens} />;
+  return <TextEditor id={id} text={text} onText={tokenizerActions.setText} onShowTokens={onShowTokens} />;
 }
 
 function TooLargeToKeep() {
@@ -75,15 +75,15 @@ export function TokenizerPanel() {
   const view = useTokenizerStore((s) => s.view);
   const result = useTokenizerStore((s) => s.result);
   const persisted = useTokenizerStore((s) => s.persisted);
-  const { setTokenizer, setSpecialTokens, setView, showTokensAt } = useTokenizerStore.getState();
-  // the tokenizer of whichever model the inference lab has loaded (a Hub model included)
+  const { setTokenizer, setSpecialTokens, setView, showTokensAt } = tokenizerActions;
+  // the tokenizer of whichever model the Generate lab has loaded (a Hub model included)
   const loadedModelId = useGenerateStore((s) => s.model.info?.modelId ?? null);
   const extraModel = loadedModelId && !TOKENIZER_CATALOG.some((t) => t.id === loadedModelId) ? loadedModelId : null;
   const [inspected, setInspected] = useState<number | null>(null);
   const [shareMessage, setShareMessage] = useState<string | null>(null);
   const ids = { select: useId(), input: useId(), special: useId(), explain: useId() };
 
-  useEffect(() => startTokenizer(), []);
+  useEffect(() => tokenizerActions.start(), []);
   useEffect(() => setInspected(null), [result?.tokenizerId]);
 
   const share = async () => {

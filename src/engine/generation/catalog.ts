@@ -1,4 +1,7 @@
-/** Models the inference lab offers. The embedded one ships with the app; the others come from the Hub. */
+/**
+ * Models the Generate lab offers. The embedded one ships with the app; the others come from the Hub.
+ * Dependency-free: the UI lists them without loading any engine code.
+ */
 export interface ModelEntry {
   id: string;
   label: string;
@@ -21,4 +24,11 @@ export const MODEL_CATALOG: readonly ModelEntry[] = [
 
 export function catalogEntry(id: string): ModelEntry | undefined {
   return MODEL_CATALOG.find((m) => m.id === id);
+}
+
+/** Models served from the app's own folder (public/models/), never from a hub. */
+export const EMBEDDED_MODELS: readonly string[] = MODEL_CATALOG.filter((m) => m.embedded).map((m) => m.id);
+
+export function isEmbeddedModel(id: string): boolean {
+  return EMBEDDED_MODELS.includes(id);
 }

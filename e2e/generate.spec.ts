@@ -1,5 +1,5 @@
 /**
- * The inference lab end to end, with the real embedded model running in the page's worker (WASM). Every expected
+ * The Generate lab end to end, with the real embedded model running in the page's worker (WASM). Every expected
  * token and probability is computed here, in Node, by a separate Transformers.js + onnxruntime-node run of the same
  * model folder (e2e/support/reference.ts): never copied from an earlier run of the app.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_KEPT_RUNS, runsToDrop, type RunView } from './generateStore';
+import { MAX_KEPT_RUNS, runsToDrop, type RunView } from './generateReducer';
 
 function run(i: number, parent: number | null = null, status: RunView['status'] = 'done'): RunView {
   return {
