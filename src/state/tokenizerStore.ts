@@ -3,11 +3,12 @@
  * engine reported (the tokenization). Counts are derived in selectors.
  */
 import { create } from 'zustand';
-import type { TextChange, TextEdit, TokenizedPayload } from '../engine/protocol';
+import type { CompareRow, TextChange, TextEdit, TokenizedPayload } from '../engine/protocol';
 import { engine, EngineError, errorMessage } from './engineClient';
 import { defined, field, persisted } from './persistence';
 import { latestWins } from './latestWins';
 import { readShareLink } from './shareLink';
+import { TOKENIZER_CATALOG } from './tokenizerCatalog';
 import { composeChange, diffText, NO_EDIT, spanToEdit, type ChangedSpan } from './textChanges';
 
 export const DEFAULT_TOKENIZER = 'o200k_base';
@@ -39,8 +40,22 @@ interface TokenizerChoices {
   view: View;
 }
 
+/** The same text under every tokenizer at once. */
+export interface Comparison {
+  rows: CompareRow[];
+  /** the text the rows belong to, and its code points */
+  text: string;
+  characters: number;
+  running: boolean;
+  error: string | null;
+}
+
+/** Characters of the text whose token starts the comparison shows. */
+export const COMPARE_PREVIEW_CHARS = 240;
+
 export interface TokenizerState extends TokenizerChoices {
   result: Tokenization | null;
+  comparison: Comparison;
   status: TokenizerStatus;
   error: string | null;
   persisted: boolean;
@@ -69,6 +84,7 @@ export const useTokenizerStore = create<TokenizerState>()(() => ({
   ...persistence.initial,
   ...(shared ?? {}),
   result: null,
+  comparison: { rows: [], text: '', characters: 0, running: false, error: null },
   status: 'idle',
   error: null,
   persisted: true,
@@ -146,6 +162,18 @@ export const tokenizerActions = {
   setTokenizer: (tokenizerId: string) => set({ tokenizerId }),
   setSpecialTokens: (specialTokens: boolean) => set({ specialTokens }),
   setView: (view: View) => set({ view }),
+  /** Compares the text under every tokenizer (the button is disabled while a comparison runs). */
+  async compare() {
+    const { text, specialTokens } = get();
+    const patch = (p: Partial<Comparison>) => set((s) => ({ comparison: { ...s.comparison, ...p } }));
+    patch({ running: true, text, error: null });
+    try {
+      const r = await engine.request({ type: 'compare', text, specialTokens, tokenizerIds: TOKENIZER_CATALOG.map((t) => t.id), previewChars: COMPARE_PREVIEW_CHARS });
+      patch({ rows: r.rows, characters: r.characters, running: false });
+    } catch (err) {
+      patch({ running: false, error: errorMessage(err) });
+    }
+  },
   /** Starts the first tokenization (called once the UI is mounted). */
   start: () => tokenizeLatest.request(),
 };

@@ -1,6 +1,5 @@
-import { compareActions, useCompareStore, COMPARE_PREVIEW_CHARS } from '../../state/compareStore';
 import { tokenizerLabel } from '../../state/tokenizerCatalog';
-import { useTokenizerStore } from '../../state/tokenizerStore';
+import { COMPARE_PREVIEW_CHARS, tokenizerActions, useTokenizerStore } from '../../state/tokenizerStore';
 
 /** Splits the preview text at each tokenizer's token starts: a compact picture of where it cuts. */
 function SplitPreview({ text, starts }: { text: string; starts: Uint32Array }) {
@@ -25,14 +24,13 @@ function SplitPreview({ text, starts }: { text: string; starts: Uint32Array }) {
 
 export function CompareView() {
   const text = useTokenizerStore((s) => s.text);
-  const specialTokens = useTokenizerStore((s) => s.specialTokens);
-  const { rows, running, error, text: comparedText, characters } = useCompareStore();
+  const { rows, running, error, text: comparedText, characters } = useTokenizerStore((s) => s.comparison);
   const stale = rows.length > 0 && comparedText !== text;
   return (
     <section className="card" aria-labelledby="compare-heading">
       <div className="row">
         <h2 id="compare-heading">Compare tokenizers</h2>
-        <button type="button" data-testid="compare-run" onClick={() => compareActions.run(text, specialTokens)} disabled={running}>
+        <button type="button" data-testid="compare-run" onClick={tokenizerActions.compare} disabled={running}>
           {running ? 'Comparing…' : rows.length ? 'Compare again' : 'Compare all tokenizers'}
         </button>
         {stale && <span className="muted">The text changed since this comparison.</span>}
