@@ -1,6 +1,6 @@
 import { scaleLinear } from 'd3';
 
-export interface AlternativeBar {
+interface AlternativeBar {
   id: number;
   label: string;
   prob: number;

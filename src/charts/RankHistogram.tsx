@@ -1,6 +1,6 @@
 import { scaleBand, scaleLinear } from 'd3';
 
-export interface HistogramBar {
+interface HistogramBar {
   label: string;
   count: number;
   colour: string;

@@ -6,7 +6,8 @@ import { env } from '@huggingface/transformers';
 import { loadOnnxBackend } from './backends/onnx/backend';
 import { PREVIOUS_MODEL_KEPT } from './backends/onnx/loadModel';
 import type { NextTokenBackend } from './backends/types';
-import { Generator, divergenceTree } from './generation';
+import { Generator } from './generation/generator';
+import { divergenceTree } from './generation/divergence';
 import type { GenerationSummary, StepSnapshot } from './generation/types';
 import { chooseBackend, type BackendDecision } from './backendChoice';
 import type {

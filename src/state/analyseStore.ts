@@ -37,7 +37,7 @@ export interface AnalyseState extends Persisted {
   stored: boolean;
 }
 
-export const DEFAULT_ANALYSE_TEXT =
+const DEFAULT_ANALYSE_TEXT =
   'The little robot walked to the old town and looked at the river. The little robot walked to the old town and looked at the river.';
 
 const persistence = persisted<Persisted>({

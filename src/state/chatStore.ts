@@ -12,7 +12,7 @@ import { latestWins } from './latestWins';
 import { showTab } from './navigationStore';
 import { defined, field, persisted } from './persistence';
 
-export const DEFAULT_CONVERSATION: Conversation = {
+const DEFAULT_CONVERSATION: Conversation = {
   tools: [
     {
       type: 'function',
@@ -32,7 +32,7 @@ export const DEFAULT_CONVERSATION: Conversation = {
   ],
 };
 
-export type ChatStatus = 'idle' | 'working' | 'ready' | 'error';
+type ChatStatus = 'idle' | 'working' | 'ready' | 'error';
 
 /** What the user chose: kept across reloads. */
 interface ChatChoices {

@@ -32,7 +32,7 @@ export interface RunView {
   label: string;
 }
 
-export interface ModelState {
+interface ModelState {
   status: 'idle' | 'loading' | 'ready' | 'error';
   /** the model being loaded (or last loaded) */
   requestedId: string;
@@ -44,7 +44,7 @@ export interface ModelState {
   error: string | null;
 }
 
-export interface RunManyState {
+interface RunManyState {
   runId: string;
   runs: number;
   done: number;

@@ -13,9 +13,9 @@ import { latestWins } from './latestWins';
 import { defined, field, isRecord, persisted } from './persistence';
 import { NO_RUNS, reduceGenerate, type GenerateChoices, type GenerateEvent, type GenerateState, type RunView } from './generateReducer';
 
-export { MAX_KEPT_RUNS, runsToDrop, type GenerateState, type ModelState, type RunManyState, type RunView } from './generateReducer';
+export type { GenerateState, RunView } from './generateReducer';
 
-export const DEFAULT_PROMPT = 'The ship';
+const DEFAULT_PROMPT = 'The ship';
 
 const DEFAULTS: GenerateChoices = {
   prompt: DEFAULT_PROMPT,

@@ -3,7 +3,7 @@ import { create } from 'zustand';
 import { field, persisted } from './persistence';
 
 export type TabId = 'tokenizer' | 'generate' | 'chat' | 'analyse';
-export const TAB_IDS: readonly TabId[] = ['tokenizer', 'generate', 'chat', 'analyse'];
+const TAB_IDS: readonly TabId[] = ['tokenizer', 'generate', 'chat', 'analyse'];
 
 interface NavigationState {
   tab: TabId;

@@ -101,7 +101,7 @@ export function defined<T extends object>(fields: T): Partial<T> {
 }
 
 /** localStorage that never throws: a full or disabled storage must not break the app. */
-export function readStored<T>(key: string): T | null {
+function readStored<T>(key: string): T | null {
   try {
     const raw = localStorage.getItem(key);
     return raw == null ? null : (JSON.parse(raw) as T);
@@ -111,7 +111,7 @@ export function readStored<T>(key: string): T | null {
 }
 
 /** Returns false when the value could not be stored (quota exceeded, storage disabled). */
-export function writeStored(key: string, value: unknown): boolean {
+function writeStored(key: string, value: unknown): boolean {
   try {
     localStorage.setItem(key, JSON.stringify(value));
     return true;

@@ -2,7 +2,7 @@
  * Short texts travel in the URL fragment (never sent to a server) so a
  * tokenization can be shared as a link.
  */
-export const MAX_SHARED_CHARS = 2000;
+const MAX_SHARED_CHARS = 2000;
 
 export interface SharedTokenizerState {
   text: string;

@@ -11,8 +11,8 @@ import { readShareLink } from './shareLink';
 import { TOKENIZER_CATALOG } from './tokenizerCatalog';
 import { composeChange, diffText, NO_EDIT, spanToEdit, type ChangedSpan } from './textChanges';
 
-export const DEFAULT_TOKENIZER = 'o200k_base';
-export const DEFAULT_TEXT = 'Tokenization is fascinating! 🧩 Ünïcödé, 日本語, and    spaces.\nNew line\ttab.';
+const DEFAULT_TOKENIZER = 'o200k_base';
+const DEFAULT_TEXT = 'Tokenization is fascinating! 🧩 Ünïcödé, 日本語, and    spaces.\nNew line\ttab.';
 const STORAGE_KEY = 'nexttoken.tokenizer.v1';
 /** localStorage holds ~5 MB of UTF-16; larger texts are kept for the session only. */
 export const MAX_PERSISTED_CHARS = 1_500_000;
@@ -29,7 +29,7 @@ export interface Tokenization {
   payload: TokenizedPayload;
 }
 
-export type TokenizerStatus = 'idle' | 'loading-tokenizer' | 'tokenizing' | 'ready' | 'error';
+type TokenizerStatus = 'idle' | 'loading-tokenizer' | 'tokenizing' | 'ready' | 'error';
 type View = 'chips' | 'ids';
 
 /** What the user chose: kept across reloads. */

@@ -90,7 +90,7 @@ export function textIds(backend: NextTokenBackend, text: string): number[] {
  * Everything recorded for one position, from its logits row, in two passes and float64 sums:
  * probability, rank (1 + entries with a strictly greater logit), surprisal and entropy in bits, top alternatives.
  */
-export function scoreRow(row: Float32Array, target: number, out: TokenAnalysis, k: number): void {
+function scoreRow(row: Float32Array, target: number, out: TokenAnalysis, k: number): void {
   let max = -Infinity;
   for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
   const t = row[target];
@@ -148,7 +148,7 @@ function emptyAnalysis(ids: number[]): TokenAnalysis {
 }
 
 /** The text each token adds, decoded after a few tokens of context so multi-byte characters join up. */
-export function tokenTexts(backend: NextTokenBackend, ids: ArrayLike<number>): string[] {
+function tokenTexts(backend: NextTokenBackend, ids: ArrayLike<number>): string[] {
   const out: string[] = [];
   const opts = { skip_special_tokens: false, clean_up_tokenization_spaces: false };
   for (let i = 0; i < ids.length; i++) {
@@ -204,9 +204,4 @@ export async function analyseIds(backend: NextTokenBackend, ids: number[], optio
 export async function analyseText(backend: NextTokenBackend, text: string, options: AnalyseOptions = {}): Promise<AnalysisResult> {
   const result = await analyseIds(backend, textIds(backend, text), options);
   return { ...result, bytes: new TextEncoder().encode(text).length };
-}
-
-/** The typed arrays of a result, for postMessage's transfer list. */
-export function analysisTransferables(r: TokenAnalysis): Transferable[] {
-  return [r.ids, r.prob, r.rank, r.surprisal, r.entropy, r.contextTokens, r.window, r.topIds, r.topProbs].map((a) => a.buffer as ArrayBuffer);
 }

@@ -5,7 +5,7 @@ import { EngineFailure, messageOf, type HandlerContext } from '../handlers';
 import { AnalysisAborted, analyseIds, analysisUnsupported, defaultPrefix, planAnalysis, textIds } from './analyse';
 
 /** Longest text accepted at all (characters): beyond it the tab would be unusable. */
-export const MAX_ANALYSIS_CHARS = 200_000;
+const MAX_ANALYSIS_CHARS = 200_000;
 
 export async function handleAnalyseRequest(req: AnalyseTextRequest, backend: NextTokenBackend | null, { signal, emit }: HandlerContext): Promise<AnalyseTextResponse> {
   if (!backend) throw new EngineFailure('No model is loaded: loading it failed or was never started. Pick a model in the Generate tab (or reload the page), then analyse again.');

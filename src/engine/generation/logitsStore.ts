@@ -17,8 +17,8 @@ export interface StoredStep {
   otherMass: number;
 }
 
-export const DEFAULT_MAX_STORED_STEPS = 512;
-export const DEFAULT_MAX_STORED_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_STORED_STEPS = 512;
+const DEFAULT_MAX_STORED_BYTES = 256 * 1024 * 1024;
 
 export class LogitsStore {
   readonly maxSteps: number;

@@ -260,8 +260,3 @@ export function topCandidates(trace: SamplingTrace, n: number): Candidate[] {
   }
   return out;
 }
-
-/** Plain softmax probability of one token at T = 1, from the trace's raw logits. */
-export function rawProbability(trace: SamplingTrace, id: number): number {
-  return Math.exp(trace.raw[id] - trace.rawLogSumExp);
-}

@@ -28,7 +28,7 @@ function fmix32(h: number): number {
 }
 
 /** A 32-bit state from the three coordinates of a draw. */
-export function mixSeed(seed: number, stepIndex: number, stream = 0): number {
+function mixSeed(seed: number, stepIndex: number, stream = 0): number {
   let h = fmix32(foldToUint32(seed) ^ 0x243f6a88);
   h = fmix32(h ^ Math.imul(foldToUint32(stepIndex) + 1, 0x9e3779b1));
   h = fmix32(h ^ Math.imul(foldToUint32(stream) + 1, 0x85ebca77));

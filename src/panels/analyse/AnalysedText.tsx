@@ -2,7 +2,7 @@ import { memo, useCallback, useMemo, type KeyboardEvent } from 'react';
 import { analyseActions, useAnalyseStore } from '../../state/analyseStore';
 import { tokenAriaLabel, tokenColour } from './colours';
 
-export function tokenElementId(index: number): string {
+function tokenElementId(index: number): string {
   return `analysed-token-${index}`;
 }
 

@@ -8,15 +8,15 @@ import type { ColourMeasure } from '../../state/analyseStore';
 
 /** top-1 → beyond: green, yellow, orange, red, violet (after GLTR). */
 export const BUCKET_COLOURS = ['#a7e3b2', '#eef59b', '#ffd391', '#ffaaa5', '#dcc2f7'];
-export const UNSCORED_COLOUR = '#e6e7ea';
+const UNSCORED_COLOUR = '#e6e7ea';
 
 /** probability on a log scale, 1e-4 … 1: red (unlikely) → yellow → green (expected) */
 const probColour = scaleSequential(interpolateRgbBasis(['#ffaaa5', '#ffd391', '#eef59b', '#a7e3b2'])).domain([-4, 0]).clamp(true);
 /** surprisal, 0 … 16 bits: white (expected) → red/violet (surprising) */
 const surprisalColour = scaleSequential(interpolateRgbBasis(['#ffffff', '#ffe9a8', '#ffb59c', '#e9a6d8'])).domain([0, 16]).clamp(true);
 
-export const PROB_TICKS = [1e-4, 1e-3, 1e-2, 0.1, 1];
-export const SURPRISAL_TICKS = [0, 4, 8, 12, 16];
+const PROB_TICKS = [1e-4, 1e-3, 1e-2, 0.1, 1];
+const SURPRISAL_TICKS = [0, 4, 8, 12, 16];
 
 export function tokenColour(measure: ColourMeasure, rank: number, prob: number, surprisal: number, thresholds: readonly number[]): string {
   if (!(rank >= 1)) return UNSCORED_COLOUR;

@@ -2,7 +2,7 @@ import { useGenerateStore, selectedStepView, generateActions, isGenerating } fro
 import { DistributionBars, type DistributionBar } from '../../charts/DistributionBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 
-export const SHOWN_CANDIDATES = 20;
+const SHOWN_CANDIDATES = 20;
 
 const SOURCE_TEXT = {
   current: 'Under the settings shown now (re-sampled from the kept logits, no model call).',

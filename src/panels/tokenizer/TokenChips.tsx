@@ -3,7 +3,7 @@ import { useTokenizerStore, type Tokenization } from '../../state/tokenizerStore
 import { chipLabel, escapeTokenText, isInvisible, tokenAccessibleName, tokenView, type TokenView } from './tokenDisplay';
 
 /** Every chip is in the DOM below this many tokens; above it, chips are shown a page at a time. */
-export const CHIP_PAGE_SIZE = 2000;
+const CHIP_PAGE_SIZE = 2000;
 /** A fresh page of a large text is added this many chips per frame, so no frame builds 2,000 at once. */
 const CHIPS_PER_FRAME = 250;
 

@@ -22,7 +22,7 @@ export interface ForwardResult {
 }
 
 /** Output names of a cache (present.0.key, …) mapped to the input names the next pass expects (past_key_values.0.key, …). */
-export function pastName(outputName: string): string {
+function pastName(outputName: string): string {
   return outputName
     .replace('present_ssm', 'past_ssm')
     .replace('present_conv', 'past_conv')

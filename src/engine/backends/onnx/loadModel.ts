@@ -58,7 +58,7 @@ export class ModelLoadError extends Error {
 export const PREVIOUS_MODEL_KEPT = 'The previously loaded model is still available.';
 
 /** Turn whatever Transformers.js / onnxruntime / fetch threw into a ModelLoadError the user can act on. */
-export function explainLoadError(modelId: string, error: unknown): ModelLoadError {
+function explainLoadError(modelId: string, error: unknown): ModelLoadError {
   if (error instanceof ModelLoadError) return error;
   const detail = error instanceof Error ? error.message : String(error);
   const keep = PREVIOUS_MODEL_KEPT;
