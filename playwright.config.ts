@@ -1,17 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumArgs, executablePath } from './e2e/support/chromium';
 
-// Debian's chromium, never a downloaded browser (the machine reaches only the npm registry).
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PORT = Number(process.env.E2E_PORT ?? 4173);
-
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -27,15 +17,18 @@ export default defineConfig({
     launchOptions: { executablePath, args: chromiumArgs },
     trace: 'off',
   },
-  projects: [
-    { name: 'chromium', testIgnore: /webgpu\.spec\.ts$/ },
-    {
-      // WebGPU on SwiftShader (Vulkan on the CPU): the same model through onnxruntime-web's WebGPU backend
-      name: 'webgpu',
-      testMatch: /webgpu\.spec\.ts$/,
-      use: { launchOptions: { executablePath, args: [...chromiumArgs, '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] } },
-    },
-  ],
+  // `npm run screenshot` (NEXTTOKEN_SCREENSHOT=1) runs only the spec that rewrites docs/screenshot.png; `npm test` never does
+  projects: process.env.NEXTTOKEN_SCREENSHOT
+    ? [{ name: 'screenshot', testMatch: /screenshot\.spec\.ts$/ }]
+    : [
+        { name: 'chromium', testIgnore: /(webgpu|screenshot)\.spec\.ts$/ },
+        {
+          // WebGPU on SwiftShader (Vulkan on the CPU): the same model through onnxruntime-web's WebGPU backend
+          name: 'webgpu',
+          testMatch: /webgpu\.spec\.ts$/,
+          use: { launchOptions: { executablePath, args: [...chromiumArgs, '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] } },
+        },
+      ],
   webServer: {
     command: `npx vite preview --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}`,

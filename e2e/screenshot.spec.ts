@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { referenceIds } from '../tests/reference/tokenizerReference';
 
-// The README's screenshot comes from the real app, taken by this spec.
+// The README's screenshot comes from the real app, taken by this spec: `npm run screenshot` runs it alone (never `npm test`).
 test('README screenshot of the tokenizer lab', async ({ page }) => {
   const text = 'Tokens are not words: "unbelievable" → un·believ·able, 🧩 is bytes, and   spaces count.\nNew lines too.';
   await page.setViewportSize({ width: 1200, height: 820 });

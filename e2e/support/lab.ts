@@ -4,41 +4,18 @@
  * UI sends to the engine and which events come back, so tests can tell a re-sample from a model run.
  */
 import { expect, type Page } from '@playwright/test';
+import { engineSpyScript, type EngineMessage } from './engineSpy';
 
-export interface EngineTraffic {
-  /** 'request' = UI → worker, 'event' = worker → UI */
-  dir: 'request' | 'event';
-  type: string;
-  runId?: string;
-  /** for step events: the chosen token */
-  tokenId?: number;
-}
+/** One message between the page and its engine worker (see ./engineSpy.ts for what is read off each). */
+export type EngineTraffic = EngineMessage;
 
 /** Records every message between the page and its engine worker (the worker itself runs unchanged). */
 export async function spyOnEngine(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const log: EngineTraffic[] = [];
-    (window as unknown as { __engineTraffic: EngineTraffic[] }).__engineTraffic = log;
-    const NativeWorker = window.Worker;
-    window.Worker = class extends NativeWorker {
-      constructor(url: string | URL, options?: WorkerOptions) {
-        super(url, options);
-        this.addEventListener('message', (e: MessageEvent) => {
-          const d = e.data as { type?: string; runId?: string; step?: { chosen?: { id: number } } };
-          log.push({ dir: 'event', type: String(d?.type), runId: d?.runId, tokenId: d?.step?.chosen?.id });
-        });
-      }
-      postMessage(message: unknown, transfer?: unknown): void {
-        const m = message as { type?: string; runId?: string };
-        log.push({ dir: 'request', type: String(m?.type), runId: m?.runId });
-        super.postMessage(message, transfer as Transferable[]);
-      }
-    };
-  });
+  await page.addInitScript(engineSpyScript);
 }
 
 export function engineTraffic(page: Page): Promise<EngineTraffic[]> {
-  return page.evaluate(() => (window as unknown as { __engineTraffic: EngineTraffic[] }).__engineTraffic.slice());
+  return page.evaluate(() => window.__engineTraffic.slice());
 }
 
 /** Requests that make the model run (as opposed to re-sampling kept logits). */

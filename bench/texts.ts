@@ -4,11 +4,11 @@
  * code stripped, deduplicated, in a fixed order (same packages, same text). The mixed code/CJK/emoji text comes from
  * the tokenizer engine's own corpus generator (src/engine/tokenizers/testCorpus.ts), built in the bench page.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 
-function markdownFiles(dir, out = [], depth = 0) {
-  let entries;
+function markdownFiles(dir: string, out: string[] = [], depth = 0): string[] {
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
@@ -23,8 +23,8 @@ function markdownFiles(dir, out = [], depth = 0) {
 }
 
 /** A .d.ts file's doc comments, as markdown-ish paragraphs. */
-function docComments(ts) {
-  const out = [];
+function docComments(ts: string): string {
+  const out: string[] = [];
   for (const m of ts.matchAll(/\/\*\*([\s\S]*?)\*\//g)) {
     const body = m[1].split('\n').map((l) => l.replace(/^\s*\* ?/, '')).filter((l) => !/^\s*@/.test(l));
     out.push(body.join('\n'));
@@ -32,9 +32,9 @@ function docComments(ts) {
   return out.join('\n\n');
 }
 
-function proseParagraphs(md) {
+function proseParagraphs(md: string): string[] {
   const noCode = md.replace(/```[\s\S]*?```/g, '\n').replace(/~~~[\s\S]*?~~~/g, '\n').replace(/<!--[\s\S]*?-->/g, '');
-  const paras = [];
+  const paras: string[] = [];
   for (const block of noCode.split(/\n\s*\n/)) {
     const lines = block.split('\n').filter((l) => !/^\s*(#|\||<|>|\[!| {4}|\t|-{3,}|={3,}|\* \* \*)/.test(l));
     let p = lines.join(' ').replace(/^\s*([-*+]|\d+\.)\s+/, '');
@@ -55,10 +55,17 @@ function proseParagraphs(md) {
   return paras;
 }
 
+export interface EnglishProse {
+  text: string;
+  /** how much of it is not repeated */
+  uniqueBytes: number;
+  paragraphs: number;
+}
+
 /** About `bytes` bytes (UTF-8) of English prose from the installed packages' documentation. */
-export function englishProse(bytes, root = 'node_modules') {
-  const seen = new Set();
-  const parts = [];
+export function englishProse(bytes: number, root = 'node_modules'): EnglishProse {
+  const seen = new Set<string>();
+  const parts: string[] = [];
   let n = 0;
   for (const file of markdownFiles(root)) {
     const raw = readFileSync(file, 'utf8');

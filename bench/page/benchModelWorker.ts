@@ -4,11 +4,11 @@
  * Runs the app's Generator (distributions, candidates, stored logits), the bare greedy loop, and Transformers.js'
  * text-generation pipeline on the same model files. Answers { id, method, args } with { id, ok, value | error }.
  */
-import { loadOnnxBackend, type OnnxBackend } from '../engine/backends/onnx/backend';
-import { Generator, bareGreedyDecode } from '../engine/generation';
-import { DEFAULT_SAMPLING } from '../engine/sampling/types';
-import { configureTransformers, wasmThreads } from '../engine/onnxRuntimeFiles';
-import { embeddedModelBase } from '../engine/modelFiles';
+import { loadOnnxBackend, type OnnxBackend } from '../../src/engine/backends/onnx/backend';
+import { Generator, bareGreedyDecode } from '../../src/engine/generation/generator';
+import { DEFAULT_SAMPLING } from '../../src/engine/sampling/types';
+import { configureTransformers, wasmThreads } from '../../src/engine/onnxRuntimeFiles';
+import { embeddedModelBase } from '../../src/engine/modelFiles';
 
 declare const self: DedicatedWorkerGlobalScope;
 

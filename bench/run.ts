@@ -1,23 +1,23 @@
-#!/usr/bin/env node
 /**
- * `npm run bench`: builds the app, serves it with `vite preview`, drives headless
- * Chromium (Debian's, never a downloaded one) and measures, in the same page and
- * the same run, the app's own paths against the obvious alternatives.
- * Writes bench/results.json and docs/bench.svg, and prints a table. Not a test: never fails on a
- * number, only when the harness itself breaks (a suite that throws is recorded and the run goes on,
- * but the exit code says so).
+ * `npm run bench`: builds the app, serves it with `vite preview`, drives headless Chromium (Debian's, never a
+ * downloaded one, with the e2e suite's flags) and measures, in the same page and the same run, the app's own paths
+ * against the obvious alternatives, and its start-up against its targets.
+ * Writes bench/results.json and docs/bench.svg, and prints a table. Not a test: never fails on a number, only when the
+ * harness itself breaks (a suite that throws is recorded and the run goes on, but the exit code says so).
  *
  *   --quick      one repetition, small inputs, a subset of tokenizers (CI proves the harness still works)
  *   --no-build   reuse dist/
- *   --only=a,b   run only these suites (tokenize, paste, inference, health, memory); the others are kept
+ *   --only=a,b   run only these suites (startup, tokenize, paste, inference, health, memory); the others are kept
  *                from bench/results.json when it holds a run of the same kind
  */
 import { spawn, execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { chromium } from '@playwright/test';
-import { suites } from './suites.mjs';
-import { benchSvg } from './chart.mjs';
+import { chromiumArgs, executablePath } from '../e2e/support/chromium';
+import { benchSvg, meetsTarget } from './chart';
+import { suites } from './suites';
+import type { Results, Row } from './types';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -30,18 +30,18 @@ if (!args.has('--no-build')) execSync('npx vite build', { stdio: 'inherit' });
 const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], { stdio: 'ignore', detached: true });
 const stopServer = () => {
   try {
-    process.kill(-server.pid);
+    if (server.pid) process.kill(-server.pid);
   } catch {
     /* already gone */
   }
 };
 process.on('exit', stopServer);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
-async function waitForServer() {
+async function waitForServer(): Promise<void> {
   for (let i = 0; i < 150; i++) {
     try {
-      const r = await fetch(`${base}/bench.html`);
+      const r = await fetch(`${base}/bench/page/index.html`);
       if (r.ok) return;
     } catch {
       /* not up yet */
@@ -53,24 +53,14 @@ async function waitForServer() {
 
 await waitForServer();
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  executablePath,
   headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-dev-shm-usage',
-    '--enable-precise-memory-info',
-    '--js-flags=--expose-gc',
-    '--disable-background-timer-throttling',
-    '--disable-renderer-backgrounding',
-  ],
+  // the bench's own: performance.memory in detail, gc() for the memory suite, no throttling of a page in the background
+  args: [...chromiumArgs, '--enable-precise-memory-info', '--js-flags=--expose-gc', '--disable-background-timer-throttling', '--disable-renderer-backgrounding'],
 });
 
 const cpus = os.cpus();
-const results = {
+const results: Results = {
   date: new Date().toISOString(),
   quick,
   machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGB: +(os.totalmem() / 1e9).toFixed(1), platform: `${os.platform()} ${os.release()}`, node: process.version, chromium: browser.version(), gpu: 'none used (WASM); WebGPU figures are only taken where a real GPU is available' },
@@ -78,16 +68,17 @@ const results = {
   failures: [],
 };
 
-const ratioOf = (row) => {
+const ratioOf = (row: Row): number | undefined => {
   if (!row.baseline || !Number.isFinite(row.value) || !Number.isFinite(row.baseline.value) || row.value === 0 || row.baseline.value === 0) return undefined;
   return row.better === 'lower' ? row.baseline.value / row.value : row.value / row.baseline.value;
 };
 
-function formatRow(row) {
+function formatRow(row: Row): string {
   const v = Number.isFinite(row.value) ? row.value.toFixed(row.digits ?? (Math.abs(row.value) >= 100 ? 0 : 1)) : '—';
   const ratio = ratioOf(row);
   const vs = row.baseline ? `  ${Number.isFinite(row.baseline.value) ? row.baseline.value.toFixed(row.digits ?? 1) : '—'} ${row.baseline.label}${ratio ? ` → ×${ratio.toFixed(2)}` : ''}` : '';
-  const target = row.target !== undefined ? `  [target ${row.better === 'lower' ? '<' : '>'} ${row.target}${Number.isFinite(row.value) ? ((row.better === 'lower' ? row.value < row.target : row.value > row.target) ? ' ✓' : ' ✗') : ''}]` : '';
+  const met = meetsTarget(row);
+  const target = row.target !== undefined ? `  [target ${row.better === 'higher' ? '≥' : '≤'} ${row.target}${met === undefined ? '' : met ? ' ✓' : ' ✗'}]` : '';
   return `  ${row.label.padEnd(62)} ${v.padStart(8)} ${(row.unit ?? '').padEnd(6)}${vs}${target}${row.note ? `\n  ${''.padEnd(62)} (${row.note})` : ''}`;
 }
 
@@ -98,13 +89,13 @@ try {
     const started = Date.now();
     try {
       const out = await suite.run({ browser, base, quick, log: (row) => console.log(formatRow(row)) });
-      for (const row of out.rows ?? []) row.ratio = ratioOf(row);
+      for (const row of out.rows) row.ratio = ratioOf(row);
       out.seconds = (Date.now() - started) / 1000;
       results.suites[suite.name] = out;
       if (out.errors?.length) console.log(`  page errors: ${out.errors.slice(0, 3).join(' | ')}`);
     } catch (err) {
-      console.log(`  SUITE FAILED: ${err?.stack ?? err}`);
-      results.failures.push({ suite: suite.name, error: String(err?.message ?? err) });
+      console.log(`  SUITE FAILED: ${err instanceof Error ? err.stack : err}`);
+      results.failures.push({ suite: suite.name, error: String(err instanceof Error ? err.message : err) });
     }
     console.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
@@ -116,7 +107,7 @@ try {
 // --only: keep the other suites of the previous run of the same kind (quick or full)
 if (only && existsSync('bench/results.json')) {
   try {
-    const previous = JSON.parse(readFileSync('bench/results.json', 'utf8'));
+    const previous = JSON.parse(readFileSync('bench/results.json', 'utf8')) as Results;
     if (previous.quick === quick) results.suites = { ...previous.suites, ...results.suites };
   } catch {
     /* unreadable: write this run alone */

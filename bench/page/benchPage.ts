@@ -1,18 +1,18 @@
 /**
- * The benchmark page (bench.html): exposes `window.ntBench`, which bench/suites.mjs calls through Playwright.
+ * The benchmark page (bench/page/index.html, built by Vite with the app): exposes `window.ntBench`, which the suites
+ * in bench/suites/ call through Playwright.
  * Everything here runs in one page, so the app's own paths and the plain libraries share the same browser,
  * the same moment and the same noise:
- *  - the app's tokenizer path: the real engine worker through `engine.send`, including the transfer back;
+ *  - the app's tokenizer path: the real engine worker through `engine.request`, including the transfer back;
  *  - plain tokenizer libraries called directly (gpt-tokenizer; @huggingface/tokenizers, which Transformers.js uses);
  *  - the embedded model on WASM, in a worker of this page as in the app (benchModelWorker.ts): the app's Generator,
  *    the bare greedy loop, and Transformers.js' pipeline.
  */
-import { engine } from '../state/engineClient';
-import type { EngineEvent } from '../engine/protocol';
-import { HF_PACKAGE_FILES, type HfBuiltinId } from '../engine/tokenizers/sources';
-import { browserSource } from '../engine/tokenizers/browserSources';
-import { mixedText } from '../engine/tokenizers/testCorpus';
-import { wasmThreads } from '../engine/onnxRuntimeFiles';
+import { engine } from '../../src/state/engineClient';
+import { HF_PACKAGE_FILES, type HfBuiltinId } from '../../src/engine/tokenizers/sources';
+import { browserSource } from '../../src/engine/tokenizers/browserSources';
+import { mixedText } from '../../src/engine/tokenizers/testCorpus';
+import { wasmThreads } from '../../src/engine/onnxRuntimeFiles';
 
 const OPENAI_PLAIN = {
   o200k_base: () => import('gpt-tokenizer/encoding/o200k_base'),
@@ -44,22 +44,13 @@ async function plainEncoder(id: string): Promise<Encode> {
   return encode;
 }
 
-/** Sends one tokenize request through the app's engine client; resolves when the payload is back on this thread. */
-function tokenizeViaApp(tokenizerId: string, text: string): Promise<{ ms: number; workerMs: number; tokens: number; reencoded: [number, number] }> {
-  return new Promise((resolve, reject) => {
-    const requestId = engine.newRequestId();
-    const started = performance.now();
-    const off = engine.subscribe((event: EngineEvent) => {
-      if (event.type === 'tokenized' && event.requestId === requestId) {
-        off();
-        resolve({ ms: performance.now() - started, workerMs: event.ms, tokens: event.payload.ids.length, reencoded: event.reencoded });
-      } else if (event.type === 'error' && (event.requestId === requestId || event.scope === 'engine')) {
-        off();
-        reject(new Error(event.message));
-      }
-    });
-    engine.send({ type: 'tokenize', requestId, tokenizerId, change: { text }, specialTokens: false });
-  });
+let nextTextId = 1;
+
+/** One tokenize request through the app's engine client; resolves when the payload is back on this thread. */
+async function tokenizeViaApp(tokenizerId: string, text: string): Promise<{ ms: number; workerMs: number; tokens: number; reencoded: [number, number] }> {
+  const started = performance.now();
+  const r = await engine.request({ type: 'tokenize', requestId: nextTextId++, tokenizerId, change: { text }, specialTokens: false });
+  return { ms: performance.now() - started, workerMs: r.ms, tokens: r.payload.ids.length, reencoded: r.reencoded };
 }
 
 /** Variants of a text that differ in the first and last character: the worker's incremental session must re-encode all of it. */
