@@ -6,7 +6,7 @@
  * harness itself breaks (a suite that throws is recorded and the run goes on, but the exit code says so).
  *
  *   --quick      one repetition, small inputs, a subset of tokenizers (CI proves the harness still works)
- *   --no-build   reuse dist/
+ *   --no-build   reuse dist-bench/ (the app plus the bench page, built with NEXTTOKEN_BENCH=1)
  *   --only=a,b   run only these suites (startup, tokenize, paste, inference, health, memory); the others are kept
  *                from bench/results.json when it holds a run of the same kind
  */
@@ -25,9 +25,11 @@ const only = [...args].find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const port = 4321;
 const base = `http://localhost:${port}`;
 
-if (!args.has('--no-build')) execSync('npx vite build', { stdio: 'inherit' });
+// the bench page is built only here, into dist-bench/: the app's own dist/ carries no bench code
+const benchEnv = { ...process.env, NEXTTOKEN_BENCH: '1' };
+if (!args.has('--no-build')) execSync('npx vite build', { stdio: 'inherit', env: benchEnv });
 
-const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], { stdio: 'ignore', detached: true });
+const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], { stdio: 'ignore', detached: true, env: benchEnv });
 const stopServer = () => {
   try {
     if (server.pid) process.kill(-server.pid);

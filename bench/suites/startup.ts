@@ -1,5 +1,5 @@
 /**
- * 0. Start-up: the size of the UI entry chunk (the module script of dist/index.html) and the time from navigation to
+ * 0. Start-up: the size of the UI entry chunk (the module script of dist-bench/index.html, the same app build) and the time from navigation to
  * an interactive tokenizer lab (its text field editable and the first token chip drawn), with a cold cache (a new
  * browser context) and a warm one (the same context, navigating again).
  */
@@ -28,7 +28,7 @@ const sizeOf = (dist: string, src: string): ChunkSize => {
 };
 
 /** The UI entry chunk that dist/index.html loads, and the chunks it preloads with it. */
-function entryChunk(dist = 'dist'): { entry: ChunkSize; preloads: ChunkSize[] } {
+function entryChunk(dist = 'dist-bench'): { entry: ChunkSize; preloads: ChunkSize[] } {
   const html = readFileSync(join(dist, 'index.html'), 'utf8');
   const tagSrc = (tag: string) => /\b(?:src|href)="([^"]+)"/.exec(tag)?.[1];
   const entrySrc = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]).filter((t) => /type="module"/.test(t)).map(tagSrc)[0];

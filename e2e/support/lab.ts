@@ -1,5 +1,5 @@
 /**
- * Page helpers for the inference lab specs: what a person does (open the lab, type, press Generate) and what they
+ * Page helpers for the Generate lab specs: what a person does (open the lab, type, press Generate) and what they
  * read off the page (the generated tokens, the bars). A small spy on the page's Worker records which requests the
  * UI sends to the engine and which events come back, so tests can tell a re-sample from a model run.
  */
@@ -24,7 +24,7 @@ export async function modelRunRequests(page: Page): Promise<number> {
   return (await engineTraffic(page)).filter((t) => t.dir === 'request' && runs.has(t.type)).length;
 }
 
-/** Opens the inference lab with fresh settings and waits for the embedded model. */
+/** Opens the Generate lab with fresh settings and waits for the embedded model. */
 export async function openLab(page: Page): Promise<void> {
   await page.goto('/#tab=generate');
   await page.evaluate(() => localStorage.clear());

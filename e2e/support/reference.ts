@@ -1,5 +1,5 @@
 /**
- * Expectations for the inference lab, computed in the test process (Node) with Transformers.js on
+ * Expectations for the Generate lab, computed in the test process (Node) with Transformers.js on
  * onnxruntime-node from the same model folder the app serves (public/models/). Nothing here imports the app's
  * engine: the loop below is a plain "forward the whole sequence, take the argmax" loop, and the softmax is done in
  * float64, so a bug in the app's generator or sampling code cannot hide in its own expectation.
@@ -73,7 +73,7 @@ async function load(): Promise<Reference> {
   };
 }
 
-export function argmax(values: ArrayLike<number>): number {
+function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
