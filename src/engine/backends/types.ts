@@ -1,13 +1,14 @@
 /**
  * The one contract between the generation and analysis loops and whatever computes next-token distributions:
- * the local ONNX model (backends/onnx) today, a server answering with `top_logprobs` (vLLM, llama.cpp, Ollama,
- * OpenAI over HTTP) later. The loops, the step events and the panels see only this interface.
+ * the local ONNX model (backends/onnx), or a server answering with `top_logprobs` (backends/server: vLLM,
+ * llama.cpp, Ollama, OpenAI over HTTP). The loops, the step events and the panels see only this interface.
  *
  * A backend says once what kind of distribution it gives: 'full' (a logit for every vocabulary entry) or
  * 'partial' (the log-probabilities of the top N tokens plus the mass of all the others). Types only: nothing here
  * runs, so the worker protocol and tests can import it freely.
  */
 import type { ModelInfo, Vocabulary } from '../generation/types';
+import type { SamplingSettings } from '../sampling/types';
 
 export type { Vocabulary } from '../generation/types';
 
@@ -37,12 +38,18 @@ export type NextTokenScores =
 
 /**
  * The tokenizer of a backend, in Hugging Face's call shape (a Transformers.js tokenizer is one as it is). A server
- * backend brings the model's own tokenizer (e.g. its tokenizer.json) so ids mean the same on both sides.
+ * backend's is its table of the token texts the server sent (backends/server/vocabulary.ts): encoding a prompt gives
+ * one id for the whole text, which is sent as text.
  */
 export interface BackendTokenizer {
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
   /** `ids` must not be empty. */
   decode(ids: number[], options?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean }): string;
+  /**
+   * A server backend numbers the tokens it meets itself (servers send text): this gives the model's own id of one
+   * of them where the server reported it, else undefined. Absent where ids are the model's own (the local model).
+   */
+  modelTokenId?(id: number): number | undefined;
 }
 
 /** What one call to `DecodeSequence.next` returns. */
@@ -53,16 +60,39 @@ export interface SequenceStep {
 }
 
 /**
- * One growing context: the backend may keep state across steps (the KV cache of the local model; nothing for a
- * stateless server). Each `next` gets the whole context so far, which extends the previous call's by the tokens
- * chosen since.
+ * What `next` returns instead of a step when the backend ended the sequence itself: a server's stream finished
+ * ('eos': the model ended its text or hit a stop; 'context-full': the server's window is full) or broke off
+ * ('interrupted': the tokens before it stand, `message` says what happened).
+ */
+export interface SequenceEnd {
+  end: 'eos' | 'context-full' | 'interrupted';
+  message?: string;
+}
+
+/** How a sequence is opened. The local model needs only `useKvCache`; a server also generates on its own side. */
+export interface SequenceOptions {
+  /** false: recompute the whole context each step (where that means anything) */
+  useKvCache: boolean;
+  /** the user's sampling settings, which a server applies when it picks tokens */
+  settings?: SamplingSettings;
+  /** tokens the sequence may still generate (a server asks for this many in one request) */
+  maxNewTokens?: number;
+  /** the run's RNG stream (see sampling/rng.ts): "run N times" gives each run its own server seed */
+  stream?: number;
+}
+
+/**
+ * One growing context: the backend may keep state across steps (the KV cache of the local model; the open stream
+ * of a server). Each `next` gets the whole context so far, which extends the previous call's by the tokens chosen
+ * since — or, after the loop took a token other than the backend's pick (a branch), differs from it.
  */
 export interface DecodeSequence {
   /**
-   * The distribution of the token after `context`. When `signal` aborts, rejects at once with `signal.reason` —
-   * also while work is in flight; that work may finish in the background, and `dispose` waits for it.
+   * The distribution of the token after `context`, or how the backend ended the sequence. When `signal` aborts,
+   * rejects at once with `signal.reason` — also while work is in flight; that work may finish in the background,
+   * and `dispose` waits for it.
    */
-  next(context: readonly number[], signal?: AbortSignal): Promise<SequenceStep>;
+  next(context: readonly number[], signal?: AbortSignal): Promise<SequenceStep | SequenceEnd>;
   /** Frees what the sequence holds, after any abandoned work has settled. Resolves when the backend is free again. */
   dispose(): Promise<void>;
 }
@@ -81,8 +111,8 @@ export interface NextTokenBackend {
   /** what `next` answers: every vocabulary logit, or the top N log-probabilities and the remaining mass */
   readonly vocabulary: Vocabulary;
   readonly tokenizer: BackendTokenizer;
-  /** Starts a context; `useKvCache: false` recomputes the whole context each step (where that means anything). */
-  openSequence(options: { useKvCache: boolean }): DecodeSequence;
+  /** Starts a context. */
+  openSequence(options: SequenceOptions): DecodeSequence;
   /**
    * Analysis: the full logits at every position p ≥ `from` of `ids`, row p being the distribution of the token
    * after ids[0..p]. `onRow`'s row is valid only during the call. Rejects with `signal.reason` when aborted.

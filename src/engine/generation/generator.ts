@@ -8,10 +8,12 @@
  * LogitsStore so the UI can re-sample it later without the model. A 'partial' distribution (the top N
  * log-probabilities of a server) becomes a vocabulary-sized logits vector with −∞ for every unknown token, so the
  * same pipeline re-samples it renormalised over the known N; a token the backend picked itself is taken as it is.
+ * A backend may end a sequence itself (a server's stream finished, or broke off): the run ends with that reason
+ * ('eos', 'context-full', 'interrupted' with a message), the steps so far kept.
  * Branches ("pick this token instead") rewind to a step, force a token and continue; the prefix is recomputed
  * with one prefill pass.
  */
-import type { NextTokenBackend, NextTokenScores, SequenceStep } from '../backends/types';
+import type { NextTokenBackend, NextTokenScores, SequenceEnd, SequenceStep } from '../backends/types';
 import { samplingPipeline, topCandidates } from '../sampling/pipeline';
 import { drawUniform } from '../sampling/rng';
 import { argmax, entropyBits, entropyBitsOfLogits } from '../sampling/stages';
@@ -20,7 +22,7 @@ import { LogitsStore, type StoredStep } from './logitsStore';
 import type { CandidateSnapshot, DoneReason, GenerationSummary, ResampledStep, StepDistribution, StepSnapshot } from './types';
 
 /** Candidates per step unless asked otherwise (the UI needs at least 20). */
-export const DEFAULT_TOP_N = 32;
+const DEFAULT_TOP_N = 32;
 
 export interface GenerateOptions {
   settings: SamplingSettings;
@@ -240,6 +242,12 @@ export class Generator {
     return text;
   }
 
+  /** `{ modelTokenId }` where the backend numbers tokens itself and knows the model's id (a server), else nothing. */
+  private modelTokenId(id: number): { modelTokenId?: number } {
+    const modelTokenId = this.backend.tokenizer.modelTokenId?.(id);
+    return modelTokenId === undefined ? {} : { modelTokenId };
+  }
+
   /** The text a token adds after `context`, decoded with a few tokens of context so multi-byte characters join up. */
   private textInContext(context: number[], id: number): string {
     const window = context.slice(-6);
@@ -268,7 +276,7 @@ export class Generator {
     return {
       vocabulary,
       otherMass,
-      candidates: candidates.map((c): CandidateSnapshot => ({ ...c, text: this.tokenText(c.id) })),
+      candidates: candidates.map((c): CandidateSnapshot => ({ ...c, text: this.tokenText(c.id), ...this.modelTokenId(c.id) })),
       chosenId,
       chosenProb: trace.final[chosenId],
       entropyBits: entropyBits(trace.final),
@@ -290,13 +298,15 @@ export class Generator {
     const useKvCache = options.useKvCache ?? true;
     const topN = options.topN ?? DEFAULT_TOP_N;
     const stopOnEos = options.stopOnEos ?? true;
-    const { eosTokenIds, contextWindow, vocabSize } = this.backend.info;
+    const { eosTokenIds, contextWindow } = this.backend.info;
     const context = [...branch.promptIds, ...branch.tokenIds];
     const stepMs: number[] = [];
     let reason: DoneReason = 'max-tokens';
+    let message: string | undefined;
     // Stop must be immediate even while a forward pass (or a request) runs: the sequence's `next` rejects at once
-    // when the signal aborts, and its `dispose` waits for the abandoned work before the next run may start.
-    const sequence = this.backend.openSequence({ useKvCache });
+    // when the signal aborts, and its `dispose` waits for the abandoned work before the next run may start. A server
+    // generates on its side with the same settings, up to the tokens this branch may still add.
+    const sequence = this.backend.openSequence({ useKvCache, settings, maxNewTokens: maxNewTokens - branch.tokenIds.length, stream: branch.stream });
     try {
       for (let step = startStep; ; step++) {
         if (step > startStep) await nextTurn();
@@ -313,7 +323,7 @@ export class Generator {
           break;
         }
         const t0 = performance.now();
-        let answer: SequenceStep;
+        let answer: SequenceStep | SequenceEnd;
         try {
           answer = await sequence.next(context, signal);
         } catch (err) {
@@ -326,8 +336,15 @@ export class Generator {
           reason = 'stopped';
           break;
         }
+        if ('end' in answer) {
+          // the backend ended the sequence (a server's stream finished or broke off): the steps so far stand
+          reason = answer.end;
+          message = answer.message;
+          break;
+        }
 
-        const scores = stepLogits(answer.scores, vocabSize);
+        // read per step: a server's token table grows as the run meets new tokens
+        const scores = stepLogits(answer.scores, this.backend.info.vocabSize);
         const trace = samplingPipeline(scores.logits, settings, drawUniform(settings.seed, step, branch.stream), context);
         const forced = step === startStep && forcedFirst !== null;
         const byBackend = !forced && scores.chosenId !== undefined;
@@ -342,7 +359,7 @@ export class Generator {
                 phase: step === startStep ? 'prefill' : 'decode',
                 inputTokens: answer.inputTokens,
                 contextLength: context.length + 1,
-                chosen: { id: chosenId, text, prob: trace.final[chosenId], forced, byBackend },
+                chosen: { id: chosenId, text, prob: trace.final[chosenId], forced, byBackend, ...this.modelTokenId(chosenId) },
                 distribution: this.distribution(trace, stored, chosenId, topN),
                 modelEntropyBits: entropyBitsOfLogits(trace.raw, trace.rawLogSumExp),
                 ms: 0,
@@ -373,7 +390,7 @@ export class Generator {
       // Stopped: return now; the sequence frees itself (and the backend) once an abandoned pass has finished.
       if (!signal?.aborted) await closed;
     }
-    return this.summary(branch, reason, stepMs, useKvCache);
+    return { ...this.summary(branch, reason, stepMs, useKvCache), ...(message !== undefined && { message }) };
   }
 
   private summary(branch: Branch, reason: DoneReason, stepMs: number[], useKvCache: boolean): GenerationSummary {
@@ -408,7 +425,9 @@ export async function bareGreedyDecode(
   const t0 = performance.now();
   try {
     for (let i = 0; i < n && context.length < backend.info.contextWindow; i++) {
-      const { logits, chosenId } = stepLogits((await sequence.next(context)).scores, backend.info.vocabSize);
+      const answer = await sequence.next(context);
+      if ('end' in answer) break;
+      const { logits, chosenId } = stepLogits(answer.scores, backend.info.vocabSize);
       const id = chosenId ?? argmax(logits);
       context.push(id);
       tokenIds.push(id);

@@ -2,22 +2,13 @@
  * Engine-level types shared with the worker protocol. Plain data only: everything here can be posted from the
  * worker (typed arrays go in the transfer list).
  */
-export type {
-  Candidate,
-  DrawPosition,
-  FilterCutoffs,
-  MinPCutoff,
-  RemovalReason,
-  SamplingSettings,
-  SamplingTrace,
-  TopKCutoff,
-  TopPCutoff,
-} from '../sampling/types';
-export { DEFAULT_SAMPLING } from '../sampling/types';
+export type { Candidate, DrawPosition, FilterCutoffs, SamplingSettings } from '../sampling/types';
 import type { Candidate, DrawPosition, FilterCutoffs } from '../sampling/types';
+import type { ServerBackendInfo } from '../backends/server/types';
 
-/** Where the model runs. 'cpu' is onnxruntime-node (Node and tests); the browser uses 'webgpu' or 'wasm'. */
-export type EngineDevice = 'webgpu' | 'wasm' | 'cpu';
+/** Where the model runs. 'cpu' is onnxruntime-node (Node and tests); the browser uses 'webgpu' or 'wasm'; 'server' is
+ * a model behind HTTP (backends/server). */
+export type EngineDevice = 'webgpu' | 'wasm' | 'cpu' | 'server';
 
 /** Loading progress: bytes per file while downloading, then a compile phase (ONNX session creation). */
 export type LoadProgress =
@@ -40,12 +31,17 @@ export interface ModelInfo {
   dtype: string;
   /** config.model_type, e.g. "llama". */
   architecture: string;
+  /** Of a server: the ids its token table has handed out so far (it grows; see backends/server/vocabulary.ts). */
   vocabSize: number;
-  /** Positions the model can attend to (config.max_position_embeddings, else the tokenizer's model_max_length). */
+  /** Positions the model can attend to (config.max_position_embeddings, else the tokenizer's model_max_length). Of a
+   * server: its window where it says (`server.contextWindow`), else Number.MAX_SAFE_INTEGER (the server ends a run
+   * whose context is full). */
   contextWindow: number;
   eosTokenIds: number[];
   bosTokenId: number | null;
   numLayers: number;
+  /** Present when the model runs on a server: where, which API, what its distributions and ids mean. */
+  server?: ServerBackendInfo;
 }
 
 /**
@@ -57,6 +53,8 @@ export type Vocabulary = 'full' | 'partial';
 /** One row of a step's candidate list: a sampling Candidate plus the token's text. */
 export interface CandidateSnapshot extends Candidate {
   text: string;
+  /** The model's own token id, where a server reported it (a server backend's `id` is its own numbering). */
+  modelTokenId?: number;
 }
 
 /**
@@ -105,6 +103,8 @@ export interface StepSnapshot {
     forced: boolean;
     /** True when the backend (a server) picked the token itself; the draw shown is the local re-sampling. */
     byBackend: boolean;
+    /** The model's own token id, where a server reported it. */
+    modelTokenId?: number;
   };
   /** The distribution the token was drawn from, under the settings used. */
   distribution: StepDistribution;
@@ -121,7 +121,8 @@ export interface StepSnapshot {
   stream: number;
 }
 
-export type DoneReason = 'eos' | 'max-tokens' | 'stopped' | 'context-full';
+/** 'interrupted': a server's stream broke off; the tokens received stand, and the summary's `message` says why. */
+export type DoneReason = 'eos' | 'max-tokens' | 'stopped' | 'context-full' | 'interrupted';
 
 /** Returned (not yielded) by a generation when it ends. No step follows it. */
 export interface GenerationSummary {
@@ -137,6 +138,8 @@ export interface GenerationSummary {
   decodeTokensPerSecond: number;
   stepMs: number[];
   useKvCache: boolean;
+  /** Why the run ended early, for the user (set when it was 'interrupted'). */
+  message?: string;
 }
 
 /** A step re-sampled from stored logits with new settings (no model call). */

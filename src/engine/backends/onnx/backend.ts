@@ -3,23 +3,13 @@
  * cache per sequence, and every position's logits for analysis.
  */
 import type { DynamicCache } from '@huggingface/transformers';
+import { untilAborted } from '../abort';
 import type { DecodeSequence, NextTokenBackend, ScorePositionsOptions, SequenceStep } from '../types';
 import { forward, type ForwardResult } from './forward';
 import { loadCausalLM, type LoadedModel, type LoadOptions } from './loadModel';
 
 /** Logit floats one scoring chunk may hold by default (~128 MB). */
 const LOGIT_FLOAT_BUDGET = 32 * 1024 * 1024;
-
-/** `work`, or a rejection with `signal.reason` as soon as `signal` aborts (`work` itself runs on). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /**
  * Prefill the whole context once, then feed only the new tokens with the KV cache (or, without the cache, the

@@ -16,7 +16,7 @@ import type { EngineDevice, LoadProgress, ModelInfo } from '../../generation/typ
 
 export interface LoadOptions {
   modelId: string;
-  device: EngineDevice;
+  device: Exclude<EngineDevice, 'server'>;
   /** Weight precision, e.g. 'fp32', 'fp16', 'q8', 'q4'; the model folder must hold that file. Default: the model's
    * `transformers.js_config.dtype`, else Transformers.js' default for the device (q8 on wasm, fp32 elsewhere). */
   dtype?: string;
