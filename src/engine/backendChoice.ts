@@ -2,10 +2,10 @@
  * Which backend runs the model, and why: WebGPU when the browser offers an
  * adapter (or the user forces it), WASM otherwise.
  */
-import type { Backend, BackendChoice } from './protocol';
+import type { BackendChoice, LocalBackend } from './protocol';
 
 export interface BackendDecision {
-  backend: Backend;
+  backend: LocalBackend;
   reason: string;
 }
 

@@ -1,17 +1,21 @@
 /**
- * Worker-side inference: loads models (keeping the previous one usable when a
- * load fails), runs the app's own generation loop and streams its steps as events.
+ * Worker-side inference: loads models (keeping the previous one usable when a load fails) or switches to a model on
+ * a server, runs the app's own generation loop on whichever backend is current and streams its steps as events.
  */
 import { env } from '@huggingface/transformers';
 import { loadOnnxBackend } from './backends/onnx/backend';
 import { PREVIOUS_MODEL_KEPT } from './backends/onnx/loadModel';
 import type { NextTokenBackend } from './backends/types';
+import { ServerBackend, connectServer, openServerBackend, type ServerConnection } from './backends/server/backend';
+import { normaliseBaseUrl } from './backends/server/http';
+import type { Conversation } from './chat/types';
 import { Generator } from './generation/generator';
 import { divergenceTree } from './generation/divergence';
 import type { GenerationSummary, StepSnapshot } from './generation/types';
 import { chooseBackend, type BackendDecision } from './backendChoice';
 import type {
   BranchRequest,
+  ConnectServerRequest,
   GenerateRequest,
   LoadModelRequest,
   ModelReadyResponse,
@@ -21,6 +25,8 @@ import type {
   RunDoneResponse,
   RunManyRequest,
   RunManyResponse,
+  ServerModelsResponse,
+  UseServerRequest,
 } from './protocol';
 import { EngineFailure, messageOf, type HandlerContext } from './handlers';
 import { configureTransformers, wasmThreads } from './onnxRuntimeFiles';
@@ -30,11 +36,16 @@ import { isEmbeddedModel } from './generation/catalog';
 interface Current {
   backend: NextTokenBackend;
   generator: Generator;
-  decision: BackendDecision;
+  /** set when the backend is a server (its prompts are text or messages, not token ids) */
+  server: ServerBackend | null;
 }
+
+const FLAVOR_NAMES: Record<ServerConnection['flavor'], string> = { vllm: 'vLLM', 'llama.cpp': 'llama.cpp', ollama: 'Ollama', openai: 'an OpenAI-compatible server' };
 
 export class InferenceService {
   private current: Current | null = null;
+  /** the last server connected, reused by `use-server` with the same address and key */
+  private connection: ServerConnection | null = null;
 
   constructor() {
     configureTransformers(env, { browserCache: true });
@@ -66,10 +77,35 @@ export class InferenceService {
       throw new EngineFailure(this.current ? messageOf(err) : messageOf(err).replace(` ${PREVIOUS_MODEL_KEPT}`, ''));
     }
     rememberModelHost(req.modelId, req.remoteHost);
-    const previous = this.current;
-    this.current = { backend, generator: new Generator(backend), decision };
-    if (previous && previous.backend !== backend) await previous.backend.dispose().catch(() => undefined);
+    await this.makeCurrent(backend, null);
     return { type: 'model-ready', info: backend.info, backend: decision.backend, backendReason: decision.reason, threads: decision.backend === 'wasm' ? wasmThreads() : 0 };
+  }
+
+  /** Reads a server's model list (the first request to that server). */
+  async connectServer(req: ConnectServerRequest, { signal }: HandlerContext): Promise<ServerModelsResponse> {
+    const connection = await connectServer(req.baseUrl, req.apiKey, signal);
+    this.connection = connection;
+    const { baseUrl, origin, flavor, models } = connection;
+    return { type: 'server-models', baseUrl, origin, flavor, models };
+  }
+
+  /** Makes a server's model the current backend; while it is checked (and if that fails) the previous one stays. */
+  async useServer(req: UseServerRequest, { signal }: HandlerContext): Promise<ModelReadyResponse> {
+    const { baseUrl } = normaliseBaseUrl(req.baseUrl);
+    const known = this.connection;
+    const same = known && (known.baseUrl === baseUrl || known.baseUrl === `${baseUrl}/v1`) && known.apiKey === (req.apiKey || undefined);
+    const connection = same ? known : await connectServer(req.baseUrl, req.apiKey, signal);
+    this.connection = connection;
+    const backend = await openServerBackend({ connection, modelId: req.modelId, api: req.api }, signal);
+    await this.makeCurrent(backend, backend);
+    const reason = `Runs on ${FLAVOR_NAMES[connection.flavor]} at ${connection.origin}: the text you generate from is sent there.`;
+    return { type: 'model-ready', info: backend.info, backend: 'server', backendReason: reason, threads: 0 };
+  }
+
+  private async makeCurrent(backend: NextTokenBackend, server: ServerBackend | null): Promise<void> {
+    const previous = this.current;
+    this.current = { backend, generator: new Generator(backend), server };
+    if (previous && previous.backend !== backend) await previous.backend.dispose().catch(() => undefined);
   }
 
   private require(): Current {
@@ -77,7 +113,8 @@ export class InferenceService {
     return this.current;
   }
 
-  private promptIds(backend: NextTokenBackend, prompt: PromptInput): number[] {
+  private promptIds({ backend, server }: Current, prompt: PromptInput, messages?: Conversation): number[] {
+    if (server) return server.promptIds(prompt, messages);
     if ('ids' in prompt) return prompt.ids;
     return backend.tokenizer.encode(prompt.text, { add_special_tokens: prompt.addSpecialTokens });
   }
@@ -87,8 +124,9 @@ export class InferenceService {
   }
 
   async generate(req: GenerateRequest, { signal, emit }: HandlerContext): Promise<RunDoneResponse> {
-    const { backend, generator } = this.require();
-    const ids = this.promptIds(backend, req.prompt);
+    const current = this.require();
+    const { backend, generator } = current;
+    const ids = this.promptIds(current, req.prompt, req.messages);
     emit({ type: 'run-started', prompt: this.promptTokens(backend, ids), parent: null, useKvCache: req.useKvCache });
     return this.stream(generator.generate(ids, { ...req, signal }), emit);
   }
@@ -101,8 +139,9 @@ export class InferenceService {
   }
 
   async runMany(req: RunManyRequest, { signal, emit }: HandlerContext): Promise<RunManyResponse> {
-    const { backend, generator } = this.require();
-    const ids = this.promptIds(backend, req.prompt);
+    const current = this.require();
+    const { backend, generator } = current;
+    const ids = this.promptIds(current, req.prompt, req.messages);
     const result = await generator.runMany(ids, req.runs, { ...req, signal }, (run, tokenIds) =>
       emit({ type: 'run-many-progress', run, runs: req.runs, text: backend.tokenizer.decode(tokenIds) }),
     );

@@ -26,6 +26,9 @@ import type {
 import type { ChatAnalysis, ChatAnalyseInput } from './chat/analyse';
 import type { Conversation } from './chat/types';
 import type { AnalysisProgress, AnalysisResult } from './analyse/types';
+import type { ServerApi, ServerBackendInfo, ServerFlavor, ServerModel } from './backends/server/types';
+
+export type { ServerApi, ServerBackendInfo, ServerFlavor, ServerModel };
 
 export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult };
 export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
@@ -114,7 +117,10 @@ export type TokenizerLoadPhase = 'download' | 'parse' | 'ready';
 
 /** 'auto' takes WebGPU when the browser offers an adapter, WASM otherwise. */
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
-export type Backend = 'webgpu' | 'wasm';
+/** Where a model loaded in the page runs. */
+export type LocalBackend = 'webgpu' | 'wasm';
+/** Where the current model runs: in the page, or on a server (`use-server`). */
+export type Backend = LocalBackend | 'server';
 
 export interface LoadModelRequest {
   type: 'load-model';
@@ -146,6 +152,9 @@ export interface GenerationParams {
 export interface GenerateRequest extends GenerationParams {
   type: 'generate';
   prompt: PromptInput;
+  /** With a server on the chat API: the conversation (and tools) to answer, instead of `prompt` as one user message.
+   * Ignored by the local model and the completions API. */
+  messages?: Conversation;
 }
 
 /** "Pick this token instead": continue from step `stepIndex` of a branch with `tokenId`. */
@@ -164,6 +173,8 @@ export interface RunDoneResponse {
 export interface RunManyRequest extends GenerationParams {
   type: 'run-many';
   prompt: PromptInput;
+  /** as GenerateRequest.messages */
+  messages?: Conversation;
   runs: number;
 }
 
@@ -192,6 +203,41 @@ export interface PromptTokens {
   ids: number[];
   /** each prompt token's own text (decoded alone) */
   texts: string[];
+}
+
+// ---------------------------------------------------------------- servers
+
+/**
+ * Read a server's model list (`GET {baseUrl}/models`). Nothing is sent to a server before this request. The key,
+ * when given, goes only in the Authorization header to that origin.
+ */
+export interface ConnectServerRequest {
+  type: 'connect-server';
+  /** e.g. http://localhost:8000/v1 */
+  baseUrl: string;
+  apiKey?: string;
+}
+
+export interface ServerModelsResponse {
+  type: 'server-models';
+  /** the base URL as it will be used (normalised; "/v1" added when the list was found there) */
+  baseUrl: string;
+  /** where text will be sent */
+  origin: string;
+  flavor: ServerFlavor;
+  models: ServerModel[];
+}
+
+/**
+ * Make a server's model the current backend (answered with `model-ready`; `info.server` describes it). One short
+ * request checks that the server returns log-probabilities. The previous model stays usable if this fails.
+ */
+export interface UseServerRequest {
+  type: 'use-server';
+  baseUrl: string;
+  apiKey?: string;
+  modelId: string;
+  api: ServerApi;
 }
 
 // ---------------------------------------------------------------- chat lab
@@ -231,6 +277,8 @@ export interface EngineCalls {
   tokenize: { request: TokenizeRequest; response: TokenizeResponse };
   compare: { request: CompareRequest; response: CompareResponse };
   'load-model': { request: LoadModelRequest; response: ModelReadyResponse };
+  'connect-server': { request: ConnectServerRequest; response: ServerModelsResponse };
+  'use-server': { request: UseServerRequest; response: ModelReadyResponse };
   generate: { request: GenerateRequest; response: RunDoneResponse };
   branch: { request: BranchRequest; response: RunDoneResponse };
   'run-many': { request: RunManyRequest; response: RunManyResponse };

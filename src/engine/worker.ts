@@ -87,6 +87,9 @@ const routes: { [T in RequestType]: Route<T> } = {
     handle: (req) => handleChatRequest(req, (id) => tokenizers.get(id), (id, file) => modelFileUrl(id, file) ?? embeddedModelUrl(id, file)),
   },
   'load-model': { lane: 'model', scope: 'model', handle: (req, ctx) => inference.load(req, ctx) },
+  // a model list is light work on the network: it must not wait behind a generation
+  'connect-server': { lane: 'immediate', scope: 'model', handle: (req, ctx) => inference.connectServer(req, ctx) },
+  'use-server': { lane: 'model', scope: 'model', handle: (req, ctx) => inference.useServer(req, ctx) },
   generate: { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.generate(req, ctx) },
   branch: { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.branch(req, ctx) },
   'run-many': { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.runMany(req, ctx) },

@@ -43,7 +43,10 @@ export class AnalysisAborted extends Error {
 
 /** Why a backend without `scorePositions` cannot analyse a text, as a message for the user. */
 export function analysisUnsupported(backend: NextTokenBackend): string {
-  return `Model "${backend.info.modelId}" gives only the top log-probabilities of each next token, not the full distribution at every position of a text, so it cannot analyse text. Load a model that runs in the browser to analyse.`;
+  return (
+    `Model "${backend.info.modelId}" gives only the top log-probabilities of each next token, not the full distribution at every position of a text, so it cannot analyse text. Load a model that runs in the browser to analyse.` +
+    (backend.info.server ? ' (Some servers can score a given text, vLLM with prompt_logprobs and completions servers with echo and logprobs, but only with the top log-probabilities of each position; NextToken does not ask them yet.)' : '')
+  );
 }
 
 /** Where the windows go. Pure arithmetic, so the UI can ask "how many windows?" before running anything. */
