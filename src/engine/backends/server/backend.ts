@@ -230,6 +230,7 @@ class StreamRun {
     }
     if (this.controller.signal.aborted) return { end: 'interrupted', message: 'The request was cancelled.' };
     if (finish === 'stop') return { end: 'eos' };
+    // 'length' before the tokens asked for: the server's window is full (at the count asked, the loop stops first)
     if (finish === 'length') return this.received < this.maxTokens ? { end: 'context-full' } : { end: 'eos' };
     const ended = next.value;
     if (ended.kind === 'done') return { end: 'eos' };
