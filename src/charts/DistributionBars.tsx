@@ -2,6 +2,11 @@ import { scaleBand, scaleLinear } from 'd3';
 
 export interface DistributionBar {
   id: number;
+  /** the model's token id, where known (shown as data-token-id) */
+  tokenId?: number;
+  /** the token's exact text */
+  text: string;
+  /** the text as displayed (whitespace made visible) */
   label: string;
   /** probability under the current settings (0 when a filter removed the token) */
   prob: number;
@@ -13,6 +18,8 @@ export interface DistributionBar {
 
 interface Props {
   bars: DistributionBar[];
+  /** a partial distribution: the probability of every token not listed, drawn as one more bar */
+  other?: number | null;
   /** probability cut-off lines to draw, e.g. the top-p or min-p threshold */
   cutoffs: { label: string; prob: number }[];
   width?: number;
@@ -23,24 +30,25 @@ interface Props {
 const ROW = 22;
 
 /** Horizontal bars of the top candidates: removed tokens greyed, filter cut-offs drawn. */
-export function DistributionBars({ bars, cutoffs, width = 640, onPick, pickLabel = 'Pick' }: Props) {
+export function DistributionBars({ bars, other = null, cutoffs, width = 640, onPick, pickLabel = 'Pick' }: Props) {
   const labelWidth = 140;
   const valueWidth = 70;
   const chartWidth = Math.max(120, width - labelWidth - valueWidth - (onPick ? 60 : 0));
-  const maxProb = Math.max(1e-9, ...bars.map((b) => Math.max(b.prob, b.probBeforeFilters)));
+  const maxProb = Math.max(1e-9, other ?? 0, ...bars.map((b) => Math.max(b.prob, b.probBeforeFilters)));
+  const rows = bars.length + (other !== null ? 1 : 0);
   const x = scaleLinear().domain([0, maxProb]).range([0, chartWidth]);
   const y = scaleBand<number>()
-    .domain(bars.map((_, i) => i))
-    .range([0, bars.length * ROW])
+    .domain(Array.from({ length: rows }, (_, i) => i))
+    .range([0, rows * ROW])
     .padding(0.15);
-  const height = bars.length * ROW + 24;
+  const height = rows * ROW + 24;
   return (
     <svg width={width} height={height} role="img" aria-label="Probabilities of the top candidate tokens" className="dist-chart">
       <g transform={`translate(${labelWidth},0)`}>
         {cutoffs.map((c) => (
           <g key={c.label} transform={`translate(${x(Math.min(c.prob, maxProb))},0)`} className="cutoff">
-            <line y1={0} y2={bars.length * ROW} stroke="#b3261e" strokeDasharray="4 3" />
-            <text y={bars.length * ROW + 14} textAnchor="middle" fontSize={11} fill="#b3261e">
+            <line y1={0} y2={rows * ROW} stroke="#b3261e" strokeDasharray="4 3" />
+            <text y={rows * ROW + 14} textAnchor="middle" fontSize={11} fill="#b3261e">
               {c.label}
             </text>
           </g>
@@ -53,13 +61,14 @@ export function DistributionBars({ bars, cutoffs, width = 640, onPick, pickLabel
           <g
             key={b.id}
             data-testid="dist-row"
-            data-token-id={b.id}
+            data-token-id={b.tokenId}
+            data-token-text={b.text}
             data-prob={b.prob}
             data-removed-by={b.removedBy ?? ''}
             transform={`translate(0,${top})`}
             className={removed ? 'dist-row removed' : b.chosen ? 'dist-row chosen' : 'dist-row'}
           >
-            <title>{`${JSON.stringify(b.label)} (ID ${b.id}): ${(b.prob * 100).toFixed(2)}%${removed ? `, removed by ${b.removedBy}` : ''}`}</title>
+            <title>{`${JSON.stringify(b.label)}${b.tokenId !== undefined ? ` (ID ${b.tokenId})` : ''}: ${(b.prob * 100).toFixed(2)}%${removed ? `, removed by ${b.removedBy}` : ''}`}</title>
             <text x={labelWidth - 6} y={y.bandwidth() / 2} dy="0.35em" textAnchor="end" fontSize={12} className="dist-label">
               {b.chosen ? '▶ ' : ''}
               {b.label}
@@ -79,6 +88,18 @@ export function DistributionBars({ bars, cutoffs, width = 640, onPick, pickLabel
           </g>
         );
       })}
+      {other !== null && (
+        <g data-testid="dist-other" data-prob={other} transform={`translate(0,${y(bars.length) ?? 0})`} className="dist-row other">
+          <title>{`All other tokens (the server did not list them): ${(other * 100).toFixed(2)}%`}</title>
+          <text x={labelWidth - 6} y={y.bandwidth() / 2} dy="0.35em" textAnchor="end" fontSize={12} className="dist-label">
+            all other tokens
+          </text>
+          <rect x={labelWidth} width={x(other)} height={y.bandwidth()} fill="#c7cbd1" />
+          <text x={labelWidth + chartWidth + 6} y={y.bandwidth() / 2} dy="0.35em" fontSize={12} className="dist-value">
+            {`${(other * 100).toFixed(1)}%`}
+          </text>
+        </g>
+      )}
     </svg>
   );
 }

@@ -26,9 +26,9 @@ import type {
 import type { ChatAnalysis, ChatAnalyseInput } from './chat/analyse';
 import type { Conversation } from './chat/types';
 import type { AnalysisProgress, AnalysisResult } from './analyse/types';
-import type { ServerApi, ServerBackendInfo, ServerFlavor, ServerModel } from './backends/server/types';
+import type { ServerApi, ServerFlavor, ServerModel } from './backends/server/types';
 
-export type { ServerApi, ServerBackendInfo, ServerFlavor, ServerModel };
+export type { ServerApi, ServerFlavor, ServerModel };
 
 export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult };
 export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };

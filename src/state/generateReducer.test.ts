@@ -15,6 +15,13 @@ function initial(): GenerateState {
     modelId: 'm',
     remoteHost: 'https://example.invalid/',
     runCount: 3,
+    backendKind: 'browser',
+    serverUrl: 'http://127.0.0.1:1/v1',
+    serverApi: 'completions',
+    serverModel: '',
+    server: { status: 'idle', message: null, models: [], origin: null },
+    serverApiKey: '',
+    rememberApiKey: false,
     model: { status: 'idle', requestedId: 'm', info: null, backend: null, backendReason: '', threads: 0, progress: null, error: null },
     ...NO_RUNS,
     error: null,
@@ -51,6 +58,12 @@ describe('the Generate lab reducer', () => {
     expect(s.model).toMatchObject({ status: 'ready', info, backend: 'wasm', threads: 2, error: null });
     expect(s.runs).toEqual({});
     expect(s.activeRunId).toBeNull();
+  });
+
+  it('a server model loads without changing the browser model chosen', () => {
+    const s = reduce(initial(), { type: 'model-loading', modelId: 'served/llama', server: true });
+    expect(s.modelId).toBe('m');
+    expect(s.model).toMatchObject({ status: 'loading', requestedId: 'served/llama' });
   });
 
   it('a failed load keeps the previous model usable and selected', () => {

@@ -15,6 +15,8 @@ import type {
   ResampledStep,
   RunManyResponse,
   SamplingSettings,
+  ServerApi,
+  ServerModel,
   StepSnapshot,
 } from '../engine/protocol';
 
@@ -67,10 +69,33 @@ export interface GenerateChoices {
   modelId: string;
   remoteHost: string;
   runCount: number;
+  /** where the model runs: in this browser, or on a server the user connected */
+  backendKind: BackendKind;
+  /** the server's OpenAI-compatible base URL, e.g. http://localhost:8000/v1 */
+  serverUrl: string;
+  serverApi: ServerApi;
+  /** the server model last chosen */
+  serverModel: string;
+}
+
+export type BackendKind = 'browser' | 'server';
+
+/** The server connection: nothing is sent to a server before the user presses Connect. */
+export interface ServerConnection {
+  status: 'idle' | 'connecting' | 'connected' | 'error';
+  /** the error, written for the user */
+  message: string | null;
+  models: ServerModel[];
+  /** where text is sent while the server backend is active */
+  origin: string | null;
 }
 
 export interface GenerateState extends GenerateChoices {
   model: ModelState;
+  server: ServerConnection;
+  /** held in memory only (and in sessionStorage when the user asks): never in localStorage, links or exports */
+  serverApiKey: string;
+  rememberApiKey: boolean;
   runs: Record<string, RunView>;
   runOrder: string[];
   activeRunId: string | null;
@@ -98,7 +123,8 @@ export const NO_RUNS = {
 
 /** What the engine reported, and the starts of work whose reports will follow. */
 export type GenerateEvent =
-  | { type: 'model-loading'; modelId: string }
+  /** `server`: a server model (the browser model chosen, `modelId`, stays as it is) */
+  | { type: 'model-loading'; modelId: string; server?: boolean }
   | { type: 'model-load'; progress: LoadProgress }
   | { type: 'model-ready'; response: ModelReadyResponse }
   | { type: 'model-failed'; message: string }
@@ -117,7 +143,7 @@ export type GenerateEvent =
 export function reduceGenerate(s: GenerateState, e: GenerateEvent): GenerateState {
   switch (e.type) {
     case 'model-loading':
-      return { ...s, modelId: e.modelId, model: { ...s.model, status: 'loading', requestedId: e.modelId, progress: null, error: null } };
+      return { ...s, modelId: e.server ? s.modelId : e.modelId, model: { ...s.model, status: 'loading', requestedId: e.modelId, progress: null, error: null } };
     case 'model-load':
       return { ...s, model: { ...s.model, progress: e.progress } };
     case 'model-ready': {
@@ -126,7 +152,7 @@ export function reduceGenerate(s: GenerateState, e: GenerateEvent): GenerateStat
     }
     case 'model-failed':
       // the previous model (if any) stays loaded and usable, and stays the one selected (and remembered for the next visit)
-      return { ...s, modelId: s.model.info?.modelId ?? s.modelId, model: { ...s.model, status: s.model.info ? 'ready' : 'error', error: e.message, progress: null } };
+      return { ...s, modelId: s.model.info && !s.model.info.server ? s.model.info.modelId : s.modelId, model: { ...s.model, status: s.model.info ? 'ready' : 'error', error: e.message, progress: null } };
     case 'run-queued': {
       const runs: Record<string, RunView> = {
         ...s.runs,

@@ -5,15 +5,16 @@
  * the reducer.
  */
 import { create } from 'zustand';
-import type { BackendChoice, EngineRequest, PromptInput, RequestType, ResponseTo, SamplingSettings, StepDistribution, StepSnapshot } from '../engine/protocol';
+import type { BackendChoice, Conversation, EngineRequest, PromptInput, RequestType, ResponseTo, SamplingSettings, ServerApi, StepDistribution, StepSnapshot } from '../engine/protocol';
+import { useChatStore } from './chatStore';
 import { DEFAULT_SAMPLING } from '../engine/sampling/types';
 import { DEFAULT_REMOTE_HOST, EMBEDDED_MODEL_ID, catalogEntry } from '../engine/generation/catalog';
 import { engine, EngineError, errorMessage, type RequestOptions } from './engineClient';
 import { latestWins } from './latestWins';
 import { defined, field, isRecord, persisted } from './persistence';
-import { NO_RUNS, reduceGenerate, type GenerateChoices, type GenerateEvent, type GenerateState, type RunView } from './generateReducer';
+import { NO_RUNS, reduceGenerate, type BackendKind, type GenerateChoices, type GenerateEvent, type GenerateState, type RunView } from './generateReducer';
 
-export type { GenerateState, RunView } from './generateReducer';
+export type { GenerateState } from './generateReducer';
 
 const DEFAULT_PROMPT = 'The ship';
 
@@ -26,6 +27,10 @@ const DEFAULTS: GenerateChoices = {
   modelId: EMBEDDED_MODEL_ID,
   remoteHost: DEFAULT_REMOTE_HOST,
   runCount: 5,
+  backendKind: 'browser',
+  serverUrl: 'http://localhost:8000/v1',
+  serverApi: 'completions',
+  serverModel: '',
 };
 
 const persistence = persisted<GenerateChoices>({
@@ -41,6 +46,10 @@ const persistence = persisted<GenerateChoices>({
       modelId: field.string(stored.modelId),
       remoteHost: field.string(stored.remoteHost),
       runCount: field.number(stored.runCount, 1, Infinity, true),
+      backendKind: field.oneOf(stored.backendKind, ['browser', 'server'] as const),
+      serverUrl: field.string(stored.serverUrl),
+      serverApi: field.oneOf(stored.serverApi, ['completions', 'chat'] as const),
+      serverModel: field.string(stored.serverModel),
     }),
 });
 
@@ -57,8 +66,29 @@ function readSettings(s: Record<string, unknown>): Partial<SamplingSettings> {
 
 const initial: GenerateChoices = { ...DEFAULTS, ...persistence.initial };
 
+/** An API key the user asked to remember stays for this tab only (sessionStorage), never in localStorage. */
+const API_KEY_SESSION_KEY = 'nexttoken.serverApiKey';
+function rememberedApiKey(): string {
+  try {
+    return sessionStorage.getItem(API_KEY_SESSION_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+function rememberApiKey(key: string | null): void {
+  try {
+    if (key) sessionStorage.setItem(API_KEY_SESSION_KEY, key);
+    else sessionStorage.removeItem(API_KEY_SESSION_KEY);
+  } catch {
+    /* the key just is not remembered */
+  }
+}
+
 export const useGenerateStore = create<GenerateState>()(() => ({
   ...initial,
+  server: { status: 'idle', message: null, models: [], origin: null },
+  serverApiKey: rememberedApiKey(),
+  rememberApiKey: rememberedApiKey() !== '',
   model: { status: 'idle', requestedId: initial.modelId, info: null, backend: null, backendReason: '', threads: 0, progress: null, error: null },
   ...NO_RUNS,
   error: null,
@@ -77,6 +107,10 @@ persistence.connect(useGenerateStore, (s): GenerateChoices => ({
   modelId: s.modelId,
   remoteHost: s.remoteHost,
   runCount: s.runCount,
+  backendKind: s.backendKind,
+  serverUrl: s.serverUrl,
+  serverApi: s.serverApi,
+  serverModel: s.serverModel,
 }));
 
 // ---------------------------------------------------------------- what the store keeps outside the state
@@ -171,6 +205,19 @@ function selectedTarget(s: GenerateState): { branchId: string; stepIndex: number
   const stepIndex = s.selectedStep ?? steps.length - 1;
   const step = steps[stepIndex];
   return step ? { branchId: step.branchId, stepIndex } : null;
+}
+
+/** With a server on the chat API, the Chat lab's conversation is what the model answers. */
+function chatMessages(): Conversation | undefined {
+  const server = get().model.info?.server;
+  return server?.api === 'chat' ? useChatStore.getState().conversation : undefined;
+}
+
+/** Why "Pick" cannot continue from a candidate here, or null when it can. */
+export function branchingUnavailable(s: GenerateState): string | null {
+  const server = s.model.info?.server;
+  if (server?.api === 'chat') return 'Branching needs the completions API: choose "completions" to continue from a picked token (the chat API cannot continue a prefix).';
+  return null;
 }
 
 /** The branch that holds step `stepIndex` of a run (inherited steps live in the parent's branch). */
@@ -270,6 +317,55 @@ export const generateActions = {
     else runWhenReady = true;
   },
 
+  /** In this browser (loads the chosen local model) or on a server (nothing is sent before Connect). */
+  setBackendKind(backendKind: BackendKind) {
+    set({ backendKind });
+    if (backendKind === 'browser' && get().model.info?.device === 'server') void generateActions.loadModel();
+  },
+  setServerUrl: (serverUrl: string) => set({ serverUrl }),
+  setServerApiKey(serverApiKey: string) {
+    set({ serverApiKey });
+    if (get().rememberApiKey) rememberApiKey(serverApiKey);
+  },
+  setRememberApiKey(rememberApiKeyForTab: boolean) {
+    set({ rememberApiKey: rememberApiKeyForTab });
+    rememberApiKey(rememberApiKeyForTab ? get().serverApiKey : null);
+  },
+  setServerApi(serverApi: ServerApi) {
+    set({ serverApi });
+    if (get().server.status === 'connected' && get().serverModel) void generateActions.useServerModel(get().serverModel);
+  },
+
+  /** Reads the server's model list, then makes the chosen (or first) model the current backend. */
+  async connectServer() {
+    const { serverUrl, serverApiKey } = get();
+    set((s) => ({ server: { ...s.server, status: 'connecting', message: null } }));
+    try {
+      const r = await engine.request({ type: 'connect-server', baseUrl: serverUrl.trim(), apiKey: serverApiKey || undefined });
+      const keep = r.models.some((m) => m.id === get().serverModel) ? get().serverModel : (r.models[0]?.id ?? '');
+      set({ serverUrl: r.baseUrl, serverModel: keep, server: { status: 'connected', message: null, models: r.models, origin: r.origin } });
+      if (keep) await generateActions.useServerModel(keep);
+    } catch (err) {
+      set((s) => ({ server: { ...s.server, status: 'error', message: errorMessage(err) } }));
+    }
+  },
+
+  /** Makes a server model the current backend (the previous model stays usable if this fails). */
+  async useServerModel(modelId: string) {
+    const { serverUrl, serverApiKey, serverApi } = get();
+    const load = ++latestLoad;
+    set({ serverModel: modelId });
+    dispatch({ type: 'model-loading', modelId, server: true });
+    try {
+      const response = await engine.request({ type: 'use-server', baseUrl: serverUrl, apiKey: serverApiKey || undefined, modelId, api: serverApi });
+      if (load === latestLoad) dispatch({ type: 'model-ready', response });
+    } catch (err) {
+      if (load !== latestLoad) return;
+      dispatch({ type: 'model-failed', message: errorMessage(err) });
+      set((s) => ({ server: { ...s.server, status: 'error', message: errorMessage(err) } }));
+    }
+  },
+
   async loadModel(modelId: string = get().modelId) {
     const { backendChoice, remoteHost } = get();
     const load = ++latestLoad;
@@ -295,7 +391,7 @@ export const generateActions = {
     const { settings, maxNewTokens, model } = get();
     if (model.status !== 'ready' && !model.info) return;
     const input: PromptInput = prompt ?? { text: get().prompt, addSpecialTokens: get().addSpecialTokens };
-    void run(newRunId('run'), 'Generation', true, { type: 'generate', prompt: input, settings, maxNewTokens, useKvCache: true });
+    void run(newRunId('run'), 'Generation', true, { type: 'generate', prompt: input, messages: chatMessages(), settings, maxNewTokens, useKvCache: true });
   },
 
   /** The same prompt again with the KV cache off: every step recomputes the whole sequence. */
@@ -331,7 +427,7 @@ export const generateActions = {
     try {
       const response = await stoppableRequest(
         runId,
-        { type: 'run-many', prompt: { text: prompt, addSpecialTokens }, settings, maxNewTokens, useKvCache: true, runs: runCount },
+        { type: 'run-many', prompt: { text: prompt, addSpecialTokens }, messages: chatMessages(), settings, maxNewTokens, useKvCache: true, runs: runCount },
         (e) => e.type === 'run-many-progress' && dispatch({ type: 'run-many-progress', runId, run: e.run, text: e.text }),
       );
       dispatch({ type: 'run-many-done', runId, response });

@@ -2,7 +2,8 @@ import { useGenerateStore, sequenceSteps } from '../../state/generateStore';
 
 /** Prompt + generated tokens against the model's context window, updated while streaming. */
 export function ContextWindowMeter() {
-  const window = useGenerateStore((s) => s.model.info?.contextWindow ?? 0);
+  // a server that does not say its window: no meter (ModelInfo.contextWindow is then only a bound)
+  const window = useGenerateStore((s) => (s.model.info?.server ? (s.model.info.server.contextWindow ?? 0) : (s.model.info?.contextWindow ?? 0)));
   const promptTokens = useGenerateStore((s) => (s.activeRunId ? (s.runs[s.activeRunId]?.prompt.ids.length ?? 0) : 0));
   const generated = useGenerateStore((s) => sequenceSteps(s, s.activeRunId).length);
   if (!window) return null;

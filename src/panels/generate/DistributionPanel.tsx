@@ -1,4 +1,4 @@
-import { useGenerateStore, selectedStepView, generateActions, isGenerating } from '../../state/generateStore';
+import { useGenerateStore, selectedStepView, generateActions, isGenerating, branchingUnavailable } from '../../state/generateStore';
 import { DistributionBars, type DistributionBar } from '../../charts/DistributionBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 
@@ -14,6 +14,8 @@ const SOURCE_TEXT = {
 export function DistributionPanel() {
   const view = useGenerateStore(selectedStepView);
   const generating = useGenerateStore(isGenerating);
+  const server = useGenerateStore((s) => s.model.info?.server ?? null);
+  const noBranching = useGenerateStore(branchingUnavailable);
   if (!view) {
     return (
       <section className="card" aria-labelledby="dist-heading">
@@ -22,13 +24,22 @@ export function DistributionPanel() {
       </section>
     );
   }
-  const bars: DistributionBar[] = view.distribution.candidates.slice(0, SHOWN_CANDIDATES).map((c) => ({
+  const d = view.distribution;
+  // a partial distribution (a server's top N): each known token's share of the whole distribution, so the bars and
+  // "all other tokens" add up to 1 (at T = 1 without filters these are exactly the server's probabilities)
+  const known = d.vocabulary === 'partial' ? 1 - d.otherMass : 1;
+  // every known token of a partial distribution is listed, so that the bars and "all other tokens" add up to 1
+  const shown = d.vocabulary === 'partial' ? d.candidates : d.candidates.slice(0, SHOWN_CANDIDATES);
+  const bars: DistributionBar[] = shown.map((c) => ({
     id: c.id,
+    // a server's own numbering of its tokens is not the model's: only real model ids are shown
+    tokenId: server ? c.modelTokenId : c.id,
+    text: c.text,
     label: escapeTokenText(c.text),
-    prob: c.prob,
-    probBeforeFilters: c.probBeforeFilters,
+    prob: c.prob * known,
+    probBeforeFilters: c.probBeforeFilters * known,
     removedBy: c.removedBy,
-    chosen: c.id === view.distribution.chosenId,
+    chosen: c.id === d.chosenId,
   }));
   const cutoffs: { label: string; prob: number }[] = [];
   if (view.distribution.cutoffs.topP) cutoffs.push({ label: `top-p ${view.distribution.cutoffs.topP.p}`, prob: view.distribution.cutoffs.topP.lastKeptProb });
@@ -41,9 +52,22 @@ export function DistributionPanel() {
       </h2>
       <p className="muted" data-testid="dist-source" data-source={view.source}>
         {SOURCE_TEXT[view.source]} Entropy{' '}
-        {view.distribution.entropyBits.toFixed(2)} bits; {view.distribution.keptCount.toLocaleString('en-US')} tokens survive the filters. Grey bars: probability before the filters.
+        {d.entropyBits.toFixed(2)} bits; {d.keptCount.toLocaleString('en-US')} tokens survive the filters. Grey bars: probability before the filters.
       </p>
-      <DistributionBars bars={bars} cutoffs={cutoffs} onPick={generating ? undefined : (id) => generateActions.branch(view.stepIndex, id)} pickLabel="Pick" />
+      {d.vocabulary === 'partial' && (
+        <p className="notice" data-testid="dist-partial">
+          Approximate: {d.candidates.length} of the model’s tokens known (the top {d.candidates.length} the server returned); the sliders re-sample over
+          these, renormalised. {server?.distributionNote}
+        </p>
+      )}
+      <DistributionBars
+        bars={bars}
+        other={d.vocabulary === 'partial' ? d.otherMass : null}
+        cutoffs={cutoffs}
+        onPick={generating || noBranching ? undefined : (id) => generateActions.branch(view.stepIndex, id)}
+        pickLabel="Pick"
+      />
+      {noBranching && <p className="muted">{noBranching}</p>}
     </section>
   );
 }

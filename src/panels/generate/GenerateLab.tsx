@@ -13,8 +13,9 @@ import { DeterminismPanel } from './DeterminismPanel';
 /** The Generate lab: a real model generating one token at a time, and why each token was chosen. */
 export function GenerateLab() {
   useEffect(() => {
-    const { model } = useGenerateStore.getState();
-    if (model.status === 'idle') generateActions.loadModel();
+    // a server backend waits for Connect: nothing is sent anywhere before it
+    const { model, backendKind } = useGenerateStore.getState();
+    if (model.status === 'idle' && backendKind === 'browser') generateActions.loadModel();
   }, []);
   return (
     <div className="generate-lab">

@@ -2,6 +2,7 @@ import { useId } from 'react';
 import { interpolateRgb } from 'd3';
 import { generateActions, isGenerating, sequenceSteps, useGenerateStore } from '../../state/generateStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
+import type { DoneReason } from '../../engine/generation/types';
 
 /** Low probability → warm, high → green; light enough that dark text keeps its contrast. */
 const probColour = interpolateRgb('#ffc9c9', '#c8f0c8');
@@ -21,6 +22,8 @@ function GeneratedTokens() {
   const run = useGenerateStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
   const steps = useGenerateStore((s) => sequenceSteps(s, runId));
   const selected = useGenerateStore((s) => s.selectedStep);
+  // a server backend numbers the tokens it meets itself: only the model's own ids (where it sent them) are shown
+  const onServer = useGenerateStore((s) => s.model.info?.server !== undefined);
   if (!run) return <p className="muted">Press Generate to watch the model pick one token at a time.</p>;
   const current = selected ?? steps.length - 1;
   return (
@@ -37,11 +40,12 @@ function GeneratedTokens() {
           className={`gen-token${i === current ? ' selected' : ''}${s.chosen.forced ? ' forced' : ''}`}
           style={{ background: probColour(s.chosen.prob) }}
           data-testid="gen-token"
-          data-token-id={s.chosen.id}
+          data-token-id={onServer ? s.chosen.modelTokenId : s.chosen.id}
+          data-token-text={s.chosen.text}
           data-prob={s.chosen.prob}
           data-step={i}
           aria-pressed={i === current}
-          aria-label={`Step ${i + 1}: "${escapeTokenText(s.chosen.text)}", ID ${s.chosen.id}, probability ${(s.chosen.prob * 100).toFixed(1)}%${s.chosen.forced ? ', picked by you' : ''}`}
+          aria-label={`Step ${i + 1}: "${escapeTokenText(s.chosen.text)}"${onServer && s.chosen.modelTokenId === undefined ? '' : `, ID ${onServer ? s.chosen.modelTokenId : s.chosen.id}`}, probability ${(s.chosen.prob * 100).toFixed(1)}%${s.chosen.forced ? ', picked by you' : ''}`}
           onClick={() => generateActions.selectStep(i)}
         >
           {s.chosen.text}
@@ -51,6 +55,14 @@ function GeneratedTokens() {
     </div>
   );
 }
+
+const DONE_REASON_TEXT: Record<DoneReason, string> = {
+  eos: 'the model chose its end-of-sequence token',
+  'max-tokens': 'max new tokens reached',
+  stopped: 'you pressed Stop',
+  'context-full': 'the context window is full',
+  interrupted: 'interrupted: the server’s stream broke off; the tokens received are kept',
+};
 
 export function GenerationPanel() {
   const prompt = useGenerateStore((s) => s.prompt);
@@ -99,7 +111,8 @@ export function GenerationPanel() {
       <GeneratedTokens />
       {summary && (
         <p className="muted" data-testid="run-summary" data-reason={summary.reason}>
-          Stopped: {summary.reason === 'eos' ? 'the model chose its end-of-sequence token' : summary.reason === 'max-tokens' ? 'max new tokens reached' : summary.reason === 'stopped' ? 'you pressed Stop' : 'the context window is full'}.
+          Stopped: {DONE_REASON_TEXT[summary.reason]}
+          {summary.message ? ` (${summary.message})` : ''}.
           Click any token to see the distribution it was drawn from.
         </p>
       )}

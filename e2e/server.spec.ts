@@ -1,0 +1,187 @@
+/**
+ * The Generate lab on a server backend: the real embedded model behind real HTTP (e2e/support/openaiServer.ts, an
+ * OpenAI-compatible server in the test process on onnxruntime-node). The expected probabilities come from a separate
+ * Node run of the same model (support/reference.ts), never from the app.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { reference, softmaxAt, type Reference } from './support/reference';
+import { startOpenAIServer, type OpenAIServer } from './support/openaiServer';
+
+const PROMPT = 'Once upon a time, the little robot';
+const PROB_TOLERANCE = 1e-4;
+const KEY = 'sk-test-SECRET-4f1c';
+
+let ref: Reference;
+let server: OpenAIServer;
+
+test.beforeAll(async () => {
+  ref = await reference();
+  // llama.cpp sends each token's text and the model's id with it, so bars can be checked id by id
+  server = await startOpenAIServer({ flavor: 'llama.cpp', apiKey: KEY });
+});
+test.afterAll(async () => server?.close());
+test.beforeEach(() => server.fault('none'));
+
+/** Opens the Generate lab with fresh settings, on the server backend, and connects (nothing is sent before). */
+async function openOnServer(page: Page, options: { key?: string; api?: 'completions' | 'chat' } = {}): Promise<void> {
+  await page.goto('/#tab=generate');
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.getByTestId('backend-kind').selectOption('server');
+  await page.getByTestId('server-url').fill(server.url);
+  await page.getByTestId('server-api-key').fill(options.key ?? KEY);
+  await page.getByTestId('server-connect').click();
+  await expect(page.getByTestId('server-status')).toHaveText('connected', { timeout: 60_000 });
+  await expect(page.getByTestId('server-model')).toHaveValue(server.modelId);
+  if (options.api) await page.getByTestId('server-api').selectOption(options.api);
+  await expect(page.getByTestId('loaded-model')).toHaveText(server.modelId, { timeout: 60_000 });
+}
+
+async function settings(page: Page, s: { temperature: number; maxNewTokens: number }) {
+  await page.getByTestId('prompt-input').fill(PROMPT);
+  for (const [id, v] of [
+    ['temperature', s.temperature],
+    ['top-k', 0],
+    ['top-p', 1],
+    ['min-p', 0],
+    ['max-new-tokens', s.maxNewTokens],
+  ] as const) {
+    await page.getByTestId(id).fill(String(v));
+    await expect(page.getByTestId(id)).toHaveValue(String(v));
+  }
+}
+
+async function runToEnd(page: Page) {
+  await page.getByTestId('generate').click();
+  await expect(page.getByTestId('run-summary')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('generate')).toBeEnabled();
+}
+
+function rows(page: Page) {
+  return page
+    .getByTestId('dist-row')
+    .evaluateAll((els) => els.map((e) => ({ id: Number(e.getAttribute('data-token-id')), text: e.getAttribute('data-token-text'), prob: Number(e.getAttribute('data-prob')) })));
+}
+
+test('nothing is sent to a server before Connect; then its models are listed and it is named as where text goes', async ({ page }) => {
+  const before = server.requests.length;
+  const sent: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(server.origin)) sent.push(r.url());
+  });
+  await page.goto('/#tab=generate');
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.getByTestId('backend-kind').selectOption('server');
+  await page.getByTestId('server-url').fill(server.url);
+  await page.getByTestId('server-api-key').fill(KEY);
+  await page.getByTestId('prompt-input').fill(PROMPT);
+  await page.waitForTimeout(500);
+  expect(sent).toEqual([]);
+  expect(server.requests.length).toBe(before);
+
+  await page.getByTestId('server-connect').click();
+  await expect(page.getByTestId('server-status')).toHaveText('connected', { timeout: 60_000 });
+  await expect(page.getByTestId('server-model').locator('option')).toHaveText([new RegExp(server.modelId)]);
+  await expect(page.getByTestId('server-privacy')).toContainText(server.origin);
+  // the key went only to the server, in the Authorization header
+  const answered = server.requests.slice(before).filter((r) => r.method !== 'OPTIONS');
+  expect(answered.length).toBeGreaterThan(0);
+  expect(answered.every((r) => r.authorization === `Bearer ${KEY}`)).toBe(true);
+});
+
+test('each streamed token is a step: the bars are the model’s softmax, and "all other tokens" is 1 − Σp', async ({ page }) => {
+  await openOnServer(page);
+  await settings(page, { temperature: 1, maxNewTokens: 3 });
+  await runToEnd(page);
+  await expect(page.getByTestId('gen-token')).toHaveCount(3);
+  await page.getByTestId('gen-token').nth(0).click();
+  await expect(page.getByTestId('dist-partial')).toBeVisible();
+
+  const shown = await rows(page);
+  expect(shown.length).toBeGreaterThanOrEqual(5);
+  const want = softmaxAt(await ref.nextLogits(ref.encode(PROMPT)), 1);
+  for (const row of shown) expect(Math.abs(row.prob - want[row.id]), `token ${row.id} ${row.text}`).toBeLessThan(PROB_TOLERANCE);
+  const other = Number(await page.getByTestId('dist-other').getAttribute('data-prob'));
+  const listed = shown.reduce((a, r) => a + r.prob, 0);
+  expect(Math.abs(other - (1 - listed))).toBeLessThan(PROB_TOLERANCE);
+});
+
+test('Pick continues from the chosen token with the completions API', async ({ page }) => {
+  await openOnServer(page);
+  await settings(page, { temperature: 0, maxNewTokens: 3 });
+  await runToEnd(page);
+  await page.getByTestId('gen-token').nth(0).click();
+  const second = (await rows(page))[1];
+  await page.getByTestId('pick-token').nth(1).click();
+  await expect(page.getByTestId('run-summary')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('gen-token').nth(0)).toHaveAttribute('data-token-text', second.text!);
+  // the continuation is the model's greedy choice after the picked token
+  const ids = ref.encode(PROMPT);
+  const next = await ref.greedy([...ids, second.id], 1);
+  await expect(page.getByTestId('gen-token')).toHaveCount(3);
+  expect(Number(await page.getByTestId('gen-token').nth(1).getAttribute('data-token-id'))).toBe(next[0]);
+});
+
+test('Stop aborts the HTTP request at once; no token shows after it', async ({ page }) => {
+  await openOnServer(page);
+  await settings(page, { temperature: 0, maxNewTokens: 200 });
+  server.fault('slow-first-byte', { firstByteDelayMs: 10_000 });
+  const before = server.requests.length;
+  await page.getByTestId('generate').click();
+  await expect(page.getByTestId('stop')).toBeEnabled();
+  await page.getByTestId('stop').click();
+  await expect(page.getByTestId('run-summary')).toHaveAttribute('data-reason', 'stopped');
+  await expect(page.getByTestId('gen-token')).toHaveCount(0);
+  await expect.poll(() => server.requests.slice(before).some((r) => r.aborted), { timeout: 15_000 }).toBe(true);
+});
+
+test('a stream cut mid-way keeps the tokens received and says the run was interrupted', async ({ page }) => {
+  await openOnServer(page);
+  await settings(page, { temperature: 0, maxNewTokens: 10 });
+  server.fault('cut-stream', { cutAfterTokens: 2 });
+  await runToEnd(page);
+  await expect(page.getByTestId('run-summary')).toHaveAttribute('data-reason', 'interrupted');
+  await expect(page.getByTestId('gen-token')).toHaveCount(2);
+});
+
+test('faults each say their cause, and the lab keeps working', async ({ page }) => {
+  await page.goto('/#tab=generate');
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.getByTestId('backend-kind').selectOption('server');
+  await page.getByTestId('server-url').fill(server.url);
+
+  await page.getByTestId('server-api-key').fill('wrong-key');
+  await page.getByTestId('server-connect').click();
+  await expect(page.getByTestId('server-status')).toContainText(/401|API key/i);
+  await expect(page.getByTestId('server-status')).not.toContainText('wrong-key');
+
+  await page.getByTestId('server-api-key').fill(KEY);
+  server.fault('rate-limited', { retryAfterSeconds: 7 });
+  await page.getByTestId('server-connect').click();
+  await expect(page.getByTestId('server-status')).toContainText(/429|too many|rate/i);
+  await expect(page.getByTestId('server-status')).toContainText('7');
+
+  server.fault('cors-refused');
+  await page.getByTestId('server-connect').click();
+  await expect(page.getByTestId('server-status')).toContainText(/allowed-origins|CORS|origin/i);
+
+  await page.getByTestId('server-url').fill('http://127.0.0.1:9/v1');
+  server.fault('none');
+  await page.getByTestId('server-connect').click();
+  await expect(page.getByTestId('server-status')).toContainText(/reach|unreachable|connect/i);
+
+  // still usable: the right address connects
+  await page.getByTestId('server-url').fill(server.url);
+  await page.getByTestId('server-connect').click();
+  await expect(page.getByTestId('server-status')).toHaveText('connected', { timeout: 60_000 });
+});
+
+test('the API key is in no storage and no URL', async ({ page }) => {
+  await openOnServer(page);
+  await settings(page, { temperature: 0, maxNewTokens: 2 });
+  await runToEnd(page);
+  const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, url: location.href }));
+  expect(stored).not.toContain(KEY);
+});
