@@ -185,3 +185,50 @@ test('the API key is in no storage and no URL', async ({ page }) => {
   const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, url: location.href }));
   expect(stored).not.toContain(KEY);
 });
+
+for (const flavor of ['vllm', 'ollama', 'openai'] as const) {
+  test(`${flavor}: tokens stream with their top candidates, which are the model’s top probabilities`, async ({ page }) => {
+    const other = await startOpenAIServer({ flavor });
+    try {
+      await page.goto('/#tab=generate');
+      await page.evaluate(() => localStorage.clear());
+      await page.reload();
+      await page.getByTestId('backend-kind').selectOption('server');
+      await page.getByTestId('server-url').fill(other.url);
+      await page.getByTestId('server-connect').click();
+      await expect(page.getByTestId('server-status')).toHaveText('connected', { timeout: 60_000 });
+      await expect(page.getByTestId('loaded-model')).toHaveText(other.modelId, { timeout: 60_000 });
+      await settings(page, { temperature: 1, maxNewTokens: 2 });
+      await runToEnd(page);
+      await page.getByTestId('gen-token').nth(0).click();
+      // these servers send token text only: compare the listed probabilities with the model's best ones, in order
+      const shown = (await rows(page)).map((r) => r.prob).sort((a, b) => b - a);
+      const want = [...softmaxAt(await ref.nextLogits(ref.encode(PROMPT)), 1)].sort((a, b) => b - a);
+      expect(shown.length).toBeGreaterThanOrEqual(5);
+      // the best five in order (a sampled token outside the server's top N may be listed too, after them)
+      shown.slice(0, 5).forEach((p, i) => expect(Math.abs(p - want[i]), `rank ${i + 1}`).toBeLessThan(PROB_TOLERANCE));
+      for (const p of shown) expect(want.some((w) => Math.abs(w - p) < PROB_TOLERANCE)).toBe(true);
+      await expect(page.getByTestId('dist-row').first()).not.toHaveAttribute('data-token-id', /./);
+    } finally {
+      await other.close();
+    }
+  });
+}
+
+test('Chat lab: "Run" sends the conversation and its tools through chat completions, and the answer streams as tokens', async ({ page }) => {
+  await openOnServer(page, { api: 'chat' });
+  await page.getByTestId('max-new-tokens').fill('3');
+  await page.getByTestId('tab-chat').click();
+  await expect(page.getByTestId('chat-run')).toHaveText(/Run on the server/);
+  const before = server.requests.length;
+  await page.getByTestId('chat-run').click();
+  await expect(page.getByTestId('tab-generate')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('run-summary')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('gen-token')).toHaveCount(3);
+  const sent = server.requests.slice(before);
+  expect(sent.map((r) => `${r.method} ${r.path}`)).toContain('POST /v1/chat/completions');
+  const chat = sent.find((r) => r.method === 'POST' && r.path === '/v1/chat/completions');
+  const body = chat?.body as { messages?: { role: string }[]; tools?: unknown[] } | undefined;
+  expect(body?.messages?.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
+  expect(body?.tools).toHaveLength(1);
+});

@@ -113,6 +113,8 @@ function TemplateControls() {
 function Rendered({ analysis }: { analysis: ChatAnalysis }) {
   const { text, ids, offsets, tokenParts, parts } = analysis;
   const templateId = useChatStore((s) => s.analysisTemplateId);
+  // with a server on the chat API, "Run" sends these messages (and tools) through chat completions instead
+  const onServerChat = useGenerateStore((s) => s.model.info?.server?.api === 'chat');
   const pieces = useMemo(() => {
     const out: { key: number; text: string; part: number; id: number }[] = [];
     let pos = 0;
@@ -149,7 +151,9 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
         ))}
       </pre>
       <div className="row">
-        <button type="button" className="primary" onClick={() => chatActions.runInGenerateLab(text)} data-testid="chat-run">Run in the Generate lab</button>
+        <button type="button" className="primary" onClick={() => chatActions.runInGenerateLab(text)} data-testid="chat-run">
+          {onServerChat ? 'Run on the server (chat completions)' : 'Run in the Generate lab'}
+        </button>
         <button type="button" onClick={() => void navigator.clipboard?.writeText(text)}>Copy rendered text</button>
       </div>
     </section>
