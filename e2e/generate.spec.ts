@@ -239,6 +239,25 @@ test.describe('with the embedded model', () => {
     const runs = leafRuns.flatMap((t) => t.replace(/[^\d,]/g, '').split(',').map(Number)).sort();
     expect(runs).toEqual([1, 2, 3, 4, 5]);
   });
+
+  test('number fields hold what is typed: they can be cleared and retyped, and an invalid value says its range and is not used', async () => {
+    await setUp(page, { prompt: PROMPT, temperature: 0, maxNewTokens: 32 });
+    const max = page.getByTestId('max-new-tokens');
+    await max.fill('');
+    await expect(max).toHaveValue('');
+    await expect(page.getByTestId('number-field-error')).toContainText('from 1 to 2,048');
+    await max.pressSequentially('3');
+    await expect(max).toHaveValue('3');
+    await expect(page.getByTestId('number-field-error')).toHaveCount(0);
+    const seed = page.getByTestId('seed');
+    await seed.fill('3.5');
+    await expect(page.getByTestId('number-field-error')).toContainText('whole number');
+    await generate(page);
+    expect(await generatedIds(page)).toHaveLength(3);
+    await seed.blur();
+    await expect(seed).not.toHaveValue('3.5');
+    await expect(page.getByTestId('number-field-error')).toHaveCount(0);
+  });
 });
 
 test.describe('Hub models', () => {

@@ -2,6 +2,7 @@ import { useId } from 'react';
 import { interpolateRgb } from 'd3';
 import { generateActions, isGenerating, sequenceSteps, useGenerateStore } from '../../state/generateStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
+import { NumberField } from '../../components/NumberField';
 import type { DoneReason } from '../../engine/generation/types';
 
 /** Low probability → warm, high → green; light enough that dark text keeps its contrast. */
@@ -88,15 +89,7 @@ export function GenerationPanel() {
           Stop
         </button>
         <label htmlFor={ids.max}>Max new tokens</label>
-        <input
-          id={ids.max}
-          type="number"
-          min={1}
-          max={2048}
-          data-testid="max-new-tokens"
-          value={maxNewTokens}
-          onChange={(e) => generateActions.setMaxNewTokens(Math.max(1, Math.min(2048, Number(e.target.value) || 1)))}
-        />
+        <NumberField id={ids.max} min={1} max={2048} integer data-testid="max-new-tokens" value={maxNewTokens} onCommit={generateActions.setMaxNewTokens} />
         <span className="checkbox">
           <input id={ids.special} type="checkbox" data-testid="prompt-special-tokens" checked={addSpecialTokens} onChange={(e) => generateActions.setAddSpecialTokens(e.target.checked)} />
           <label htmlFor={ids.special}>Add the model’s special tokens (BOS)</label>

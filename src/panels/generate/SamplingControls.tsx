@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import { generateActions, useGenerateStore } from '../../state/generateStore';
 import type { SamplingSettings } from '../../engine/protocol';
+import { NumberField } from '../../components/NumberField';
 
 interface ControlSpec {
   key: keyof SamplingSettings;
@@ -26,15 +27,12 @@ function Control({ spec }: { spec: ControlSpec }) {
   const value = useGenerateStore((s) => s.settings[spec.key]);
   const id = useId();
   const hintId = useId();
-  const update = (raw: string) => {
-    const n = Number(raw);
-    if (raw === '' || !Number.isFinite(n)) return;
-    generateActions.setSettings({ [spec.key]: Math.min(spec.max, Math.max(spec.min, n)) });
-  };
+  const integer = spec.step === 1;
+  const set = (n: number) => generateActions.setSettings({ [spec.key]: n });
   return (
     <div className="sampling-control">
       <label htmlFor={id}>{spec.label}</label>
-      <input id={id} type="number" data-testid={spec.testId} min={spec.min} max={spec.max} step={spec.step} value={value} onChange={(e) => update(e.target.value)} aria-describedby={hintId} />
+      <NumberField id={id} data-testid={spec.testId} min={spec.min} max={spec.max} integer={integer} step={spec.step} value={value} onCommit={set} aria-describedby={hintId} />
       {spec.slider && (
         <input
           type="range"
@@ -44,7 +42,7 @@ function Control({ spec }: { spec: ControlSpec }) {
           max={spec.max}
           step={spec.step}
           value={value}
-          onChange={(e) => update(e.target.value)}
+          onChange={(e) => set(Number(e.target.value))}
         />
       )}
       <span id={hintId} className="hint">
