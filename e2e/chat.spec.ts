@@ -118,3 +118,16 @@ test('"Run" sends the exact rendered template to the Generate lab, which tokeniz
   expect(promptIds).toEqual(ref.encode(rendered, false));
   expect(await page.getByTestId('gen-token').count()).toBeGreaterThan(0);
 });
+
+test('a template that refuses the conversation shows why in place of the render, and Run is gone until it renders', async ({ page }) => {
+  await expect(page.getByTestId('rendered-template')).toBeVisible();
+  // Gemma 3's template accepts only alternating user/assistant turns: the default conversation has a tool result
+  await page.getByTestId('chat-template-select').selectOption('gemma3');
+  await expect(page.getByTestId('chat-error')).toBeVisible();
+  await expect(page.getByTestId('rendered-template')).toHaveCount(0);
+  await expect(page.getByTestId('chat-run')).toHaveCount(0);
+  await expect(page.getByTestId('chat-token-count')).toHaveCount(0);
+  await page.getByTestId('chat-template-select').selectOption('qwen');
+  await expect(page.getByTestId('rendered-template')).toBeVisible();
+  await expect(page.getByTestId('chat-error')).toHaveCount(0);
+});

@@ -132,7 +132,8 @@ const analyseLatest = latestWins(async () => {
     });
     set({ analysis: r.analysis, analysisTemplateId: s.templateId, status: 'ready', error: null });
   } catch (err) {
-    set({ status: 'error', error: errorMessage(err) });
+    // the last render belongs to other input: it must not stay on screen (or be Run) under this template's name
+    set({ status: 'error', error: errorMessage(err), analysis: null, analysisTemplateId: null });
   }
 });
 
