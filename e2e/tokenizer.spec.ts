@@ -293,3 +293,19 @@ test('a large paste into a short text that arrived with CRLF lands where the car
   await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('o200k_base', text)).length));
   await expect(page.getByTestId('text-window')).toContainText(`of ${text.length.toLocaleString('en-US')}`);
 });
+
+test('a share link is applied once: edits survive a reload, and a new link in an open app is applied', async ({ page }) => {
+  const link = (text: string, tok: string) => `/#tok=${tok}&t=${Buffer.from(text).toString('base64url')}`;
+  await page.goto(link('Shared text', 'llama3'));
+  await expect(page.getByTestId('tokenizer-input')).toHaveValue('Shared text');
+  await expect(page.getByTestId('tokenizer-select')).toHaveValue('llama3');
+  expect(page.url()).not.toContain('t=');
+  await page.getByTestId('tokenizer-input').fill('Shared text, edited');
+  await page.waitForTimeout(400); // persistence waits for a pause in typing
+  await page.reload();
+  await expect(page.getByTestId('tokenizer-input')).toHaveValue('Shared text, edited');
+
+  await page.evaluate((hash) => (location.hash = hash), link('Another link', 'cl100k_base').slice(1));
+  await expect(page.getByTestId('tokenizer-input')).toHaveValue('Another link');
+  await expect(page.getByTestId('tokenizer-select')).toHaveValue('cl100k_base');
+});

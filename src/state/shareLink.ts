@@ -45,3 +45,13 @@ export function readShareLink(hash = typeof location === 'undefined' ? '' : loca
     return null;
   }
 }
+
+/** The address without a shared text: a link is applied once; afterwards the address shows the app's own state. */
+export function clearShareLink(): void {
+  if (typeof location === 'undefined' || !location.hash) return;
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (!params.has('t') && !params.has('tok')) return;
+  for (const key of ['t', 'tok', 'special']) params.delete(key);
+  const hash = params.toString();
+  history.replaceState(history.state, '', `${location.pathname}${location.search}${hash ? `#${hash}` : ''}`);
+}

@@ -7,7 +7,7 @@ import type { CompareRow, TextChange, TextEdit, TokenizedPayload } from '../engi
 import { engine, EngineError, errorMessage } from './engineClient';
 import { defined, field, persisted } from './persistence';
 import { latestWins } from './latestWins';
-import { readShareLink } from './shareLink';
+import { clearShareLink, readShareLink } from './shareLink';
 import { TOKENIZER_CATALOG } from './tokenizerCatalog';
 import { composeChange, diffText, NO_EDIT, spanToEdit, type ChangedSpan } from './textChanges';
 
@@ -76,13 +76,11 @@ const persistence = persisted<TokenizerChoices>({
   delay: (s) => (s.text.length > 100_000 ? 1500 : 250),
 });
 
-const shared = readShareLink();
 const DEFAULTS: TokenizerChoices = { text: DEFAULT_TEXT, tokenizerId: DEFAULT_TOKENIZER, specialTokens: false, view: 'chips' };
 
 export const useTokenizerStore = create<TokenizerState>()(() => ({
   ...DEFAULTS,
   ...persistence.initial,
-  ...(shared ?? {}),
   result: null,
   comparison: { rows: [], text: '', characters: 0, running: false, error: null },
   status: 'idle',
@@ -107,6 +105,16 @@ persistence.connect(
     if (persisted !== get().persisted) set({ persisted });
   },
 );
+/** A shared link (`#tok=…&t=…`) is applied once, at start and whenever the address changes to another one. */
+function applyShareLink(): void {
+  const shared = readShareLink();
+  if (!shared) return;
+  set({ text: shared.text, tokenizerId: shared.tokenizerId, specialTokens: shared.specialTokens });
+  clearShareLink();
+}
+applyShareLink();
+if (typeof addEventListener === 'function') addEventListener('hashchange', applyShareLink);
+
 useTokenizerStore.subscribe((s, prev) => {
   if (s.text.length > MAX_PERSISTED_CHARS && prev.text.length <= MAX_PERSISTED_CHARS) set({ persisted: false });
 });
@@ -187,5 +195,7 @@ engine.onRestart(() => {
 });
 
 useTokenizerStore.subscribe((s, prev) => {
-  if (s.text !== prev.text || s.tokenizerId !== prev.tokenizerId || s.specialTokens !== prev.specialTokens) tokenizeLatest.request();
+  if (s.text === prev.text && s.tokenizerId === prev.tokenizerId && s.specialTokens === prev.specialTokens) return;
+  tokenizeLatest.request();
+  clearShareLink(); // a link made with "Share link" no longer describes what is shown
 });
