@@ -8,7 +8,8 @@ import { health } from './health';
 import { inference } from './inference';
 import { memory } from './memory';
 import { paste } from './paste';
+import { server } from './server';
 import { startup } from './startup';
 import { tokenize } from './tokenize';
 
-export const suites: Suite[] = [startup, tokenize, paste, inference, health, memory];
+export const suites: Suite[] = [startup, tokenize, paste, inference, health, memory, server];
