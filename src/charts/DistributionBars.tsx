@@ -43,7 +43,7 @@ export function DistributionBars({ bars, other = null, cutoffs, width = 640, onP
     .padding(0.15);
   const height = rows * ROW + 24;
   return (
-    <svg width={width} height={height} role="img" aria-label="Probabilities of the top candidate tokens" className="dist-chart">
+    <svg width={width} height={height} role={onPick ? "group" : "img"} aria-label="Probabilities of the top candidate tokens" className="dist-chart">
       <g transform={`translate(${labelWidth},0)`}>
         {cutoffs.map((c) => (
           <g key={c.label} transform={`translate(${x(Math.min(c.prob, maxProb))},0)`} className="cutoff">

@@ -29,6 +29,13 @@ function linkedTab(): TabId | undefined {
 
 export const useNavigationStore = create<NavigationState>()(() => ({ tab: linkedTab() ?? persistence.initial.tab ?? 'tokenizer' }));
 persistence.connect(useNavigationStore, (s) => ({ tab: s.tab }));
+// a link to a lab (#tab=…) opens it also in an open app
+if (typeof addEventListener === 'function') {
+  addEventListener('hashchange', () => {
+    const tab = linkedTab();
+    if (tab) useNavigationStore.setState({ tab });
+  });
+}
 
 export function showTab(tab: TabId): void {
   useNavigationStore.setState({ tab });
