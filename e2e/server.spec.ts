@@ -209,6 +209,8 @@ for (const flavor of ['vllm', 'ollama', 'openai'] as const) {
       shown.slice(0, 5).forEach((p, i) => expect(Math.abs(p - want[i]), `rank ${i + 1}`).toBeLessThan(PROB_TOLERANCE));
       for (const p of shown) expect(want.some((w) => Math.abs(w - p) < PROB_TOLERANCE)).toBe(true);
       await expect(page.getByTestId('dist-row').first()).not.toHaveAttribute('data-token-id', /./);
+      // OpenAI's API has no top-k: the control says it acts only on the distribution shown
+      await expect(page.getByTestId('top-k-not-on-server')).toHaveCount(flavor === 'openai' ? 1 : 0);
     } finally {
       await other.close();
     }

@@ -25,6 +25,8 @@ const CONTROLS: ControlSpec[] = [
 
 function Control({ spec }: { spec: ControlSpec }) {
   const value = useGenerateStore((s) => s.settings[spec.key]);
+  // a server with no request field for this setting: it samples without it; only the page's re-sampling uses it
+  const notOnServer = useGenerateStore((s) => (s.model.info?.server?.unsupportedSettings as string[] | undefined)?.includes(spec.key) ?? false);
   const id = useId();
   const hintId = useId();
   const integer = spec.step === 1;
@@ -47,6 +49,7 @@ function Control({ spec }: { spec: ControlSpec }) {
       )}
       <span id={hintId} className="hint">
         {spec.hint}
+        {notOnServer && <strong data-testid={`${spec.testId}-not-on-server`}> This server has no such setting: it acts only on the distribution shown here.</strong>}
       </span>
     </div>
   );
