@@ -234,3 +234,26 @@ test('Chat lab: "Run" sends the conversation and its tools through chat completi
   expect(body?.messages?.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
   expect(body?.tools).toHaveLength(1);
 });
+
+test('Chat lab: on a server that gives its window, the budget is measured against that window', async ({ page }) => {
+  const vllm = await startOpenAIServer({ flavor: 'vllm', modelId: 'served/nexttoken-base' });
+  try {
+    await page.goto('/#tab=chat');
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    const familyWindow = await page.getByTestId('context-window').textContent();
+    await page.getByTestId('tab-generate').click();
+    await page.getByTestId('backend-kind').selectOption('server');
+    await page.getByTestId('server-url').fill(vllm.url);
+    await page.getByTestId('server-connect').click();
+    await expect(page.getByTestId('loaded-model')).toHaveText('served/nexttoken-base', { timeout: 60_000 });
+    const served = await page.getByTestId('server-model').locator('option').first().textContent();
+    const window = Number(/window ([\d,]+)/.exec(served ?? '')![1].replace(/,/g, ''));
+    await page.getByTestId('tab-chat').click();
+    await expect(page.getByTestId('context-window')).toHaveText(String(window));
+    expect(String(window)).not.toBe(familyWindow);
+    await expect(page.getByText(`Window and prices: the model list of ${vllm.origin}`)).toBeVisible();
+  } finally {
+    await vllm.close();
+  }
+});

@@ -248,6 +248,8 @@ export interface ChatAnalyseRequest extends ChatAnalyseInput {
   templateId: string;
   /** the OpenAI model whose window / prices apply when templateId is o200k_base */
   openAIModel: string;
+  /** A server model the conversation runs on, where the server said its window: the budget uses that window. */
+  serverModel?: { id: string; contextWindow: number; origin: string };
 }
 
 export interface ChatAnalyseResponse {

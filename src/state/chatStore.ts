@@ -7,7 +7,7 @@ import type { ChatAnalysis } from '../engine/protocol';
 import { exportConversation, importConversation } from '../engine/chat/io';
 import type { ChatMessage, Conversation, ToolDefinition } from '../engine/chat/types';
 import { engine, errorMessage } from './engineClient';
-import { generateActions } from './generateStore';
+import { generateActions, useGenerateStore } from './generateStore';
 import { latestWins } from './latestWins';
 import { showTab } from './navigationStore';
 import { defined, field, persisted } from './persistence';
@@ -129,6 +129,7 @@ const analyseLatest = latestWins(async () => {
       addGenerationPrompt: s.addGenerationPrompt,
       reservedOutput: s.reservedOutput,
       growthTurns: s.growthTurns,
+      serverModel: servedWindow(),
     });
     set({ analysis: r.analysis, analysisTemplateId: s.templateId, status: 'ready', error: null });
   } catch (err) {
@@ -136,6 +137,12 @@ const analyseLatest = latestWins(async () => {
     set({ status: 'error', error: errorMessage(err), analysis: null, analysisTemplateId: null });
   }
 });
+
+/** The window of the server model the Generate lab runs on, where the server says it. */
+function servedWindow(): { id: string; contextWindow: number; origin: string } | undefined {
+  const info = useGenerateStore.getState().model.info;
+  return info?.server?.contextWindow ? { id: info.modelId, contextWindow: info.server.contextWindow, origin: info.server.origin } : undefined;
+}
 
 function scheduleAnalysis(delay = 150): void {
   clearTimeout(timer);
@@ -196,6 +203,8 @@ export const chatActions = {
       )
         scheduleAnalysis();
     });
+    // a server model (or leaving it) changes the window the budget is measured against
+    useGenerateStore.subscribe((s, prev) => s.model.info !== prev.model.info && scheduleAnalysis());
     scheduleAnalysis(0);
   },
 };

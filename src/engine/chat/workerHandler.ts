@@ -14,6 +14,10 @@ export async function handleChatRequest(
   const started = performance.now();
   const source = await chatSource(req.templateId, req.openAIModel, modelFileUrl);
   const tokenizer: TokenizerLike = source.tokenizer ?? parsingWithoutAdding(await getTokenizer(source.tokenizerId!));
-  const analysis = analyseChat(source.spec, tokenizer, source.limits, req);
+  // on a server the window is the served model's (its own list says it), not the template family's config
+  const limits = req.serverModel
+    ? { ...source.limits, modelName: req.serverModel.id, contextWindow: req.serverModel.contextWindow, maxOutputTokens: null, inputPricePerM: null, outputPricePerM: null, source: `the model list of ${req.serverModel.origin}` }
+    : source.limits;
+  const analysis = analyseChat(source.spec, tokenizer, limits, req);
   return { type: 'chat-analysed', ms: performance.now() - started, analysis };
 }
