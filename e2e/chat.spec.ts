@@ -131,3 +131,22 @@ test('a template that refuses the conversation shows why in place of the render,
   await expect(page.getByTestId('rendered-template')).toBeVisible();
   await expect(page.getByTestId('chat-error')).toHaveCount(0);
 });
+
+test('a tool name that does not validate is kept as typed, said in the editor, and survives a reload with the conversation', async ({ page }) => {
+  await page.getByTestId('chat-message-content').first().fill('My own system prompt.');
+  await page.getByTestId('tool-name').first().fill('get weather');
+  await expect(page.getByTestId('tool-name-error')).toContainText('letters, digits');
+  await page.waitForTimeout(300);
+  await page.reload();
+  await expect(page.getByTestId('tool-name').first()).toHaveValue('get weather');
+  await expect(page.getByTestId('chat-message-content').first()).toHaveValue('My own system prompt.');
+  await expect(page.getByTestId('chat-stored-problem')).toContainText('get weather');
+  // fixing it keeps everything else
+  await page.getByTestId('tool-name').first().fill('get_weather');
+  await expect(page.getByTestId('tool-name-error')).toHaveCount(0);
+  await expect(page.getByTestId('chat-stored-problem')).toHaveCount(0);
+  await page.waitForTimeout(300);
+  await page.reload();
+  await expect(page.getByTestId('chat-stored-problem')).toHaveCount(0);
+  await expect(page.getByTestId('chat-message-content').first()).toHaveValue('My own system prompt.');
+});

@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { ChatAnalysis } from '../engine/protocol';
-import { exportConversation, importConversation } from '../engine/chat/io';
+import { exportConversation, importConversation, readStoredConversation } from '../engine/chat/io';
 import type { ChatMessage, Conversation, ToolDefinition } from '../engine/chat/types';
 import { engine, errorMessage } from './engineClient';
 import { generateActions, useGenerateStore } from './generateStore';
@@ -52,19 +52,24 @@ export interface ChatState extends ChatChoices {
   error: string | null;
   importError: string | null;
   importNotice: string | null;
+  /** the conversation kept from the last visit does not validate: it is shown as it was, and this says why */
+  storedProblem: string | null;
 }
 
 const MAX_GROWTH_TURNS = 2000;
+/** Set while reading storage: why the kept conversation does not validate. */
+let storedProblem: string | null = null;
 
 const persistence = persisted<ChatChoices>({
   key: 'nexttoken.chat.v1',
   version: 2,
   // version 0 was written by zustand's persist middleware: the same fields
   migrate: (stored) => {
-    // a stored conversation that no longer validates is not loaded over the default (and not lost: it stays in storage)
-    const checked = stored.conversation !== undefined ? importConversation(JSON.stringify(stored.conversation)) : null;
+    // what the user left is shown as they left it, even where it no longer validates (the problem is said, not hidden)
+    const read = readStoredConversation(stored.conversation);
+    storedProblem = read?.problem ?? null;
     return defined({
-      conversation: checked?.ok ? checked.conversation : undefined,
+      conversation: read?.conversation,
       templateId: field.string(stored.templateId),
       openAIModel: field.string(stored.openAIModel),
       addGenerationPrompt: field.boolean(stored.addGenerationPrompt),
@@ -85,6 +90,7 @@ export const useChatStore = create<ChatState>()(() => ({
   error: null,
   importError: null,
   importNotice: null,
+  storedProblem,
 }));
 
 const set = useChatStore.setState;
@@ -98,6 +104,11 @@ persistence.connect(useChatStore, (s): ChatChoices => ({
   reservedOutput: s.reservedOutput,
   growthTurns: s.growthTurns,
 }));
+
+// the warning about a kept conversation goes once the conversation validates again
+useChatStore.subscribe((s, prev) => {
+  if (s.storedProblem && s.conversation !== prev.conversation && readStoredConversation(s.conversation)?.problem === null) set({ storedProblem: null });
+});
 
 function patchConversation(patch: (c: Conversation) => Partial<Conversation> | null) {
   set((s) => {
@@ -151,6 +162,7 @@ function scheduleAnalysis(delay = 150): void {
 
 export const chatActions = {
   setConversation: (conversation: Conversation) => set({ conversation }),
+  dismissStoredProblem: () => set({ storedProblem: null }),
   updateMessage: (i: number, m: ChatMessage) => patchConversation((c) => ({ messages: c.messages.map((x, k) => (k === i ? m : x)) })),
   addMessage: (role: ChatMessage['role']) =>
     patchConversation((c) => {

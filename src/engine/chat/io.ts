@@ -99,7 +99,8 @@ function parseTool(v: unknown, i: number): ToolDefinition {
   if (v.type !== undefined && v.type !== 'function') fail(`${where}.type must be "function".`);
   if (!isObject(v.function)) fail(`${where}.function must be an object with at least a "name".`);
   const name = str(v.function.name, `${where}.function.name`);
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) fail(`${where}.function.name "${name}" must be 1–64 letters, digits, "_" or "-".`);
+  const problem = toolNameProblem(name);
+  if (problem) fail(`${where}.function.name ${problem}`);
   const fn: ToolDefinition['function'] = { name };
   if (v.function.description !== undefined) fn.description = str(v.function.description, `${where}.function.description`);
   if (v.function.parameters !== undefined) {
@@ -136,4 +137,31 @@ export function importConversation(json: string): ImportResult {
     if (err instanceof ImportError) return { ok: false, error: `${err.message} Nothing was changed.` };
     throw err;
   }
+}
+
+/** Why a tool name would be refused (OpenAI's rule, which the templates assume), or null when it is fine. */
+export function toolNameProblem(name: string): string | null {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(name) ? null : `"${name}" must be 1–64 letters, digits, "_" or "-".`;
+}
+
+/**
+ * A conversation kept in storage: valid, or — when something in it no longer validates (a tool named
+ * "get weather", say) — as the user left it, with the problem, so that their work is never replaced by defaults.
+ * Null only when the value is not a conversation at all.
+ */
+export function readStoredConversation(value: unknown): { conversation: Conversation; problem: string | null } | null {
+  try {
+    return { conversation: parseConversation(value), problem: null };
+  } catch (err) {
+    if (!(err instanceof ImportError) || !isLooseConversation(value)) return null;
+    return { conversation: value, problem: err.message };
+  }
+}
+
+/** The shape the editors can show, whatever the values inside. */
+function isLooseConversation(v: unknown): v is Conversation {
+  if (!isObject(v) || !Array.isArray(v.messages) || !Array.isArray(v.tools)) return false;
+  const messagesOk = v.messages.every((m) => isObject(m) && ROLES.includes(m.role as Role) && (typeof m.content === 'string' || m.content === null));
+  const toolsOk = v.tools.every((t) => isObject(t) && isObject(t.function) && typeof t.function.name === 'string');
+  return messagesOk && toolsOk;
 }

@@ -21,6 +21,7 @@ export function ChatPanel() {
   const analysis = useChatStore((s) => s.analysis);
   const status = useChatStore((s) => s.status);
   const error = useChatStore((s) => s.error);
+  const storedProblem = useChatStore((s) => s.storedProblem);
   const tokensPerMessage = useMemo(() => {
     if (!analysis) return null;
     const out: number[] = [];
@@ -33,6 +34,14 @@ export function ChatPanel() {
   return (
     <div className="chat-lab">
       <TemplateControls />
+      {storedProblem && (
+        <div className="error-box" role="alert" data-testid="chat-stored-problem">
+          Your conversation from the last visit is shown as you left it, but it does not validate: {storedProblem} Fix it in the editor below.{' '}
+          <button type="button" onClick={chatActions.dismissStoredProblem}>
+            Dismiss
+          </button>
+        </div>
+      )}
       {error && (
         <p className="error-box" role="alert" data-testid="chat-error">
           {error} Your conversation is unchanged; edit it or pick another template.

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { ToolDefinition } from '../../engine/chat/types';
 import { chatActions, useChatStore } from '../../state/chatStore';
+import { toolNameProblem } from '../../engine/chat/io';
 
 export function ToolsEditor({ costs, rendered }: { costs: Map<number, number> | null; rendered: boolean | null }) {
   const tools = useChatStore((s) => s.conversation.tools);
@@ -26,6 +27,8 @@ export function ToolsEditor({ costs, rendered }: { costs: Map<number, number> | 
 function ToolEditor({ tool, index, cost, onChange }: { tool: ToolDefinition; index: number; cost: number | null; onChange: (t: ToolDefinition | null) => void }) {
   const [params, setParams] = useState(() => JSON.stringify(tool.function.parameters ?? {}, null, 2));
   const [error, setError] = useState<string | null>(null);
+  const nameProblem = toolNameProblem(tool.function.name);
+  const nameErrorId = `tool-name-error-${index}`;
   const commitParams = (text: string) => {
     setParams(text);
     try {
@@ -42,7 +45,22 @@ function ToolEditor({ tool, index, cost, onChange }: { tool: ToolDefinition; ind
       <legend>
         Tool {index + 1}: {tool.function.name} {cost != null && <span className="muted">— adds {cost} tokens</span>}
       </legend>
-      <label>Name <input type="text" value={tool.function.name} onChange={(e) => onChange({ ...tool, function: { ...tool.function, name: e.target.value } })} /></label>{' '}
+      <label>
+        Name{' '}
+        <input
+          type="text"
+          data-testid="tool-name"
+          value={tool.function.name}
+          aria-invalid={nameProblem !== null}
+          aria-describedby={nameProblem ? nameErrorId : undefined}
+          onChange={(e) => onChange({ ...tool, function: { ...tool.function, name: e.target.value } })}
+        />
+      </label>{' '}
+      {nameProblem && (
+        <span id={nameErrorId} className="field-error" data-testid="tool-name-error">
+          The name {nameProblem} What you typed is kept; the template may refuse it until then.
+        </span>
+      )}
       <label>Description <input type="text" size={50} value={tool.function.description ?? ''} onChange={(e) => onChange({ ...tool, function: { ...tool.function, description: e.target.value } })} /></label>
       <label className="block-label" htmlFor={`tool-params-${index}`}>Parameters (JSON schema)</label>
       <textarea id={`tool-params-${index}`} rows={4} value={params} onChange={(e) => commitParams(e.target.value)} aria-invalid={error != null} />
