@@ -7,6 +7,13 @@
  * - `GET /v1/models` (vLLM adds `max_model_len`, llama.cpp `owned_by: "llamacpp"` and `meta`), `GET /api/version` (Ollama);
  * - `POST /v1/completions`: legacy logprobs (`tokens`, `token_logprobs`, `top_logprobs` objects, `text_offset`), or
  *   llama.cpp's `logprobs.content[]` with ids; `"token_id:N"` tokens for vLLM's `return_tokens_as_token_ids`;
+ *   prompt scoring (vLLM and 'openai' only; llama.cpp and Ollama return log-probabilities of generated tokens only,
+ *   so they ignore these fields): `echo: true` with `logprobs: N` and `max_tokens: 0` (not streamed) answers the
+ *   prompt's own tokens, its BOS first, as the tokenizer adds it (as vLLM does): `token_logprobs` null and
+ *   `top_logprobs` null for that first token, then for token i the log-softmax at i of the logits after tokens
+ *   0..i−1 (vLLM lists the token itself among the top N too, OpenAI only the N); vLLM also takes `prompt_logprobs: N`
+ *   (`choices[0].prompt_logprobs`: null, then per token id → `{ logprob, rank, decoded_token }`, the top N and the
+ *   token itself, rank 1 + the tokens strictly more likely); echo with generation or a stream is refused (400);
  * - `POST /v1/chat/completions`: `logprobs.content[]` with `bytes` and `top_logprobs[]` (llama.cpp adds `id`);
  * - `POST /completion`: llama.cpp's native stream with `completion_probabilities`;
  * - `POST /api/generate`, `POST /api/chat`: Ollama's newline-delimited JSON with `logprobs`.
@@ -442,6 +449,45 @@ function readEndpoint(ctx: Ctx, path: string, b: Json): Endpoint | null {
   }
 }
 
+/** A completions answer echoing the prompt with its log-probabilities (see the header: echo, prompt_logprobs). */
+async function scorePrompt(ctx: Ctx, prompt: string, logprobs: number, promptLogprobs: number): Promise<Json> {
+  const { model } = ctx;
+  const ids = model.tokenizer.encode(prompt);
+  const name = (id: number) => (ctx.tokensAsIds ? `token_id:${id}` : textOf(model, id));
+  const tokenLogprobs: (number | null)[] = [null];
+  const tops: (Json | null)[] = [null];
+  const promptLps: (Json | null)[] = [null];
+  for (let i = 1; i < ids.length; i++) {
+    const lp = logSoftmax(await model.logits(ids.slice(0, i)));
+    const own = lp[ids[i]];
+    const order = [...lp.keys()].sort((a, b) => lp[b] - lp[a]);
+    const rank = (id: number) => 1 + lp.filter((v) => v > lp[id]).length;
+    tokenLogprobs.push(own);
+    const top = logprobs > 0 ? order.slice(0, logprobs) : [];
+    const listed = ctx.flavor === 'vllm' && !top.includes(ids[i]) ? [...top, ids[i]] : top;
+    tops.push(logprobs >= 0 ? Object.fromEntries(listed.map((id) => [name(id), lp[id]])) : null);
+    if (promptLogprobs >= 0) {
+      const entries = [...order.slice(0, promptLogprobs), ...(order.slice(0, promptLogprobs).includes(ids[i]) ? [] : [ids[i]])];
+      promptLps.push(Object.fromEntries(entries.map((id) => [String(id), { logprob: lp[id], rank: rank(id), decoded_token: textOf(model, id) }])));
+    }
+  }
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const id of ids) {
+    offsets.push(offset);
+    offset += name(id).length;
+  }
+  const lps = logprobs >= 0 ? { tokens: ids.map(name), token_logprobs: tokenLogprobs, top_logprobs: tops, text_offset: offsets } : null;
+  return {
+    id: 'cmpl-test',
+    object: 'text_completion',
+    created: ctx.created,
+    model: ctx.modelId,
+    choices: [{ index: 0, text: prompt, logprobs: lps, finish_reason: 'length', ...(promptLogprobs >= 0 && { prompt_logprobs: promptLps }) }],
+    usage: { prompt_tokens: ids.length, completion_tokens: 0, total_tokens: ids.length },
+  };
+}
+
 // ---------------------------------------------------------------- the server
 
 const CORS = {
@@ -508,6 +554,11 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       return flavor === 'ollama' ? error(404, `model "${String(requested)}" not found, try pulling it first`) : error(404, `The model \`${String(requested)}\` does not exist.`);
     }
     if (fault === 'reject-logprobs' && asked.sampling.logprobs >= 0) return error(400, 'logprobs are not supported by this server.');
+    if (record.path === '/v1/completions' && (flavor === 'vllm' || flavor === 'openai') && (body.echo === true || (flavor === 'vllm' && body.prompt_logprobs != null))) {
+      if (body.stream === true) return error(400, 'This test server scores prompts (echo, prompt_logprobs) only without stream.');
+      if (num(body.max_tokens, 16) !== 0) return error(400, 'This test server echoes a prompt only with max_tokens 0.');
+      return json(200, await scorePrompt(ctx, String(body.prompt ?? ''), asked.sampling.logprobs, flavor === 'vllm' ? num(body.prompt_logprobs, -1) : -1));
+    }
     // a server that ignores the request for log-probabilities answers as if none were asked
     const endpoint = fault === 'no-logprobs' ? readEndpoint(ctx, record.path, { ...body, logprobs: undefined, n_probs: 0 })! : asked;
 

@@ -41,12 +41,24 @@ export class AnalysisAborted extends Error {
   }
 }
 
-/** Why a backend without `scorePositions` cannot analyse a text, as a message for the user. */
+/** The servers that can score a given text, for messages. */
+const SCORING_SERVERS =
+  'vLLM (any API: it returns prompt_logprobs), or an OpenAI-compatible server used with the completions API that echoes the prompt with logprobs (`echo: true`)';
+
+/** Why a backend with neither `scorePositions` nor `scorePrompt` cannot analyse a text, as a message for the user. */
 export function analysisUnsupported(backend: NextTokenBackend): string {
-  return (
-    `Model "${backend.info.modelId}" gives only the top log-probabilities of each next token, not the full distribution at every position of a text, so it cannot analyse text. Load a model that runs in the browser to analyse.` +
-    (backend.info.server ? ' (Some servers can score a given text, vLLM with prompt_logprobs and completions servers with echo and logprobs, but only with the top log-probabilities of each position; NextToken does not ask them yet.)' : '')
-  );
+  const server = backend.info.server;
+  if (!server) return `Model "${backend.info.modelId}" cannot score every position of a text, so it cannot analyse text. Load a model that runs in the browser to analyse.`;
+  const which =
+    server.flavor === 'llama.cpp' || server.flavor === 'ollama'
+      ? `${server.flavor === 'ollama' ? 'Ollama' : "llama.cpp's server"} returns log-probabilities only for the tokens it generates, not for a text it is given`
+      : 'with the chat API this server is asked only for the log-probabilities of the tokens it generates, not for a text it is given';
+  return `Model "${backend.info.modelId}" cannot analyse text here: ${which}. Servers that can: ${SCORING_SERVERS}. Or load a model that runs in the browser.`;
+}
+
+/** Whether `backend` can analyse a text at all (full rows, or a server scoring the text as a prompt). */
+export function canAnalyse(backend: NextTokenBackend): boolean {
+  return backend.scorePositions !== undefined || backend.scorePrompt !== undefined;
 }
 
 /** Where the windows go. Pure arithmetic, so the UI can ask "how many windows?" before running anything. */
@@ -201,6 +213,49 @@ export async function analyseIds(backend: NextTokenBackend, ids: number[], optio
   for (const id of out.topIds) if (id >= 0 && !(id in out.altTexts)) out.altTexts[id] = backend.tokenizer.decode([id], opts);
   const text = backend.tokenizer.decode(ids, opts);
   return { ...out, modelId: backend.info.modelId, plan, bytes: new TextEncoder().encode(text).length, ms: performance.now() - started };
+}
+
+/**
+ * Analyse a text with a backend that scores it as a prompt (a server: `scorePrompt`), in one request, one window:
+ * the server splits the text into its own tokens. From the top N log-probabilities at each position: prob and
+ * surprisal are exact; rank is exact where the server gives it or the token is among the top N, else N + 1 ("beyond
+ * N", see PartialAnalysis.rankBeyond); entropy is NaN (the rest of the distribution is unknown); the alternatives are
+ * the server's best, named in altTexts by the backend's own ids.
+ */
+export async function analysePrompt(backend: NextTokenBackend, text: string, signal?: AbortSignal): Promise<AnalysisResult> {
+  const started = performance.now();
+  if (!backend.scorePrompt) throw new Error(analysisUnsupported(backend));
+  const scores = await backend.scorePrompt(text, signal).catch((err: unknown) => {
+    throw signal?.aborted ? new AnalysisAborted() : err;
+  });
+  const T = scores.tokens.length;
+  const out = emptyAnalysis(scores.tokens.map((t) => t.id));
+  const lead = scores.prefixed ? 1 : 0;
+  let beyond = false;
+  scores.tokens.forEach((t, k) => {
+    out.texts.push(t.text);
+    if (t.logprob === null) return;
+    out.prob[k] = Math.exp(t.logprob);
+    out.surprisal[k] = -t.logprob / Math.LN2;
+    beyond ||= t.rank === null;
+    out.rank[k] = t.rank ?? scores.topN + 1;
+    out.contextTokens[k] = lead + k;
+    out.window[k] = 0;
+    t.top.slice(0, TOP_ALTERNATIVES).forEach((c, j) => {
+      out.topIds[k * TOP_ALTERNATIVES + j] = c.id;
+      out.topProbs[k * TOP_ALTERNATIVES + j] = Math.exp(c.logprob);
+    });
+  });
+  for (const id of out.topIds) if (id >= 0 && !(id in out.altTexts)) out.altTexts[id] = backend.tokenizer.decode([id]);
+  const window = Math.max(T, 1);
+  return {
+    ...out,
+    modelId: backend.info.modelId,
+    partial: { topN: scores.topN, rankBeyond: beyond ? scores.topN + 1 : null, prefixed: scores.prefixed },
+    plan: { tokens: T, prefixIds: [], contextWindow: Math.min(backend.info.contextWindow, window + lead), stride: window, windows: 1 },
+    bytes: new TextEncoder().encode(text).length,
+    ms: performance.now() - started,
+  };
 }
 
 /** Analyse a text: its tokens, each scored as a prediction from what precedes it. */

@@ -15,17 +15,23 @@ export interface TokenAnalysis {
   /** probability the model gave this token at its position; NaN where the token has no prediction (the first token
    * of a text analysed without a BOS) */
   prob: Float32Array;
-  /** 1 + the number of vocabulary entries with a strictly greater logit (1 = the model's top choice); 0 when unscored */
+  /**
+   * 1 + the number of vocabulary entries with a strictly greater logit (1 = the model's top choice); 0 when unscored.
+   * From a server's partial distribution (AnalysisResult.partial) a rank may be unknown beyond the top N the server
+   * reported: it is then N + 1, read "beyond N" (`partial.rankBeyond`), not an exact rank.
+   */
   rank: Int32Array;
   /** −log₂ p, bits; NaN when unscored */
   surprisal: Float32Array;
-  /** entropy of the whole predicted distribution at this position, bits; NaN when unscored */
+  /** entropy of the whole predicted distribution at this position, bits; NaN when unscored, and NaN for every token
+   * of a partial analysis (a server's top N do not give the entropy of the whole distribution) */
   entropy: Float32Array;
   /** how many tokens the prediction saw (the BOS included); 0 when unscored */
   contextTokens: Int32Array;
   /** which window scored the token; -1 when unscored */
   window: Int32Array;
-  /** TOP_ALTERNATIVES per token: the model's best candidates at that position, best first (-1 when unscored) */
+  /** TOP_ALTERNATIVES per token: the model's best candidates at that position, best first (-1 when unscored, and
+   * after the last one a server reported) */
   topIds: Int32Array;
   topProbs: Float32Array;
   /** text of every id in topIds (decoded alone) */
@@ -44,8 +50,27 @@ export interface AnalysisPlan {
   windows: number;
 }
 
+/**
+ * How a partial analysis (a server scoring the text as a prompt, from the top N log-probabilities at each position)
+ * differs from a full one: prob and surprisal are exact; entropy is NaN (unknown); topIds/topProbs hold the server's
+ * best (at most min(N, TOP_ALTERNATIVES)); ids are the server backend's own numbering (altTexts names them).
+ */
+export interface PartialAnalysis {
+  /** N: the log-probabilities the server reported per position */
+  topN: number;
+  /**
+   * The rank that means "not among the top N, exact rank unknown" (N + 1). null when every rank is exact (vLLM's
+   * `prompt_logprobs` give the model's rank of each token, however low).
+   */
+  rankBeyond: number | null;
+  /** the server put a BOS before the text (not among the tokens): contextTokens count it */
+  prefixed: boolean;
+}
+
 export interface AnalysisResult extends TokenAnalysis {
   modelId: string;
+  /** present when the analysis came from a server's partial distribution (see PartialAnalysis); absent when full */
+  partial?: PartialAnalysis;
   plan: AnalysisPlan;
   /** UTF-8 bytes of the analysed text */
   bytes: number;

@@ -105,6 +105,34 @@ export interface ScorePositionsOptions {
   chunkTokens?: number;
 }
 
+/** One token of a text as a backend scored it from the top N log-probabilities at its position (`scorePrompt`). */
+export interface PromptTokenScore {
+  /** the backend's id of the token (a server backend's own numbering, see BackendTokenizer.modelTokenId) */
+  id: number;
+  /** the text this token adds to the text */
+  text: string;
+  /** natural log of its probability given the tokens before it (T = 1); null where it has no prediction (the first
+   * token when the server put no BOS before the text) */
+  logprob: number | null;
+  /**
+   * 1 + the number of tokens the model found strictly more likely. Exact where the server says it (vLLM's
+   * `prompt_logprobs`) or where the token is among the top N reported; null when it is not among them and the server
+   * gave no rank ("beyond N"), and where the token is unscored.
+   */
+  rank: number | null;
+  /** the most likely tokens at this position (at most N, best first), the token itself among them when it is */
+  top: TokenLogprob[];
+}
+
+/** A text scored by `scorePrompt`: its tokens as the server split it. */
+export interface PromptScores {
+  tokens: PromptTokenScore[];
+  /** N: the log-probabilities reported per position (a null rank means "not among these N") */
+  topN: number;
+  /** the server put a token before the text (a BOS) that is not among `tokens`: every prediction saw it too */
+  prefixed: boolean;
+}
+
 /** The interface the loops drive. One backend serves one model; a model switch builds a new backend. */
 export interface NextTokenBackend {
   readonly info: ModelInfo;
@@ -123,5 +151,12 @@ export interface NextTokenBackend {
     options: ScorePositionsOptions,
     onRow: (position: number, row: Float32Array) => void,
   ): Promise<void>;
+  /**
+   * Analysis from a partial distribution: the server scores `text` as a prompt, answering per token its
+   * log-probability, its rank where known and the top N at its position (vLLM's `prompt_logprobs`; completions with
+   * `echo` and `logprobs`). Present only where the server can (see analysisUnsupported). Rejects with
+   * `signal.reason` when aborted, and with an EngineFailure (a message for the user) when the server refuses.
+   */
+  scorePrompt?(text: string, signal?: AbortSignal): Promise<PromptScores>;
   dispose(): Promise<void>;
 }

@@ -144,7 +144,7 @@ describe('generation over a partial (top-N) backend', () => {
 
   it('analysis refuses a backend that cannot score every position, saying why', async () => {
     await expect(analyseIds(new FakePartialBackend(), [1, 2, 3])).rejects.toThrow(
-      /"fake-server" gives only the top log-probabilities of each next token.*cannot analyse text/,
+      /"fake-server" cannot score every position of a text, so it cannot analyse text/,
     );
   });
 });

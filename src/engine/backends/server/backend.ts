@@ -10,8 +10,9 @@
  * (completions; chat only where the server continues an assistant message). Stop aborts the HTTP request at once.
  *
  * Token ids are this backend's own numbering of the token texts it met (vocabulary.ts); the model's ids, where the
- * server sent them, ride along (`tokenizer.modelTokenId`). There is no `scorePositions`: servers give only the top N of
- * the next token, so the Analyse lab says it cannot analyse with a server (see analysisUnsupported).
+ * server sent them, ride along (`tokenizer.modelTokenId`). There is no `scorePositions` (servers give only the top N
+ * of each position); where the server can score a given text (vLLM; an OpenAI-compatible completions server with
+ * `echo`), `scorePrompt` asks it to, and the Analyse lab shows that partial analysis (see analyse.ts `analysePrompt`).
  */
 import type { Conversation } from '../../chat/types';
 import type { ModelInfo } from '../../generation/types';
@@ -20,13 +21,13 @@ import type { PromptInput } from '../../protocol';
 import type { SamplingSettings } from '../../sampling/types';
 import { DEFAULT_SAMPLING } from '../../sampling/types';
 import { untilAborted } from '../abort';
-import type { BackendTokenizer, DecodeSequence, NextTokenBackend, SequenceEnd, SequenceOptions, SequenceStep, TokenLogprob } from '../types';
+import type { BackendTokenizer, DecodeSequence, NextTokenBackend, PromptScores, PromptTokenScore, SequenceEnd, SequenceOptions, SequenceStep, TokenLogprob } from '../types';
 import { streamValues } from './events';
 import { fetchJson, normaliseBaseUrl, redact, serverFetch, type Endpoint } from './http';
-import { buildRequest, distributionNote, topLogprobsFor, unsupportedSettings, type GenerationInput } from './requests';
+import { buildRequest, canScorePrompt, distributionNote, promptScoreRequest, topLogprobsFor, unsupportedSettings, type GenerationInput } from './requests';
 import type { ServerApi, ServerBackendInfo, ServerFlavor, ServerModel } from './types';
 import { TokenTable } from './vocabulary';
-import type { WireFinish, WireToken } from './wire';
+import { parsePromptScores, type WireCandidate, type WireFinish, type WireToken } from './wire';
 
 /** A server whose model list was read: where it is, what it is, what it serves. */
 export interface ServerConnection extends Endpoint {
@@ -292,6 +293,8 @@ export class ServerBackend implements NextTokenBackend {
   private topLogprobs: number;
   private modelTokenIds: ServerBackendInfo['modelTokenIds'] = 'none';
   private readonly contextWindow: number | null;
+  /** Present where the server can score a given text (see canScorePrompt). */
+  readonly scorePrompt: ((text: string, signal?: AbortSignal) => Promise<PromptScores>) | undefined;
 
   constructor(
     private readonly connection: ServerConnection,
@@ -305,6 +308,53 @@ export class ServerBackend implements NextTokenBackend {
       decode: (ids) => this.table.decode(ids),
       modelTokenId: (id) => this.table.modelId(id),
     };
+    this.scorePrompt = canScorePrompt(connection.flavor, api) ? (text, signal) => this.score(text, signal) : undefined;
+  }
+
+  /**
+   * `text` scored as a prompt in one non-streamed request (requests.ts promptScoreRequest). The server tokenizes it
+   * itself and may put a BOS before it: a first token with no log-probability whose text does not begin the text is
+   * that BOS, and is left out (`prefixed`). Ranks: the server's where it gave them (vLLM), else 1 + the reported
+   * tokens more likely than this one while fewer than N are, else null (beyond the top N).
+   */
+  private async score(text: string, signal?: AbortSignal): Promise<PromptScores> {
+    const n = this.topLogprobs;
+    const { url, body } = promptScoreRequest(this.connection.flavor, this.connection.baseUrl, this.modelId, text, n);
+    let json: unknown;
+    try {
+      json = await fetchJson(this.connection, url, { kind: 'generate', modelId: this.modelId }, signal, body);
+    } catch (err) {
+      if (signal?.aborted || !(err instanceof EngineFailure)) throw err;
+      throw new EngineFailure(`The server could not score the text: ${err.message}`);
+    }
+    const parsed = parsePromptScores(json);
+    if (parsed.error) throw new EngineFailure(redact(`The server reported an error while scoring the text: ${parsed.error}`, this.connection.apiKey));
+    if (parsed.tokens.length === 0) {
+      throw new EngineFailure(
+        'The server answered without the log-probabilities of the text (no echoed tokens): it ignores `echo` with `logprobs`. Analysing with a server needs one that returns them: vLLM, or an OpenAI-compatible completions server that echoes the prompt with logprobs.',
+      );
+    }
+    let wire = parsed.tokens;
+    const textBytes = new TextEncoder().encode(text);
+    const first = wire[0].chosen;
+    if (wire.length > 1 && Number.isNaN(first.logprob) && !startsWith(textBytes, candidateBytes(first))) wire = wire.slice(1);
+    const tokens = wire.map((t): PromptTokenScore => {
+      const id = this.table.intern(t.chosen);
+      const byId = new Map<number, number>();
+      for (const c of t.top) {
+        const cid = this.table.intern(c);
+        if (!byId.has(cid)) byId.set(cid, c.logprob);
+      }
+      const top = [...byId].map(([tid, logprob]) => ({ id: tid, logprob })).sort((a, b) => b.logprob - a.logprob).slice(0, n);
+      const logprob = Number.isNaN(t.chosen.logprob) ? null : t.chosen.logprob;
+      let rank = logprob === null ? null : t.rank;
+      if (logprob !== null && rank === null) {
+        const greater = [...byId].filter(([tid, lp]) => tid !== id && lp > logprob).length;
+        rank = greater < n ? greater + 1 : null;
+      }
+      return { id, text: this.table.decode([id]), logprob, rank, top };
+    });
+    return { tokens, topN: n, prefixed: wire !== parsed.tokens };
   }
 
   get info(): ModelInfo {
@@ -405,6 +455,17 @@ export class ServerBackend implements NextTokenBackend {
   }
 
   async dispose(): Promise<void> {}
+}
+
+/** A candidate's bytes: given, else those of its text (empty when only its id is known). */
+function candidateBytes(c: WireCandidate): Uint8Array {
+  return c.bytes ? Uint8Array.from(c.bytes) : new TextEncoder().encode(c.text ?? '');
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.length === 0 || prefix.length > bytes.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** A backend for one model of a connected server, checked with one short request. */

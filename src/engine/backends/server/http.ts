@@ -204,9 +204,9 @@ export async function serverFetch(
   return response;
 }
 
-/** GET a JSON answer (a model list), capped. */
-export async function fetchJson(endpoint: Endpoint, url: string, purpose: RequestPurpose, signal?: AbortSignal): Promise<unknown> {
-  const response = await serverFetch(endpoint, url, { method: 'GET', signal }, purpose);
+/** GET a JSON answer (a model list), or POST `body` for one (a non-streamed completion), capped. */
+export async function fetchJson(endpoint: Endpoint, url: string, purpose: RequestPurpose, signal?: AbortSignal, body?: unknown): Promise<unknown> {
+  const response = await serverFetch(endpoint, url, { method: body === undefined ? 'GET' : 'POST', body, signal }, purpose);
   const bytes = await readCapped(response, MAX_JSON_BYTES, () => oversized('answer', MAX_JSON_BYTES));
   const text = new TextDecoder().decode(bytes);
   try {

@@ -153,3 +153,23 @@ export function buildRequest(flavor: ServerFlavor, api: ServerApi, baseUrl: stri
   const body = { model: modelId, messages, ...tools, max_tokens: input.maxTokens, ...sampling, logprobs: true, top_logprobs: n, stream: true, ...usage, ...continuation };
   return { url: `${baseUrl}/chat/completions`, body, format: 'sse', parse: parseChatChunk };
 }
+
+/**
+ * Whether the server can score a given text (prompt log-probabilities, for the Analyse lab): vLLM (its
+ * `/v1/completions` takes `prompt_logprobs`, and `echo` with `logprobs`, whichever API generates), and an
+ * OpenAI-compatible server used with the completions API (the legacy `echo` with `logprobs`). llama.cpp's and
+ * Ollama's endpoints return log-probabilities only for generated tokens.
+ */
+export function canScorePrompt(flavor: ServerFlavor, api: ServerApi): boolean {
+  return flavor === 'vllm' || (flavor === 'openai' && api === 'completions');
+}
+
+/**
+ * The request that scores `text` as a prompt, not streamed, generating nothing (`max_tokens: 0` with `echo`: the
+ * OpenAI legacy form, which vLLM honours too): `echo` + `logprobs: n` (each prompt token's log-probability and the
+ * top n at its position), and for vLLM also `prompt_logprobs: n` (the same with the model's ids and exact ranks).
+ */
+export function promptScoreRequest(flavor: ServerFlavor, baseUrl: string, modelId: string, text: string, n: number): { url: string; body: Record<string, unknown> } {
+  const vllm = flavor === 'vllm' ? { prompt_logprobs: n } : {};
+  return { url: `${baseUrl}/completions`, body: { model: modelId, prompt: text, max_tokens: 0, temperature: 0, echo: true, logprobs: n, ...vllm, stream: false } };
+}

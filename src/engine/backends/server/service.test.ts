@@ -55,9 +55,13 @@ describe('the worker with a server backend', () => {
     expect(service.backend?.info.modelId).toBe(server.modelId);
   });
 
-  it('analysis says why a server cannot analyse, and which servers can score a text', async () => {
-    await expect(handleAnalyseRequest({ type: 'analyse-text', text: 'Some text.', maxWindows: 4 }, service.backend, ctx())).rejects.toThrow(
-      /gives only the top log-probabilities of each next token.*cannot analyse text.*vLLM with prompt_logprobs/,
-    );
+  it('analysis with vLLM scores the text as one prompt (echo, prompt_logprobs), with the key', async () => {
+    const answer = await handleAnalyseRequest({ type: 'analyse-text', text: 'Some text.', maxWindows: 4 }, service.backend, ctx());
+    expect(answer).toMatchObject({ type: 'analysis-done', result: { texts: ['Some', ' text', '.'], partial: { topN: 20, rankBeyond: null, prefixed: true } } });
+    expect(server.requests.at(-1)).toMatchObject({
+      path: '/v1/completions',
+      authorization: 'Bearer sk-service-test',
+      body: { prompt: 'Some text.', max_tokens: 0, echo: true, logprobs: 20, prompt_logprobs: 20, stream: false },
+    });
   });
 });

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { EngineFailure } from '../../handlers';
 import { MAX_EVENT_CHARS, streamValues, type StreamFormat } from './events';
 import { TokenTable } from './vocabulary';
-import { parseChatChunk, parseCompletionChunk, parseLlamaCppChunk, parseOllamaChunk, type WireChunk } from './wire';
+import { parseChatChunk, parseCompletionChunk, parseLlamaCppChunk, parseOllamaChunk, parsePromptScores, type WireChunk } from './wire';
 import { chatCompletion, legacyCompletion } from './fixtures/openai';
-import { chatStreamChunk, tokenIdChunk } from './fixtures/vllm';
+import { chatStreamChunk, promptScoreAnswer, tokenIdChunk } from './fixtures/vllm';
 import { ollamaTestEvent, streamEvents } from './fixtures/llamacpp';
 import { generateStream } from './fixtures/ollama';
 
@@ -162,5 +162,34 @@ describe('reading a stream', () => {
     expect(await failure(`data: {"pad":"${pad}"}\n\n`, 'sse')).toMatch(/stream event is larger than 1 MB/);
     expect(await failure(`data: {"pad":"${pad}`, 'sse')).toMatch(/stream event is larger than 1 MB/);
     expect(await failure(`{"pad":"${pad}`, 'ndjson')).toMatch(/stream line is larger than 1 MB/);
+  });
+});
+
+describe('prompt scoring answers', () => {
+  it("vLLM's echo with prompt_logprobs: every prompt token, the first without a logprob, the model's ids and exact ranks", () => {
+    const { tokens, error } = parsePromptScores(promptScoreAnswer);
+    expect(error).toBeNull();
+    expect(tokens.map((t) => t.chosen.text)).toEqual(['<|begin_of_text|>', 'The', ' cat']);
+    expect(tokens[0].chosen.logprob).toBeNaN();
+    expect(tokens[0].rank).toBeNull();
+    expect(tokens[1]).toMatchObject({ chosen: { id: 791, logprob: -2.5 }, rank: 2 });
+    // beyond the top N: vLLM still gives the exact rank
+    expect(tokens[2]).toMatchObject({ chosen: { id: 8415, logprob: -7.25 }, rank: 57 });
+    expect(tokens[2].top.map((c) => [c.id, c.text, c.logprob])).toEqual([
+      [1176, ' first', -3],
+      [8415, ' cat', -7.25],
+    ]);
+  });
+
+  it('the legacy echo alone (no prompt_logprobs): texts and top lists, no ranks; a generated tail is cut at usage.prompt_tokens', () => {
+    const choice = { ...promptScoreAnswer.choices[0], prompt_logprobs: undefined };
+    const withTail = { ...choice, logprobs: { ...choice.logprobs, tokens: [...choice.logprobs.tokens, '!'], token_logprobs: [...choice.logprobs.token_logprobs, -1], top_logprobs: [...choice.logprobs.top_logprobs, { '!': -1 }] } };
+    const { tokens } = parsePromptScores({ ...promptScoreAnswer, choices: [withTail] });
+    expect(tokens.map((t) => [t.chosen.text, t.chosen.id, t.rank])).toEqual([
+      ['<|begin_of_text|>', null, null],
+      ['The', null, null],
+      [' cat', null, null],
+    ]);
+    expect(tokens[2].top.map((c) => c.text)).toEqual([' first', ' cat']);
   });
 });

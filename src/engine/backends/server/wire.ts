@@ -212,3 +212,79 @@ export function parseOllamaChunk(json: unknown): WireChunk {
   if (json.done === true) out.finish = json.done_reason === 'length' ? 'length' : 'stop';
   return out;
 }
+
+/** One token of a prompt the server scored (completions with `echo`; vLLM's `prompt_logprobs`). */
+export interface WirePromptToken {
+  /** the token (its `logprob` is NaN when the server gave none: the first token) */
+  chosen: WireCandidate;
+  /** the model's rank of the token (1 = most likely), where the server gave it (vLLM's `prompt_logprobs`) */
+  rank: number | null;
+  /** the most likely tokens at its position, as the server listed them (any order; may include the token itself) */
+  top: WireCandidate[];
+}
+
+export interface WirePromptScores {
+  tokens: WirePromptToken[];
+  error: string | null;
+}
+
+/** A `prompt_logprobs` entry: token id (as a JSON key) → `{ logprob, rank, decoded_token }`. */
+function promptLogprobEntries(v: unknown): { id: number; logprob: number; rank: number | null; text: string | null }[] | null {
+  if (!isObject(v)) return null;
+  const out: { id: number; logprob: number; rank: number | null; text: string | null }[] = [];
+  for (const [key, value] of Object.entries(v)) {
+    const id = /^\d+$/.test(key) ? Number(key) : null;
+    const logprob = isObject(value) ? finiteNumber(value.logprob) : null;
+    if (id === null || logprob === null || !isObject(value)) continue;
+    const rank = Number.isInteger(value.rank) && (value.rank as number) >= 1 ? (value.rank as number) : null;
+    out.push({ id, logprob, rank, text: typeof value.decoded_token === 'string' ? value.decoded_token : null });
+  }
+  return out;
+}
+
+/**
+ * A non-streamed completions answer to a prompt-scoring request: the echoed prompt's legacy logprobs (`tokens`,
+ * `token_logprobs` with null for the first token, `top_logprobs` with null for it), cut to `usage.prompt_tokens`
+ * when the server also generated; and, where vLLM sent `choices[0].prompt_logprobs` (a list, null first, of token
+ * id → `{ logprob, rank, decoded_token }`, the prompt token itself always among the entries), the model's ids and
+ * exact ranks from it: the prompt token's entry is the one whose logprob is the echoed token's (its text breaks a tie).
+ */
+export function parsePromptScores(json: unknown): WirePromptScores {
+  const out: WirePromptScores = { tokens: [], error: null };
+  if (!isObject(json)) return out;
+  out.error = errorText(json.error);
+  const choice = Array.isArray(json.choices) ? json.choices[0] : undefined;
+  if (!isObject(choice) || !isObject(choice.logprobs)) return out;
+  const lp = choice.logprobs;
+  const texts = Array.isArray(lp.tokens) ? lp.tokens : [];
+  const logps = Array.isArray(lp.token_logprobs) ? lp.token_logprobs : [];
+  const tops = Array.isArray(lp.top_logprobs) ? lp.top_logprobs : [];
+  const usage = isObject(json.usage) ? json.usage : {};
+  const promptTokens = Number.isInteger(usage.prompt_tokens) ? Math.min(usage.prompt_tokens as number, texts.length) : texts.length;
+  const prompt = Array.isArray(choice.prompt_logprobs) ? choice.prompt_logprobs : null;
+  for (let i = 0; i < promptTokens; i++) {
+    if (typeof texts[i] !== 'string') return { ...out, error: out.error ?? `The server's echoed prompt has no text for token ${i}.` };
+    const logprob = finiteNumber(logps[i]);
+    const chosen = fromText(texts[i] as string, logprob ?? NaN);
+    const top: WireCandidate[] = [];
+    if (isObject(tops[i])) {
+      for (const [text, value] of Object.entries(tops[i] as Json)) {
+        const v = finiteNumber(value);
+        if (v !== null) top.push(fromText(text, v));
+      }
+    }
+    const token: WirePromptToken = { chosen, rank: null, top };
+    const entries = prompt ? promptLogprobEntries(prompt[i]) : null;
+    if (entries && logprob !== null) {
+      const same = entries.filter((e) => e.logprob === logprob);
+      const own = same.find((e) => e.text === chosen.text) ?? same[0];
+      if (own) {
+        token.chosen = { ...chosen, id: chosen.id ?? own.id };
+        token.rank = own.rank;
+      }
+      token.top = entries.map((e) => ({ text: e.text, bytes: null, id: e.id, logprob: e.logprob }));
+    }
+    out.tokens.push(token);
+  }
+  return out;
+}
