@@ -308,3 +308,38 @@ test.describe('Hub models', () => {
     await expect(page.getByTestId('chat-token-count')).toBeVisible({ timeout: 60_000 });
   });
 });
+
+test.describe('a host that hangs', () => {
+  let hub: HubServer;
+
+  test.beforeAll(async () => {
+    hub = await startHubServer({}, 15, ['test-org/hangs']);
+  });
+  test.afterAll(async () => {
+    await hub?.close();
+  });
+
+  test('a load can be cancelled, a silent host fails naming it, and the model loaded before stays usable; a reload does not retry', async ({ page }) => {
+    await openLab(page);
+    await page.getByText('Any Hugging Face Hub model').click();
+    await page.getByTestId('remote-host').fill(hub.url);
+    await page.getByTestId('hub-model-id').fill('test-org/hangs');
+
+    await page.getByTestId('hub-load').click();
+    await page.getByTestId('model-load-cancel').click();
+    await expect(page.getByTestId('model-error')).toContainText('cancelled');
+    await expect(page.getByTestId('loaded-model')).toHaveText('nexttoken-base');
+    await setUp(page, { prompt: PROMPT, temperature: 0, maxNewTokens: 2 });
+    await generate(page);
+    expect(await generatedIds(page)).toEqual(await ref.greedy(ref.encode(PROMPT), 2));
+
+    await page.getByTestId('hub-load').click();
+    await expect(page.getByTestId('model-error')).toContainText(`${new URL(hub.url).host} sent nothing for 20 s`, { timeout: 60_000 });
+    await expect(page.getByTestId('loaded-model')).toHaveText('nexttoken-base');
+    await expect(page.getByTestId('generate')).toBeEnabled();
+
+    await page.reload();
+    await expect(page.getByTestId('loaded-model')).toHaveText('nexttoken-base', { timeout: 90_000 });
+    await expect(page.getByTestId('model-select')).toHaveValue('nexttoken-base');
+  });
+});

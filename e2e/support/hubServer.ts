@@ -17,8 +17,11 @@ export interface HubServer {
   close(): Promise<void>;
 }
 
-/** `models` maps a Hub id (owner/name) to a local folder. */
-export async function startHubServer(models: Record<string, string>, chunkDelayMs = 15): Promise<HubServer> {
+/**
+ * `models` maps a Hub id (owner/name) to a local folder. Requests for a model in `stalled` are accepted and never
+ * answered, as a host that hangs.
+ */
+export async function startHubServer(models: Record<string, string>, chunkDelayMs = 15, stalled: string[] = []): Promise<HubServer> {
   const requests: string[] = [];
   const cors = {
     'Access-Control-Allow-Origin': '*',
@@ -34,6 +37,7 @@ export async function startHubServer(models: Record<string, string>, chunkDelayM
       return;
     }
     const m = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(path);
+    if (m && stalled.includes(m[1])) return; // the connection stays open and silent
     const folder = m ? models[m[1]] : undefined;
     const file = folder && m ? normalize(join(folder, m[2])) : null;
     let size = -1;

@@ -29,7 +29,7 @@ import type {
   UseServerRequest,
 } from './protocol';
 import { EngineFailure, messageOf, type HandlerContext } from './handlers';
-import { configureTransformers, wasmThreads } from './onnxRuntimeFiles';
+import { LOAD_STALL_MS, LoadStalledError, configureTransformers, guardLoad, wasmThreads } from './onnxRuntimeFiles';
 import { rememberModelHost } from './modelFiles';
 import { isEmbeddedModel } from './generation/catalog';
 
@@ -41,6 +41,12 @@ interface Current {
 }
 
 const FLAVOR_NAMES: Record<ServerConnection['flavor'], string> = { vllm: 'vLLM', 'llama.cpp': 'llama.cpp', ollama: 'Ollama', openai: 'an OpenAI-compatible server' };
+
+/** The stall behind a failed load, however Transformers.js wrapped it. */
+function stallOf(err: unknown): LoadStalledError | null {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof LoadStalledError) return e;
+  return null;
+}
 
 export class InferenceService {
   private current: Current | null = null;
@@ -57,13 +63,15 @@ export class InferenceService {
   }
 
   /** Loads a model; while it loads (and if it fails) the previous model stays usable. */
-  async load(req: LoadModelRequest, { emit }: HandlerContext): Promise<ModelReadyResponse> {
+  async load(req: LoadModelRequest, { emit, signal }: HandlerContext): Promise<ModelReadyResponse> {
     const decision: BackendDecision = await chooseBackend(req.backend, (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu);
     // An embedded model comes only from the app's own folder, a Hub model only from the remote host: a static server
     // answers a missing file under the app's folder with its index.html, which would be read as the model's config.
     const embedded = isEmbeddedModel(req.modelId);
     env.allowLocalModels = embedded;
     let backend: NextTokenBackend;
+    // the load's downloads stop with Cancel, and fail when the host goes silent (LOAD_STALL_MS)
+    guardLoad(signal);
     try {
       backend = await loadOnnxBackend({
         modelId: req.modelId,
@@ -74,7 +82,18 @@ export class InferenceService {
         onProgress: (progress) => emit({ type: 'model-load', modelId: req.modelId, progress }),
       });
     } catch (err) {
+      const kept = this.current ? ` ${PREVIOUS_MODEL_KEPT}` : '';
+      if (signal.aborted) throw new EngineFailure(`Loading "${req.modelId}" was cancelled.${kept}`, 'cancelled');
+      const stalled = stallOf(err);
+      if (stalled) throw new EngineFailure(`Loading "${req.modelId}" stopped: ${stalled.host} sent nothing for ${LOAD_STALL_MS / 1000} s. Check the host (and that it serves this model), then try again.${kept}`);
       throw new EngineFailure(this.current ? messageOf(err) : messageOf(err).replace(` ${PREVIOUS_MODEL_KEPT}`, ''));
+    } finally {
+      guardLoad(null);
+    }
+    if (signal.aborted) {
+      // cancelled while the session was being built: the model the page knows stays the current one
+      await backend.dispose().catch(() => undefined);
+      throw new EngineFailure(`Loading "${req.modelId}" was cancelled.`, 'cancelled');
     }
     rememberModelHost(req.modelId, req.remoteHost);
     await this.makeCurrent(backend, null);

@@ -36,7 +36,7 @@ export function configureTransformers(env: typeof TransformersEnv, options: { br
   // ERR_CACHE_WRITE_FAILURE.
   if (!noStoreFetch.has(env.fetch)) {
     const fetchFile = env.fetch;
-    env.fetch = (input: string | URL, init?: RequestInit) => fetchFile(input, { ...init, cache: 'no-store' });
+    env.fetch = (input: string | URL, init?: RequestInit) => guardedFetch(fetchFile, input, { ...init, cache: 'no-store' });
     noStoreFetch.add(env.fetch);
   }
   const wasm = env.backends.onnx.wasm;
@@ -44,4 +44,82 @@ export function configureTransformers(env: typeof TransformersEnv, options: { br
     wasm.wasmPaths = { ...ORT_WASM_PATHS };
     wasm.numThreads = wasmThreads();
   }
+}
+
+/** A download that receives no bytes for this long fails, naming the host (a host can accept and never answer). */
+export const LOAD_STALL_MS = 20_000;
+
+/** Thrown into a model load whose host went silent. */
+export class LoadStalledError extends Error {
+  constructor(readonly host: string) {
+    super(`${host} sent nothing for ${LOAD_STALL_MS / 1000} s`);
+    this.name = 'LoadStalledError';
+  }
+}
+
+/** The load in progress: its files are fetched under its signal (Cancel) and its stall watch. */
+let currentLoad: AbortSignal | null = null;
+
+/** Fetches made by Transformers.js from now on belong to this load (null: none). */
+export function guardLoad(signal: AbortSignal | null): void {
+  currentLoad = signal;
+}
+
+type FetchFile = (input: string | URL, init?: RequestInit) => Promise<Response>;
+
+/**
+ * The load's fetch: aborted with the load, and failed with LoadStalledError when neither the answer nor any bytes of
+ * its body arrive for LOAD_STALL_MS.
+ */
+async function guardedFetch(fetchFile: FetchFile, input: string | URL, init: RequestInit): Promise<Response> {
+  const load = currentLoad;
+  if (!load) return fetchFile(input, init);
+  const host = new URL(String(input), self.location?.href).host;
+  const abort = new AbortController();
+  const onLoadAbort = () => abort.abort(load.reason);
+  load.addEventListener('abort', onLoadAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => abort.abort(new LoadStalledError(host)), LOAD_STALL_MS);
+  };
+  const done = () => {
+    clearTimeout(timer);
+    load.removeEventListener('abort', onLoadAbort);
+  };
+  watch();
+  let response: Response;
+  try {
+    response = await fetchFile(input, { ...init, signal: abort.signal });
+  } catch (err) {
+    done();
+    throw abort.signal.aborted ? abort.signal.reason : err;
+  }
+  if (!response.body) {
+    done();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: finished, value } = await reader.read();
+        if (finished) {
+          done();
+          controller.close();
+          return;
+        }
+        watch();
+        controller.enqueue(value);
+      } catch (err) {
+        done();
+        controller.error(abort.signal.aborted ? abort.signal.reason : err);
+      }
+    },
+    cancel(reason) {
+      done();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

@@ -19,6 +19,7 @@ import type {
   ServerModel,
   StepSnapshot,
 } from '../engine/protocol';
+import { EMBEDDED_MODEL_ID } from '../engine/generation/catalog';
 
 export interface RunView {
   runId: string;
@@ -152,7 +153,8 @@ export function reduceGenerate(s: GenerateState, e: GenerateEvent): GenerateStat
     }
     case 'model-failed':
       // the previous model (if any) stays loaded and usable, and stays the one selected (and remembered for the next visit)
-      return { ...s, modelId: s.model.info && !s.model.info.server ? s.model.info.modelId : s.modelId, model: { ...s.model, status: s.model.info ? 'ready' : 'error', error: e.message, progress: null } };
+      // a failed or cancelled load is not tried again on the next visit: the choice falls back to what ran before
+      return { ...s, modelId: s.model.info && !s.model.info.server ? s.model.info.modelId : EMBEDDED_MODEL_ID, model: { ...s.model, status: s.model.info ? 'ready' : 'error', error: e.message, progress: null } };
     case 'run-queued': {
       const runs: Record<string, RunView> = {
         ...s.runs,

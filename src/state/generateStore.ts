@@ -117,6 +117,8 @@ persistence.connect(useGenerateStore, (s): GenerateChoices => ({
 
 /** The latest load: an older load's answer is ignored. */
 let latestLoad = 0;
+/** Cancels the load in progress (Cancel, or a newer load). */
+let loadAbort: AbortController | null = null;
 /** A prompt sent from another lab waits for the model to finish loading. */
 let runWhenReady = false;
 /** One abort per request in flight that Stop ends (runs and "run N times"). */
@@ -366,14 +368,21 @@ export const generateActions = {
     }
   },
 
+  /** Stops the model load in progress; the model loaded before stays usable. */
+  cancelLoad() {
+    loadAbort?.abort();
+  },
+
   async loadModel(modelId: string = get().modelId) {
     const { backendChoice, remoteHost } = get();
     const load = ++latestLoad;
+    loadAbort?.abort();
+    const abort = (loadAbort = new AbortController());
     dispatch({ type: 'model-loading', modelId });
     try {
       const response = await engine.request(
         { type: 'load-model', modelId, backend: backendChoice, remoteHost, dtype: catalogEntry(modelId)?.dtype },
-        { onEvent: (e) => load === latestLoad && e.type === 'model-load' && dispatch({ type: 'model-load', progress: e.progress }) },
+        { signal: abort.signal, onEvent: (e) => load === latestLoad && e.type === 'model-load' && dispatch({ type: 'model-load', progress: e.progress }) },
       );
       if (load !== latestLoad) return;
       dispatch({ type: 'model-ready', response });

@@ -177,7 +177,10 @@ export function ModelPanel() {
       <div role="status" aria-live="polite" data-testid="model-status" data-status={model.status}>
         {model.status === 'loading' && (
           <div>
-            Loading <code>{model.requestedId}</code>… <ProgressView progress={model.progress} />
+            Loading <code>{model.requestedId}</code>… <ProgressView progress={model.progress} />{' '}
+            <button type="button" data-testid="model-load-cancel" onClick={generateActions.cancelLoad}>
+              Cancel loading
+            </button>
           </div>
         )}
         {model.info && model.status !== 'loading' && (
