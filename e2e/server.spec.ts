@@ -257,3 +257,30 @@ test('Chat lab: on a server that gives its window, the budget is measured agains
     await vllm.close();
   }
 });
+
+test('Analyse on a vLLM server: the text is scored as a prompt, each probability equals the model’s', async ({ page }) => {
+  const vllm = await startOpenAIServer({ flavor: 'vllm' });
+  try {
+    await page.goto('/#tab=generate');
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.getByTestId('backend-kind').selectOption('server');
+    await page.getByTestId('server-url').fill(vllm.url);
+    await page.getByTestId('server-connect').click();
+    await expect(page.getByTestId('loaded-model')).toHaveText(vllm.modelId, { timeout: 60_000 });
+    await page.getByTestId('tab-analyse').click();
+    const text = 'The little robot walked to the river.';
+    await page.getByTestId('analyse-input').fill(text);
+    await page.getByTestId('analyse-run').click();
+    await expect(page.getByTestId('analyse-partial')).toBeVisible({ timeout: 60_000 });
+    const shown = await page.getByTestId('analysed-token').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-prob'))));
+    const ids = ref.encode(text); // the server puts the tokenizer's BOS first, as vLLM does
+    expect(shown).toHaveLength(ids.length - 1);
+    for (let k = 1; k < ids.length; k++) {
+      const want = softmaxAt(await ref.nextLogits(ids.slice(0, k)), 1)[ids[k]];
+      expect(Math.abs(shown[k - 1] - want), `token ${k}`).toBeLessThan(PROB_TOLERANCE);
+    }
+  } finally {
+    await vllm.close();
+  }
+});

@@ -11,6 +11,7 @@ function ModelLine() {
   const model = useGenerateStore((s) => s.model);
   let text: string;
   if (model.status === 'loading') text = `Loading model ${model.requestedId}…`;
+  else if (model.info?.server) text = `Model: ${model.info.modelId} on ${model.info.server.origin} (the text is sent there to be scored). Change it in the Generate tab.`;
   else if (model.info) text = `Model: ${model.info.modelId} (${model.info.contextWindow}-token window, ${model.info.vocabSize.toLocaleString('en')} vocabulary entries). Change it in the Generate tab.`;
   else if (model.error) text = `Model ${model.requestedId} could not be loaded: ${model.error}`;
   else text = `No model loaded yet: analysing loads ${model.requestedId}.`;
@@ -194,11 +195,25 @@ function ResultCard() {
   );
 }
 
+/** A server scores a text from its top N log-probabilities: say what that leaves unknown. */
+function PartialNotice() {
+  const partial = useAnalyseStore((s) => s.result?.partial);
+  if (!partial) return null;
+  return (
+    <p className="notice" data-testid="analyse-partial">
+      Scored by the server from its log-probabilities of the prompt (top {partial.topN} at each position): every probability and surprisal is exact;
+      {partial.rankBeyond !== null ? ` a rank beyond ${partial.topN} is shown as “> ${partial.topN}”;` : ' ranks are exact (the server gives them);'} the entropy of the
+      whole distribution is unknown (–).
+    </p>
+  );
+}
+
 /** The Analyse lab: a surprisal heat map of any text under the loaded model. */
 export function AnalysePanel() {
   return (
     <>
       <InputCard />
+      <PartialNotice />
       <ResultCard />
       <SummaryPanel />
     </>

@@ -19,6 +19,8 @@ export function TokenDetails() {
     );
   }
   const rank = result.rank[index];
+  // a server's partial scores: this rank only says "beyond its top N"
+  const beyond = result.partial?.rankBeyond !== undefined && result.partial.rankBeyond !== null && rank === result.partial.rankBeyond;
   const id = result.ids[index];
   const text = result.texts[index] ?? '';
   const bars = [];
@@ -38,7 +40,13 @@ export function TokenDetails() {
             <div>
               <dt>rank</dt>
               <dd data-testid="detail-rank">
-                {rank.toLocaleString('en')} <span className="muted">({bucketLabels(thresholds)[rankBucket(rank, thresholds)]})</span>
+                {beyond ? (
+                  `> ${result.partial!.topN} (not among the server’s top ${result.partial!.topN})`
+                ) : (
+                  <>
+                    {rank.toLocaleString('en')} <span className="muted">({bucketLabels(thresholds)[rankBucket(rank, thresholds)]})</span>
+                  </>
+                )}
               </dd>
             </div>
             <div>
