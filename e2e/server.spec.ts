@@ -22,17 +22,28 @@ test.beforeAll(async () => {
 test.afterAll(async () => server?.close());
 test.beforeEach(() => server.fault('none'));
 
-/** Opens the Generate lab with fresh settings, on the server backend, and connects (nothing is sent before). */
-async function openOnServer(page: Page, options: { key?: string; api?: 'completions' | 'chat' } = {}): Promise<void> {
-  await page.goto('/#tab=generate');
+/** Opens a lab with fresh settings (nothing stored from an earlier test). */
+async function openFresh(page: Page, tab: 'generate' | 'chat' = 'generate'): Promise<void> {
+  await page.goto(`/#tab=${tab}`);
   await page.evaluate(() => localStorage.clear());
   await page.reload();
+}
+
+/** In the Generate lab: chooses the server backend and connects to `target` (nothing is sent before Connect). */
+async function connect(page: Page, target: OpenAIServer, key = ''): Promise<void> {
   await page.getByTestId('backend-kind').selectOption('server');
-  await page.getByTestId('server-url').fill(server.url);
-  await page.getByTestId('server-api-key').fill(options.key ?? KEY);
+  await page.getByTestId('server-url').fill(target.url);
+  await page.getByTestId('server-api-key').fill(key);
   await page.getByTestId('server-connect').click();
   await expect(page.getByTestId('server-status')).toHaveText('connected', { timeout: 60_000 });
-  await expect(page.getByTestId('server-model')).toHaveValue(server.modelId);
+  await expect(page.getByTestId('server-model')).toHaveValue(target.modelId);
+  await expect(page.getByTestId('loaded-model')).toHaveText(target.modelId, { timeout: 60_000 });
+}
+
+/** The Generate lab, fresh, on the shared test server (with its key), on the API asked for. */
+async function openOnServer(page: Page, options: { key?: string; api?: 'completions' | 'chat' } = {}): Promise<void> {
+  await openFresh(page);
+  await connect(page, server, options.key ?? KEY);
   if (options.api) await page.getByTestId('server-api').selectOption(options.api);
   await expect(page.getByTestId('loaded-model')).toHaveText(server.modelId, { timeout: 60_000 });
 }
@@ -69,9 +80,7 @@ test('nothing is sent to a server before Connect; then its models are listed and
   page.on('request', (r) => {
     if (r.url().startsWith(server.origin)) sent.push(r.url());
   });
-  await page.goto('/#tab=generate');
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
+  await openFresh(page);
   await page.getByTestId('backend-kind').selectOption('server');
   await page.getByTestId('server-url').fill(server.url);
   await page.getByTestId('server-api-key').fill(KEY);
@@ -146,9 +155,7 @@ test('a stream cut mid-way keeps the tokens received and says the run was interr
 });
 
 test('faults each say their cause, and the lab keeps working', async ({ page }) => {
-  await page.goto('/#tab=generate');
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
+  await openFresh(page);
   await page.getByTestId('backend-kind').selectOption('server');
   await page.getByTestId('server-url').fill(server.url);
 
@@ -190,14 +197,8 @@ for (const flavor of ['vllm', 'ollama', 'openai'] as const) {
   test(`${flavor}: tokens stream with their top candidates, which are the model’s top probabilities`, async ({ page }) => {
     const other = await startOpenAIServer({ flavor });
     try {
-      await page.goto('/#tab=generate');
-      await page.evaluate(() => localStorage.clear());
-      await page.reload();
-      await page.getByTestId('backend-kind').selectOption('server');
-      await page.getByTestId('server-url').fill(other.url);
-      await page.getByTestId('server-connect').click();
-      await expect(page.getByTestId('server-status')).toHaveText('connected', { timeout: 60_000 });
-      await expect(page.getByTestId('loaded-model')).toHaveText(other.modelId, { timeout: 60_000 });
+      await openFresh(page);
+      await connect(page, other);
       await settings(page, { temperature: 1, maxNewTokens: 2 });
       await runToEnd(page);
       await page.getByTestId('gen-token').nth(0).click();
@@ -238,15 +239,10 @@ test('Chat lab: "Run" sends the conversation and its tools through chat completi
 test('Chat lab: on a server that gives its window, the budget is measured against that window', async ({ page }) => {
   const vllm = await startOpenAIServer({ flavor: 'vllm', modelId: 'served/nexttoken-base' });
   try {
-    await page.goto('/#tab=chat');
-    await page.evaluate(() => localStorage.clear());
-    await page.reload();
+    await openFresh(page, 'chat');
     const familyWindow = await page.getByTestId('context-window').textContent();
     await page.getByTestId('tab-generate').click();
-    await page.getByTestId('backend-kind').selectOption('server');
-    await page.getByTestId('server-url').fill(vllm.url);
-    await page.getByTestId('server-connect').click();
-    await expect(page.getByTestId('loaded-model')).toHaveText('served/nexttoken-base', { timeout: 60_000 });
+    await connect(page, vllm);
     const served = await page.getByTestId('server-model').locator('option').first().textContent();
     const window = Number(/window ([\d,]+)/.exec(served ?? '')![1].replace(/,/g, ''));
     await page.getByTestId('tab-chat').click();
@@ -261,13 +257,8 @@ test('Chat lab: on a server that gives its window, the budget is measured agains
 test('Analyse on a vLLM server: the text is scored as a prompt, each probability equals the model’s', async ({ page }) => {
   const vllm = await startOpenAIServer({ flavor: 'vllm' });
   try {
-    await page.goto('/#tab=generate');
-    await page.evaluate(() => localStorage.clear());
-    await page.reload();
-    await page.getByTestId('backend-kind').selectOption('server');
-    await page.getByTestId('server-url').fill(vllm.url);
-    await page.getByTestId('server-connect').click();
-    await expect(page.getByTestId('loaded-model')).toHaveText(vllm.modelId, { timeout: 60_000 });
+    await openFresh(page);
+    await connect(page, vllm);
     await page.getByTestId('tab-analyse').click();
     const text = 'The little robot walked to the river.';
     await page.getByTestId('analyse-input').fill(text);
