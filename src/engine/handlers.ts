@@ -24,7 +24,3 @@ export class EngineFailure extends Error {
     this.name = 'EngineFailure';
   }
 }
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

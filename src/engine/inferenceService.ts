@@ -28,7 +28,8 @@ import type {
   ServerModelsResponse,
   UseServerRequest,
 } from './protocol';
-import { EngineFailure, messageOf, type HandlerContext } from './handlers';
+import { EngineFailure, type HandlerContext } from './handlers';
+import { messageOf } from './protocol';
 import { LOAD_STALL_MS, LoadStalledError, configureTransformers, guardLoad, wasmThreads } from './onnxRuntimeFiles';
 import { rememberModelHost } from './modelFiles';
 import { isEmbeddedModel } from './generation/catalog';

@@ -325,6 +325,11 @@ export type FromWorker =
   | { kind: 'event'; id?: number; event: EngineEvent }
   | { kind: 'error'; id?: number; error: EngineErrorInfo };
 
+/** The message of a failure, whatever was thrown (worker and UI alike). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** The typed arrays of a response, listed for postMessage's transfer list. */
 export function responseTransferables(response: EngineResponse): Transferable[] {
   switch (response.type) {

@@ -5,8 +5,8 @@
  * on which lane it waits, and which part of the app its errors belong to.
  */
 import type { CompareRow, EngineEvent, ErrorScope, FromWorker, RequestOf, RequestType, ToWorker } from './protocol';
-import { responseTransferables } from './protocol';
-import { EngineFailure, messageOf, type Handler, type HandlerContext } from './handlers';
+import { messageOf, responseTransferables } from './protocol';
+import { EngineFailure, type Handler, type HandlerContext } from './handlers';
 import { TokenizerService } from './tokenizerService';
 import { embeddedModelUrl, fetchModelTokenizer, modelFileUrl } from './modelFiles';
 import { handleChatRequest } from './chat/workerHandler';

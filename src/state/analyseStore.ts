@@ -6,7 +6,8 @@ import { create } from 'zustand';
 import type { AnalysisProgress, AnalysisResult } from '../engine/protocol';
 import { normaliseThresholds, summarise } from '../engine/analyse/summary';
 import { DEFAULT_RANK_THRESHOLDS, type AnalysisSummary } from '../engine/analyse/types';
-import { engine, EngineError, errorMessage } from './engineClient';
+import { engine, EngineError } from './engineClient';
+import { messageOf } from '../engine/protocol';
 import { generateActions, sequenceSteps, useGenerateStore } from './generateStore';
 import { defined, field, persisted } from './persistence';
 
@@ -114,7 +115,7 @@ async function send(force: boolean) {
     if (r.type === 'analysis-confirm') set({ status: 'confirm', confirm: { tokens: r.tokens, windows: r.windows, contextWindow: r.contextWindow } });
     else set({ status: 'done', result: r.result, analysedText: text, selected: null, hovered: null, error: null });
   } catch (err) {
-    set({ status: 'error', error: err instanceof EngineError && err.cancelled ? 'Analysis cancelled.' : errorMessage(err) });
+    set({ status: 'error', error: err instanceof EngineError && err.cancelled ? 'Analysis cancelled.' : messageOf(err) });
   } finally {
     if (running === abort) running = null;
   }

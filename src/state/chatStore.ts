@@ -6,7 +6,8 @@ import { create } from 'zustand';
 import type { ChatAnalysis } from '../engine/protocol';
 import { exportConversation, importConversation, readStoredConversation } from '../engine/chat/io';
 import type { ChatMessage, Conversation, ToolDefinition } from '../engine/chat/types';
-import { engine, errorMessage } from './engineClient';
+import { engine } from './engineClient';
+import { messageOf } from '../engine/protocol';
 import { generateActions, useGenerateStore } from './generateStore';
 import { latestWins } from './latestWins';
 import { showTab } from './navigationStore';
@@ -145,7 +146,7 @@ const analyseLatest = latestWins(async () => {
     set({ analysis: r.analysis, analysisTemplateId: s.templateId, status: 'ready', error: null });
   } catch (err) {
     // the last render belongs to other input: it must not stay on screen (or be Run) under this template's name
-    set({ status: 'error', error: errorMessage(err), analysis: null, analysisTemplateId: null });
+    set({ status: 'error', error: messageOf(err), analysis: null, analysisTemplateId: null });
   }
 });
 

@@ -132,8 +132,3 @@ class EngineClient {
 }
 
 export const engine = new EngineClient();
-
-/** The message to show for a failed request. */
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -9,7 +9,8 @@ import type { BackendChoice, Conversation, EngineRequest, PromptInput, RequestTy
 import { useChatStore } from './chatStore';
 import { DEFAULT_SAMPLING } from '../engine/sampling/types';
 import { DEFAULT_REMOTE_HOST, EMBEDDED_MODEL_ID, catalogEntry } from '../engine/generation/catalog';
-import { engine, EngineError, errorMessage, type RequestOptions } from './engineClient';
+import { engine, EngineError, type RequestOptions } from './engineClient';
+import { messageOf } from '../engine/protocol';
 import { latestWins } from './latestWins';
 import { defined, field, isRecord, persisted } from './persistence';
 import { NO_RUNS, reduceGenerate, type BackendKind, type GenerateChoices, type GenerateEvent, type GenerateState, type RunView } from './generateReducer';
@@ -295,7 +296,7 @@ async function run(runId: string, label: string, activate: boolean, request: Ext
   } catch (err) {
     flushSteps();
     // a crashed engine is reported once, by the restart handler below
-    if (!(err instanceof EngineError && err.scope === 'engine')) dispatch({ type: 'run-failed', runId, message: errorMessage(err) });
+    if (!(err instanceof EngineError && err.scope === 'engine')) dispatch({ type: 'run-failed', runId, message: messageOf(err) });
   }
 }
 
@@ -348,7 +349,7 @@ export const generateActions = {
       set({ serverUrl: r.baseUrl, serverModel: keep, server: { status: 'connected', message: null, models: r.models, origin: r.origin } });
       if (keep) await generateActions.useServerModel(keep);
     } catch (err) {
-      set((s) => ({ server: { ...s.server, status: 'error', message: errorMessage(err) } }));
+      set((s) => ({ server: { ...s.server, status: 'error', message: messageOf(err) } }));
     }
   },
 
@@ -363,8 +364,8 @@ export const generateActions = {
       if (load === latestLoad) dispatch({ type: 'model-ready', response });
     } catch (err) {
       if (load !== latestLoad) return;
-      dispatch({ type: 'model-failed', message: errorMessage(err) });
-      set((s) => ({ server: { ...s.server, status: 'error', message: errorMessage(err) } }));
+      dispatch({ type: 'model-failed', message: messageOf(err) });
+      set((s) => ({ server: { ...s.server, status: 'error', message: messageOf(err) } }));
     }
   },
 
@@ -392,7 +393,7 @@ export const generateActions = {
       }
     } catch (err) {
       // a crashed engine is reported once, by the restart handler below
-      if (load === latestLoad && !(err instanceof EngineError && err.scope === 'engine')) dispatch({ type: 'model-failed', message: errorMessage(err) });
+      if (load === latestLoad && !(err instanceof EngineError && err.scope === 'engine')) dispatch({ type: 'model-failed', message: messageOf(err) });
     }
   },
 
@@ -441,7 +442,7 @@ export const generateActions = {
       );
       dispatch({ type: 'run-many-done', runId, response });
     } catch (err) {
-      dispatch({ type: 'run-many-failed', runId, message: errorMessage(err) });
+      dispatch({ type: 'run-many-failed', runId, message: messageOf(err) });
     }
   },
 };

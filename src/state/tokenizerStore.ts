@@ -4,7 +4,8 @@
  */
 import { create } from 'zustand';
 import type { CompareRow, TextChange, TextEdit, TokenizedPayload } from '../engine/protocol';
-import { engine, EngineError, errorMessage } from './engineClient';
+import { engine, EngineError } from './engineClient';
+import { messageOf } from '../engine/protocol';
 import { defined, field, persisted } from './persistence';
 import { latestWins } from './latestWins';
 import { clearShareLink, readShareLink } from './shareLink';
@@ -149,7 +150,7 @@ const tokenizeLatest = latestWins(async () => {
     sent = null; // the worker may not hold this text: the next request carries it whole
     if (err instanceof EngineError && err.code === 'stale-edit') tokenizeLatest.request();
     else {
-      set({ status: 'error', error: errorMessage(err) });
+      set({ status: 'error', error: messageOf(err) });
       if (err instanceof EngineError && err.scope === 'engine') tokenizeLatest.request(); // a fresh worker: try again with the whole text
     }
   }
@@ -179,7 +180,7 @@ export const tokenizerActions = {
       const r = await engine.request({ type: 'compare', text, specialTokens, tokenizerIds: TOKENIZER_CATALOG.map((t) => t.id), previewChars: COMPARE_PREVIEW_CHARS });
       patch({ rows: r.rows, characters: r.characters, running: false });
     } catch (err) {
-      patch({ running: false, error: errorMessage(err) });
+      patch({ running: false, error: messageOf(err) });
     }
   },
   /** Starts the first tokenization (called once the UI is mounted). */

@@ -1,7 +1,8 @@
 /** The worker's analysis handler (a server that scores prompts: one request): plans the windows, asks before a long run, streams progress, answers the result. */
 import type { NextTokenBackend } from '../backends/types';
 import type { AnalyseTextRequest, AnalyseTextResponse } from '../protocol';
-import { EngineFailure, messageOf, type HandlerContext } from '../handlers';
+import { EngineFailure, type HandlerContext } from '../handlers';
+import { messageOf } from '../protocol';
 import { AnalysisAborted, analyseIds, analysePrompt, analysisUnsupported, canAnalyse, defaultPrefix, planAnalysis, textIds } from './analyse';
 
 /** Longest text accepted at all (characters): beyond it the tab would be unusable. */

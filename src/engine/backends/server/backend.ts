@@ -16,7 +16,8 @@
  */
 import type { Conversation } from '../../chat/types';
 import type { ModelInfo } from '../../generation/types';
-import { EngineFailure, messageOf } from '../../handlers';
+import { EngineFailure } from '../../handlers';
+import { messageOf } from '../../protocol';
 import type { PromptInput } from '../../protocol';
 import type { SamplingSettings } from '../../sampling/types';
 import { DEFAULT_SAMPLING } from '../../sampling/types';
