@@ -4,6 +4,7 @@
  * over repetitions; the app path and its baseline run in the same page, interleaved.
  */
 import type { Suite } from '../types';
+import { grammar } from './grammar';
 import { health } from './health';
 import { inference } from './inference';
 import { memory } from './memory';
@@ -12,4 +13,4 @@ import { server } from './server';
 import { startup } from './startup';
 import { tokenize } from './tokenize';
 
-export const suites: Suite[] = [startup, tokenize, paste, inference, health, memory, server];
+export const suites: Suite[] = [startup, tokenize, paste, inference, health, memory, server, grammar];
