@@ -5,7 +5,7 @@
  */
 import { FAMILIES } from '../chat/catalog';
 import { toolCallFormat } from '../chat/toolCalls';
-import { captureFatal, loadXGrammar, type CompiledGrammar, type GrammarCompiler, type TokenizerInfo, type XGrammarModule } from './runtime';
+import { captureFatal, loadXGrammar, type CompiledGrammar, type GrammarCompiler, type GrammarMatcher, type TokenizerInfo, type XGrammarModule } from './runtime';
 import type { ConstraintInfo, ConstraintKind, ConstraintProblem, ConstraintSpec } from './types';
 import type { GrammarVocabulary } from './vocabulary';
 
@@ -173,7 +173,7 @@ export class ConstraintCompiler {
   }
 }
 
-function matcherOf(matcher: import('./runtime').GrammarMatcher): ConstraintMatcher {
+function matcherOf(matcher: GrammarMatcher): ConstraintMatcher {
   return {
     nextBitmask: () => matcher.getNextTokenBitmask(),
     accept: (id) => matcher.acceptToken(id),
