@@ -21,6 +21,11 @@
  * of the raw logits, T = 1), as vLLM reports by default; the token is sampled with the request's settings
  * (temperature 0 = greedy; top-k, top-p, min-p, repetition penalty; a seeded RNG).
  *
+ * Structured outputs (structuredOutputs.ts: vLLM's `structured_outputs`, `response_format`, a named `tool_choice`,
+ * llama.cpp's `json_schema` / `grammar`, Ollama's `format`) are enforced with XGrammar as the real servers do: the
+ * forbidden tokens are masked before sampling, the log-probabilities stay the raw ones; an invalid one is a 400. A
+ * forced tool call (vLLM, OpenAI chat) streams its arguments as `delta.tool_calls`, as they do.
+ *
  * `fault()` switches on one failure for the requests that follow, to test each message the app shows. Every request
  * is recorded (with its Authorization header and whether the client hung up early). The app's page is cross-origin
  * isolated, so answers carry CORS and `Cross-Origin-Resource-Policy: cross-origin` headers (except under
@@ -33,6 +38,7 @@ import { join } from 'node:path';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { mulberry32 } from '../../src/engine/tokenizers/testCorpus';
 import { EMBEDDED_MODEL, MODELS_DIR, reference } from './reference';
+import { readStructuredRequest, structuredOutputs, type StructuredOutputs, type TokenFilter } from './structuredOutputs';
 
 export type ServerFlavor = 'vllm' | 'llama.cpp' | 'ollama' | 'openai';
 
@@ -103,6 +109,8 @@ interface ServedModel {
   tokenizer: PreTrainedTokenizer;
   /** id → the token's bytes */
   bytes: Uint8Array[];
+  /** the structured-output engine over this vocabulary (started on first use) */
+  structured(): Promise<StructuredOutputs>;
   eos: number;
   contextWindow: number;
   logits(ids: number[]): Promise<Float32Array>;
@@ -136,10 +144,21 @@ function servedModel(): Promise<ServedModel> {
     const decoder = byteLevelDecoder();
     const special = new Set(tokenizer.all_special_tokens);
     const bytes: Uint8Array[] = [];
+    const encoded: string[] = [];
     for (const [token, id] of tokenizer.get_vocab() as Map<string, number>) {
       bytes[id] = special.has(token) ? new TextEncoder().encode(token) : Uint8Array.from([...token].map((c) => decoder.get(c) ?? 63));
+      encoded[id] = token;
     }
-    return { tokenizer, bytes, eos: model.eosTokenIds[0], contextWindow: config.max_position_embeddings, logits: (ids) => model.nextLogits(ids) };
+    const eos = model.eosTokenIds[0];
+    let structured: Promise<StructuredOutputs> | null = null;
+    return {
+      tokenizer,
+      bytes,
+      structured: () => (structured ??= structuredOutputs(encoded, eos)),
+      eos,
+      contextWindow: config.max_position_embeddings,
+      logits: (ids) => model.nextLogits(ids),
+    };
   })();
   return loading;
 }
@@ -207,16 +226,26 @@ function pick(logits: Float32Array, context: number[], s: Sampling, random: () =
   return order[0];
 }
 
-/** Tokens one at a time until EOS (not emitted), `maxTokens`, the window, or the client hanging up. */
-async function* generate(model: ServedModel, promptIds: number[], s: Sampling, gone: () => boolean): AsyncGenerator<Generated, 'stop' | 'length'> {
+/** The logits with every token the filter forbids at −∞. */
+async function masked(logits: Float32Array, filter: TokenFilter): Promise<Float32Array> {
+  const allowed = await filter.allowed();
+  return logits.map((v, id) => ((allowed[id >> 5] >>> (id & 31)) & 1 ? v : -Infinity));
+}
+
+/**
+ * Tokens one at a time until EOS (not emitted), `maxTokens`, the window, or the client hanging up; within a
+ * structured output's tokens when `filter` is given (its log-probabilities stay the model's raw ones).
+ */
+async function* generate(model: ServedModel, promptIds: number[], s: Sampling, gone: () => boolean, filter: TokenFilter | null): AsyncGenerator<Generated, 'stop' | 'length'> {
   const ids = [...promptIds];
   const random = mulberry32(s.seed);
   for (let n = 0; n < s.maxTokens; n++) {
     if (ids.length >= model.contextWindow) return 'length';
     if (gone()) return 'stop';
     const logits = await model.logits(ids);
-    const id = pick(logits, ids, s, random);
+    const id = pick(filter ? await masked(logits, filter) : logits, ids, s, random);
     if (id === model.eos) return 'stop';
+    filter?.accept(id);
     const lp = logSoftmax(logits);
     const top =
       s.logprobs > 0
@@ -293,12 +322,23 @@ function contentEntry(ctx: Ctx, t: Generated, withId: boolean): Json {
   return { ...chosen, top_logprobs: t.top.map((c) => entry(ctx, c.id, c.logprob, withId)) };
 }
 
-function chatFormat(ctx: Ctx, logprobs: boolean): Format {
+/** A chat answer's text; with a forced tool call (`toolCall`: its name), the call's arguments, as `tool_calls`. */
+function chatFormat(ctx: Ctx, logprobs: boolean, toolCall: string | null): Format {
   const withId = ctx.flavor === 'llama.cpp';
   const base = { id: 'chatcmpl-test', created: ctx.created, model: ctx.modelId };
+  const call = { id: 'call-test', type: 'function' };
+  let calling = false;
+  const delta = (text: string): Json => {
+    if (!toolCall) return { content: text };
+    // the first chunk of a call names it; the next ones add to its arguments
+    const first = !calling;
+    calling = true;
+    return { tool_calls: [{ index: 0, ...(first && call), function: { ...(first && { name: toolCall }), arguments: text } }] };
+  };
+  const message = (text: string): Json => (toolCall ? { role: 'assistant', content: null, tool_calls: [{ ...call, function: { name: toolCall, arguments: text } }] } : { role: 'assistant', content: text });
   return {
     contentType: (stream) => (stream ? 'text/event-stream' : 'application/json'),
-    token: (t, text) => [{ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: text }, logprobs: logprobs ? { content: [contentEntry(ctx, t, withId)] } : null, finish_reason: null }] }],
+    token: (t, text) => [{ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: delta(text), logprobs: logprobs ? { content: [contentEntry(ctx, t, withId)] } : null, finish_reason: null }] }],
     finish: (reason, u) => [
       { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: reason }] },
       { ...base, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion } },
@@ -309,7 +349,7 @@ function chatFormat(ctx: Ctx, logprobs: boolean): Format {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: tokens.map((x) => x.text).join('') },
+          message: message(tokens.map((x) => x.text).join('')),
           logprobs: logprobs ? { content: tokens.map((x) => contentEntry(ctx, x.t, withId)) } : null,
           finish_reason: reason,
         },
@@ -397,8 +437,9 @@ function ollamaFormat(ctx: Ctx, chat: boolean, logprobs: boolean): Format {
   };
 }
 
-/** The request's prompt, sampling and format, per endpoint; null when the path is not a generation endpoint. */
-function readEndpoint(ctx: Ctx, path: string, b: Json): Endpoint | null {
+/** The request's prompt, sampling and format, per endpoint; null when the path is not a generation endpoint.
+ * `toolCall`: the tool a chat answer is a forced call of (its arguments are the answer). */
+function readEndpoint(ctx: Ctx, path: string, b: Json, toolCall: string | null = null): Endpoint | null {
   const seed = num(b.seed, 0);
   const sampling = (o: Json, defaults: Partial<Sampling>, logprobs: number, maxTokens: number): Sampling => ({
     maxTokens: maxTokens < 0 ? Infinity : maxTokens,
@@ -427,7 +468,7 @@ function readEndpoint(ctx: Ctx, path: string, b: Json): Endpoint | null {
         prompt: renderChat(messages, continueFinal, b.tools),
         sampling: sampling(b, {}, logprobs, num(b.max_completion_tokens ?? b.max_tokens, 256)),
         stream: b.stream === true,
-        format: chatFormat({ ...ctx, tokensAsIds }, logprobs >= 0),
+        format: chatFormat({ ...ctx, tokensAsIds }, logprobs >= 0, toolCall),
       };
     }
     case '/completion': {
@@ -559,63 +600,70 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       if (num(body.max_tokens, 16) !== 0) return error(400, 'This test server echoes a prompt only with max_tokens 0.');
       return json(200, await scorePrompt(ctx, String(body.prompt ?? ''), asked.sampling.logprobs, flavor === 'vllm' ? num(body.prompt_logprobs, -1) : -1));
     }
-    // a server that ignores the request for log-probabilities answers as if none were asked
-    const endpoint = fault === 'no-logprobs' ? readEndpoint(ctx, record.path, { ...body, logprobs: undefined, n_probs: 0 })! : asked;
-
-    let gone = false;
-    res.on('close', () => {
-      if (!res.writableFinished) {
-        gone = true;
-        record.aborted = true;
+    const structured = readStructuredRequest(flavor, record.path, body);
+    if ('error' in structured) return error(400, structured.error);
+    const filter = structured.output ? await (await model.structured()).filter(structured.output) : null;
+    if (filter && 'error' in filter) return error(400, filter.error);
+    try {
+      // a server that ignores the request for log-probabilities answers as if none were asked
+      const endpoint = readEndpoint(ctx, record.path, fault === 'no-logprobs' ? { ...body, logprobs: undefined, n_probs: 0 } : body, structured.toolCall)!;
+      let gone = false;
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          gone = true;
+          record.aborted = true;
+        }
+      });
+      if (fault === 'slow-first-byte') {
+        await sleep(faultOptions.firstByteDelayMs ?? 5_000);
+        if (gone) return;
       }
-    });
-    if (fault === 'slow-first-byte') {
-      await sleep(faultOptions.firstByteDelayMs ?? 5_000);
+      const { format: fmt, sampling } = endpoint;
+      const promptIds = model.tokenizer.encode(endpoint.prompt);
+      const tokens: { t: Generated; text: string; offset: number }[] = [];
+      let offset = endpoint.prompt.length;
+      /** resolves once the events are handed to the socket */
+      const write = (events: Json[]) =>
+        new Promise<void>((flushed) => res.write(events.map((e) => (fmt.ndjson ? `${JSON.stringify(e)}\n` : `data: ${JSON.stringify(e)}\n\n`)).join(''), () => flushed()));
+      if (endpoint.stream) res.writeHead(200, { ...headers, 'Content-Type': fmt.contentType(true), 'Cache-Control': 'no-cache' });
+      const steps = generate(model, promptIds, sampling, () => gone, filter);
+      let next = await steps.next();
+      while (!next.done) {
+        const t = next.value;
+        const text = textOf(model, t.id);
+        tokens.push({ t, text, offset });
+        offset += text.length;
+        if (endpoint.stream) {
+          await write(fmt.token(t, text, offset - text.length));
+          if (fault === 'cut-stream' && tokens.length >= (faultOptions.cutAfterTokens ?? 2)) {
+            // a connection reset mid-stream, after the tokens so far have left
+            await sleep(20);
+            res.destroy();
+            return;
+          }
+          if (fault === 'malformed-sse') {
+            res.end('<html><body>502 Bad Gateway</body></html>\n\n');
+            return;
+          }
+          if (fault === 'malformed-json') {
+            res.end(fmt.ndjson ? '{"response": "x", \n' : 'data: {"choices": [{"text": \n\n');
+            return;
+          }
+          if (fault === 'oversized') {
+            res.end(fmt.ndjson ? `{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}\n` : `data: {"pad":"${'x'.repeat(2 * 1024 * 1024)}"}\n\n`);
+            return;
+          }
+        }
+        next = await steps.next();
+      }
       if (gone) return;
+      const usage = { prompt: promptIds.length, completion: tokens.length };
+      if (!endpoint.stream) return json(200, fmt.whole(tokens, next.value, usage));
+      await write(fmt.finish(next.value, usage));
+      res.end(fmt.done ? 'data: [DONE]\n\n' : '');
+    } finally {
+      filter?.dispose();
     }
-    const { format: fmt, sampling } = endpoint;
-    const promptIds = model.tokenizer.encode(endpoint.prompt);
-    const tokens: { t: Generated; text: string; offset: number }[] = [];
-    let offset = endpoint.prompt.length;
-    /** resolves once the events are handed to the socket */
-    const write = (events: Json[]) =>
-      new Promise<void>((flushed) => res.write(events.map((e) => (fmt.ndjson ? `${JSON.stringify(e)}\n` : `data: ${JSON.stringify(e)}\n\n`)).join(''), () => flushed()));
-    if (endpoint.stream) res.writeHead(200, { ...headers, 'Content-Type': fmt.contentType(true), 'Cache-Control': 'no-cache' });
-    const steps = generate(model, promptIds, sampling, () => gone);
-    let next = await steps.next();
-    while (!next.done) {
-      const t = next.value;
-      const text = textOf(model, t.id);
-      tokens.push({ t, text, offset });
-      offset += text.length;
-      if (endpoint.stream) {
-        await write(fmt.token(t, text, offset - text.length));
-        if (fault === 'cut-stream' && tokens.length >= (faultOptions.cutAfterTokens ?? 2)) {
-          // a connection reset mid-stream, after the tokens so far have left
-          await sleep(20);
-          res.destroy();
-          return;
-        }
-        if (fault === 'malformed-sse') {
-          res.end('<html><body>502 Bad Gateway</body></html>\n\n');
-          return;
-        }
-        if (fault === 'malformed-json') {
-          res.end(fmt.ndjson ? '{"response": "x", \n' : 'data: {"choices": [{"text": \n\n');
-          return;
-        }
-        if (fault === 'oversized') {
-          res.end(fmt.ndjson ? `{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}\n` : `data: {"pad":"${'x'.repeat(2 * 1024 * 1024)}"}\n\n`);
-          return;
-        }
-      }
-      next = await steps.next();
-    }
-    if (gone) return;
-    const usage = { prompt: promptIds.length, completion: tokens.length };
-    if (!endpoint.stream) return json(200, fmt.whole(tokens, next.value, usage));
-    await write(fmt.finish(next.value, usage));
-    res.end(fmt.done ? 'data: [DONE]\n\n' : '');
   };
 
   const server: Server = createServer((req, res) => {

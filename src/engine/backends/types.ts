@@ -8,6 +8,7 @@
  * runs, so the worker protocol and tests can import it freely.
  */
 import type { ModelInfo, Vocabulary } from '../generation/types';
+import type { ConstraintSpec } from '../grammar/types';
 import type { SamplingSettings } from '../sampling/types';
 
 export type { Vocabulary } from '../generation/types';
@@ -79,6 +80,8 @@ export interface SequenceOptions {
   maxNewTokens?: number;
   /** the run's RNG stream (see sampling/rng.ts): "run N times" gives each run its own server seed */
   stream?: number;
+  /** a constraint the server enforces itself, sent as its own structured-output option (backends/server/constraints.ts) */
+  constraint?: ConstraintSpec;
 }
 
 /**

@@ -16,6 +16,7 @@
  */
 import type { Conversation } from '../../chat/types';
 import type { ModelInfo } from '../../generation/types';
+import type { ConstraintSpec } from '../../grammar/types';
 import { EngineFailure } from '../../handlers';
 import { messageOf } from '../../protocol';
 import type { PromptInput } from '../../protocol';
@@ -25,6 +26,7 @@ import { untilAborted } from '../abort';
 import type { BackendTokenizer, DecodeSequence, NextTokenBackend, PromptScores, PromptTokenScore, SequenceEnd, SequenceOptions, SequenceStep, TokenLogprob } from '../types';
 import { streamValues } from './events';
 import { fetchJson, normaliseBaseUrl, redact, serverFetch, type Endpoint } from './http';
+import { serverName } from './constraints';
 import { buildRequest, canScorePrompt, distributionNote, promptScoreRequest, topLogprobsFor, unsupportedSettings, type GenerationInput } from './requests';
 import type { ServerApi, ServerBackendInfo, ServerFlavor, ServerModel } from './types';
 import { TokenTable } from './vocabulary';
@@ -261,7 +263,8 @@ class ServerSequence implements DecodeSequence {
       this.run?.abort();
       const generated = context.length - this.firstLength;
       const maxTokens = Math.max(1, (this.options.maxNewTokens ?? DEFAULT_MAX_TOKENS) - generated);
-      this.run = this.backend.startRun(context, maxTokens, this.options.settings ?? DEFAULT_SAMPLING, this.options.stream ?? 0);
+      const { settings = DEFAULT_SAMPLING, stream = 0, constraint = null } = this.options;
+      this.run = this.backend.startRun(context, { maxTokens, settings, stream, constraint });
     }
     const run = this.run;
     const stop = () => run.abort();
@@ -279,6 +282,15 @@ class ServerSequence implements DecodeSequence {
     run?.abort();
     await run?.settled;
   }
+}
+
+/** What one streaming request generates: how many tokens, sampled how, under which constraint. */
+interface RunOptions {
+  maxTokens: number;
+  settings: SamplingSettings;
+  /** the run's RNG stream: the server seed derives from it */
+  stream: number;
+  constraint: ConstraintSpec | null;
 }
 
 export interface OpenServerOptions {
@@ -404,8 +416,18 @@ export class ServerBackend implements NextTokenBackend {
     return new ServerSequence(this, options);
   }
 
-  /** One streaming request continuing `context` (the sequence's part; the probe's with its own table). */
-  startRun(context: readonly number[], maxTokens: number, settings: SamplingSettings, stream: number, table = this.table): StreamRun {
+  /**
+   * One streaming request continuing `context` (the sequence's part; the probe's with its own table). A constraint
+   * goes to the server as its own option, and only from the prompt: a server constrains the text it generates from
+   * its start, so after tokens picked here (a branch) it would start the constraint over mid-document.
+   */
+  startRun(context: readonly number[], run: RunOptions, table = this.table): StreamRun {
+    const { maxTokens, settings, stream, constraint } = run;
+    if (constraint && constraint.kind !== 'none' && context.length > 1) {
+      throw new EngineFailure(
+        `${serverName(this.connection.flavor)} enforces a constraint from the start of the text it generates, so it cannot continue a constrained text after a token picked here (it would start the constraint over). Pick tokens under a constraint with the local model, or set the constraint to None.`,
+      );
+    }
     let input: GenerationInput;
     try {
       const conversation = this.api === 'chat' ? (table.messages(context[0]) ?? null) : null;
@@ -417,6 +439,7 @@ export class ServerBackend implements NextTokenBackend {
         settings,
         seed: requestSeed(settings.seed, stream),
         topLogprobs: this.topLogprobs,
+        constraint,
       };
     } catch (err) {
       throw err instanceof EngineFailure ? err : new EngineFailure(messageOf(err));
@@ -433,7 +456,7 @@ export class ServerBackend implements NextTokenBackend {
     for (;;) {
       const table = new TokenTable();
       const prompt = this.api === 'chat' ? table.prompt('Hello', { messages: [{ role: 'user', content: 'Hello' }], tools: [] }) : table.prompt('Hello');
-      const run = this.startRun([prompt], 1, { ...DEFAULT_SAMPLING, temperature: 0 }, 0, table);
+      const run = this.startRun([prompt], { maxTokens: 1, settings: { ...DEFAULT_SAMPLING, temperature: 0 }, stream: 0, constraint: null }, table);
       const stop = () => run.abort();
       signal?.addEventListener('abort', stop, { once: true });
       try {

@@ -8,8 +8,10 @@
  * penalty field (its frequency/presence penalties are different maths), so those are not sent there.
  */
 import type { Conversation } from '../../chat/types';
+import type { ConstraintSpec } from '../../grammar/types';
 import type { SamplingSettings } from '../../sampling/types';
 import { EngineFailure } from '../../handlers';
+import { constraintFields } from './constraints';
 import type { StreamFormat } from './events';
 import type { ServerApi, ServerFlavor, UnsupportedSetting } from './types';
 import { parseChatChunk, parseCompletionChunk, parseLlamaCppChunk, parseOllamaChunk, type WireChunk } from './wire';
@@ -25,6 +27,8 @@ export interface GenerationInput {
   settings: SamplingSettings;
   seed: number;
   topLogprobs: number;
+  /** structured output the server enforces (constraints.ts); null for none */
+  constraint: ConstraintSpec | null;
 }
 
 export interface GenerationRequest {
@@ -131,26 +135,28 @@ function chatMessages(input: GenerationInput, flavor: ServerFlavor): { messages:
 export function buildRequest(flavor: ServerFlavor, api: ServerApi, baseUrl: string, modelId: string, input: GenerationInput): GenerationRequest {
   const sampling = samplingFields(flavor, input.settings, input.seed);
   const n = input.topLogprobs;
-  const tools = input.conversation && input.conversation.tools.length > 0 ? { tools: input.conversation.tools } : {};
+  const conversationTools = input.conversation?.tools ?? [];
+  const tools = conversationTools.length > 0 ? { tools: conversationTools } : {};
+  const constraint = constraintFields(flavor, api, input.constraint, api === 'chat' ? conversationTools : []);
   if (flavor === 'ollama') {
     const { temperature, top_p, seed, ...rest } = sampling;
     const options = { temperature, top_p, seed, ...rest, num_predict: input.maxTokens };
-    const common = { model: modelId, stream: true, logprobs: true, top_logprobs: n, options };
+    const common = { model: modelId, stream: true, logprobs: true, top_logprobs: n, options, ...constraint };
     if (api === 'completions') return { url: `${apiRoot(baseUrl)}/api/generate`, body: { ...common, prompt: input.prompt, raw: true }, format: 'ndjson', parse: parseOllamaChunk };
     return { url: `${apiRoot(baseUrl)}/api/chat`, body: { ...common, messages: chatMessages(input, flavor).messages, ...tools }, format: 'ndjson', parse: parseOllamaChunk };
   }
   if (api === 'completions' && flavor === 'llama.cpp') {
-    const body = { prompt: input.prompt, n_predict: input.maxTokens, ...sampling, n_probs: n, post_sampling_probs: false, stream: true, cache_prompt: true };
+    const body = { prompt: input.prompt, n_predict: input.maxTokens, ...sampling, n_probs: n, post_sampling_probs: false, stream: true, cache_prompt: true, ...constraint };
     return { url: `${apiRoot(baseUrl)}/completion`, body, format: 'sse', parse: parseLlamaCppChunk };
   }
   const usage = flavor === 'vllm' || flavor === 'openai' ? { stream_options: { include_usage: true } } : {};
   if (api === 'completions') {
-    const body = { model: modelId, prompt: input.prompt, max_tokens: input.maxTokens, ...sampling, logprobs: n, stream: true, ...usage };
+    const body = { model: modelId, prompt: input.prompt, max_tokens: input.maxTokens, ...sampling, logprobs: n, stream: true, ...usage, ...constraint };
     return { url: `${baseUrl}/completions`, body, format: 'sse', parse: parseCompletionChunk };
   }
   const { messages, continuing } = chatMessages(input, flavor);
   const continuation = continuing && flavor === 'vllm' ? { continue_final_message: true, add_generation_prompt: false } : {};
-  const body = { model: modelId, messages, ...tools, max_tokens: input.maxTokens, ...sampling, logprobs: true, top_logprobs: n, stream: true, ...usage, ...continuation };
+  const body = { model: modelId, messages, ...tools, max_tokens: input.maxTokens, ...sampling, logprobs: true, top_logprobs: n, stream: true, ...usage, ...continuation, ...constraint };
   return { url: `${baseUrl}/chat/completions`, body, format: 'sse', parse: parseChatChunk };
 }
 
