@@ -3,6 +3,7 @@
  * generation. JSON is constrained to one line with the separators ", " and ": " and no free whitespace: compact
  * documents that a small model finishes within its window.
  */
+import { jsonSyntaxErrorOffset } from './jsonSyntax';
 import { FAMILIES } from '../chat/catalog';
 import { toolCallFormat } from '../chat/toolCalls';
 import { captureFatal, loadXGrammar, type CompiledGrammar, type GrammarCompiler, type GrammarMatcher, type TokenizerInfo, type XGrammarModule } from './runtime';
@@ -218,8 +219,9 @@ function jsonErrorPosition(text: string, message: string): Omit<ConstraintProble
   }
   const position = /position (\d+)/.exec(message);
   if (position) return positionOfOffset(text, Number(position[1]));
-  if (/unexpected end/i.test(message)) return positionOfOffset(text, text.length);
-  return {};
+  // the engine did not say where (V8 sometimes quotes the text instead): find it with our own scan
+  const offset = jsonSyntaxErrorOffset(text);
+  return offset === null ? {} : positionOfOffset(text, offset);
 }
 
 function positionOfOffset(text: string, offset: number): Omit<ConstraintProblem, 'message'> {

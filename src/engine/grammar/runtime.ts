@@ -34,8 +34,10 @@ async function initialise(): Promise<XGrammarModule> {
   const lentLocation = g.location === undefined;
   if (lentLocation) g.location = { href: import.meta.url };
   try {
-    await import('@mlc-ai/web-xgrammar/lib/index.js');
-    const xg = g.xgrammar;
+    const imported: unknown = await import('@mlc-ai/web-xgrammar/lib/index.js');
+    // Run as ESM (Node) the UMD wrapper sets globalThis.xgrammar; a bundler that reads it as CommonJS (Vite's
+    // build) hands its exports to the import instead, as the module or its default export
+    const xg = g.xgrammar ?? moduleIn(imported);
     if (!xg?.GrammarCompiler) throw new Error('The grammar engine (XGrammar) did not load.');
     // the first call instantiates the WASM module, which captures `forward` as its error printer
     (await xg.Grammar.builtinJSONGrammar()).dispose();
@@ -44,6 +46,13 @@ async function initialise(): Promise<XGrammarModule> {
     if (lentLocation) delete g.location;
     if (console.error === forward) console.error = original;
   }
+}
+
+function moduleIn(imported: unknown): XGrammarModule | undefined {
+  for (let m = imported, depth = 0; m && typeof m === 'object' && depth < 3; m = (m as { default?: unknown }).default, depth++) {
+    if ((m as Partial<XGrammarModule>).GrammarCompiler) return m as XGrammarModule;
+  }
+  return undefined;
 }
 
 /** Runs `call` (an XGrammar call that may abort) and returns what it resolved to, or throws `onFatal`'s error made

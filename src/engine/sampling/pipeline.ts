@@ -5,7 +5,15 @@
  * stages it implements; Transformers.js 4.3 applies the repetition penalty and temperature as processors and
  * top-k inside its multinomial sampler, and has no top-p / min-p code of its own):
  *
- *   raw logits → repetition penalty → ÷ temperature → FILTERS (top-k → top-p → min-p) → renormalise → draw
+ *   raw logits → repetition penalty → grammar mask → ÷ temperature → FILTERS (top-k → top-p → min-p)
+ *     → renormalise → draw
+ *
+ * The grammar mask (grammar-constrained decoding, optional) sets every token the grammar forbids to −∞ before
+ * temperature and the filters, as vLLM (`apply_grammar_bitmask` on the logits before its sampler) and WebLLM do:
+ * the filters then choose among allowed tokens only, so top-k = 5 keeps the five best *allowed* tokens and a
+ * constraint can never leave the draw with nothing. The penalty and the mask both act token by token, so their order
+ * between themselves changes nothing; the penalty goes first so `penalized` still shows what the model (with the
+ * penalty) wanted of the forbidden tokens.
  *
  * Each filter sees the survivors of the previous one: top-p measures mass on the distribution renormalised over
  * the top-k survivors, exactly like HF's TopPLogitsWarper after TopKLogitsWarper. Temperature 0 means greedy:
@@ -20,7 +28,9 @@
  */
 import { DescendingOrder } from './order';
 import { applyRepetitionPenalty, applyTemperature, argmax, logSumExp, softmax } from './stages';
+import { countAllowed, isTokenAllowed } from '../grammar/bitmask';
 import {
+  REMOVAL_GRAMMAR,
   REMOVAL_MIN_P,
   REMOVAL_NONE,
   REMOVAL_REASONS,
@@ -29,6 +39,7 @@ import {
   type Candidate,
   type DrawPosition,
   type FilterCutoffs,
+  type MaskStage,
   type MinPCutoff,
   type SamplingSettings,
   type SamplingTrace,
@@ -38,6 +49,8 @@ import {
 
 /** How many of the best tokens every trace keeps ranked for `topCandidates` (more are computed on demand). */
 const RANKED_AT_LEAST = 64;
+/** How many forbidden tokens a masked step keeps for the chart (the model's favourites the grammar refused). */
+const TOP_FORBIDDEN = 16;
 
 /** What a filter sees. Read-only: the survivors of the filters before it are the tokens `removes` is asked about. */
 interface FilterInput {
@@ -72,9 +85,10 @@ type Filter = {
 }[keyof FilterCutoffs];
 
 /** top-k: keep every token whose scaled logit is at least the k-th highest (ties with the k-th survive). */
-function topK({ settings, vocabSize, scaled, probs, order }: FilterInput): FilterCut<TopKCutoff> | null {
+function topK({ settings, scaled, probs, order, keptCount }: FilterInput): FilterCut<TopKCutoff> | null {
   const k = Math.floor(settings.topK);
-  if (!(k > 0 && k < vocabSize)) return null;
+  // keptCount: the whole vocabulary, or under a grammar mask only the allowed tokens
+  if (!(k > 0 && k < keptCount)) return null;
   order.ensure(k);
   const kthLogit = scaled[order.at(k - 1)];
   return { cutoff: { k, kthLogit, kthProb: probs[order.at(k - 1)] }, removes: (id) => scaled[id] < kthLogit };
@@ -122,29 +136,73 @@ const FILTERS: readonly Filter[] = [
 ];
 
 /**
+ * The grammar mask stage: forbidden tokens get −∞ (a new array), are marked REMOVAL_GRAMMAR in `removedBy`, and their
+ * share of the model's own distribution (softmax of the raw logits) is the mass the constraint removed.
+ */
+function applyGrammarMask(
+  raw: Float32Array,
+  rawLogSumExp: number,
+  penalized: Float32Array,
+  allowed: Int32Array,
+  removedBy: Uint8Array,
+): { masked: Float32Array; stage: MaskStage } {
+  const vocabSize = raw.length;
+  const allowedCount = countAllowed(allowed, vocabSize);
+  if (allowedCount === 0) throw new Error('The grammar allows no token at this step: the constraint cannot be satisfied.');
+  const masked = new Float32Array(penalized);
+  let allowedMass = 0;
+  // the best forbidden tokens by penalised logit, kept sorted (best first) in a small array
+  const topIds: number[] = [];
+  for (let id = 0; id < vocabSize; id++) {
+    if (isTokenAllowed(allowed, id)) {
+      allowedMass += Math.exp(raw[id] - rawLogSumExp);
+      continue;
+    }
+    masked[id] = -Infinity;
+    removedBy[id] = REMOVAL_GRAMMAR;
+    const v = penalized[id];
+    if (topIds.length < TOP_FORBIDDEN || v > penalized[topIds[topIds.length - 1]]) {
+      let at = topIds.length;
+      while (at > 0 && penalized[topIds[at - 1]] < v) at--;
+      topIds.splice(at, 0, id);
+      if (topIds.length > TOP_FORBIDDEN) topIds.pop();
+    }
+  }
+  const removed = vocabSize - allowedCount;
+  return {
+    masked,
+    stage: { allowedCount, removed, removedMass: Math.min(1, Math.max(0, 1 - allowedMass)), topForbidden: Int32Array.from(topIds) },
+  };
+}
+
+/**
  * Run the whole pipeline on one step's logits.
  * @param logits the model's logits for the next token (not modified)
  * @param settings the sampling controls
  * @param draw a uniform number in [0, 1), normally `drawUniform(seed, stepIndex, branch)`
  * @param previousIds the context so far (prompt + generated), for the repetition penalty
+ * @param allowed the grammar's token bitmask for this step (bit set = allowed); omitted = unconstrained
  */
 export function samplingPipeline(
   logits: Float32Array,
   settings: SamplingSettings,
   draw: number,
   previousIds?: ArrayLike<number>,
+  allowed?: Int32Array,
 ): SamplingTrace {
   const vocabSize = logits.length;
   if (vocabSize === 0) throw new Error('Cannot sample from an empty vocabulary.');
   const rawLogSumExp = logSumExp(logits);
   const { logits: penalized, penalizedIds } = applyRepetitionPenalty(logits, settings.repetitionPenalty, previousIds);
+  const removedBy = new Uint8Array(vocabSize);
+  const masking = allowed ? applyGrammarMask(logits, rawLogSumExp, penalized, allowed, removedBy) : null;
+  const mask = masking?.stage ?? null;
   const greedy = !(settings.temperature > 0);
-  const scaled = applyTemperature(penalized, greedy ? 1 : settings.temperature);
+  const scaled = applyTemperature(masking?.masked ?? penalized, greedy ? 1 : settings.temperature);
   const order = new DescendingOrder(scaled);
   order.ensure(RANKED_AT_LEAST);
-  const removedBy = new Uint8Array(vocabSize);
   const cutoffs: FilterCutoffs = { topK: null, topP: null, minP: null };
-  const base = { settings: { ...settings }, vocabSize, raw: logits, rawLogSumExp, penalized, penalizedIds, scaled };
+  const base = { settings: { ...settings }, vocabSize, raw: logits, rawLogSumExp, penalized, penalizedIds, scaled, mask };
 
   if (greedy) {
     const chosenId = argmax(scaled);
@@ -167,7 +225,7 @@ export function samplingPipeline(
   }
 
   const probs = softmax(scaled);
-  let keptCount = vocabSize;
+  let keptCount = mask ? mask.allowedCount : vocabSize;
   let keptMass = 0;
   for (let i = 0; i < vocabSize; i++) keptMass += probs[i];
   for (const filter of FILTERS) {
@@ -233,30 +291,43 @@ export function samplingPipeline(
   };
 }
 
+/** How many forbidden tokens a candidate list shows at most, besides the allowed ones. */
+const FORBIDDEN_SHOWN = 8;
+
 /**
  * The n best tokens of a step under the trace's settings (ranked by logit after penalty and temperature, ties by
  * lower id), with their probabilities before and after the filters and the reason of any removal.
+ *
+ * Under a grammar mask the n best *allowed* tokens are listed, plus the forbidden tokens the model preferred to the
+ * last of them (at most 8), in the model's order: a forbidden token's `scaledLogit` is its penalised logit divided by
+ * the temperature as if it had not been masked, so the chart shows where it would have stood.
  */
 export function topCandidates(trace: SamplingTrace, n: number): Candidate[] {
-  const count = Math.min(Math.max(0, Math.floor(n)), trace.vocabSize);
+  const { mask } = trace;
+  const count = Math.min(Math.max(0, Math.floor(n)), mask ? mask.allowedCount : trace.vocabSize);
   let ids = trace.ranked;
   if (ids.length < count) {
     const order = new DescendingOrder(trace.scaled);
     order.ensure(count);
     ids = order.prefix();
   }
+  const divisor = trace.greedy ? 1 : trace.settings.temperature;
+  const candidate = (id: number, scaledLogit: number): Candidate => ({
+    id,
+    logit: trace.raw[id],
+    scaledLogit,
+    prob: trace.final[id],
+    probBeforeFilters: trace.probs[id],
+    rawProb: Math.exp(trace.raw[id] - trace.rawLogSumExp),
+    removedBy: REMOVAL_REASONS[trace.removedBy[id]] ?? null,
+  });
   const out: Candidate[] = [];
-  for (let rank = 0; rank < count; rank++) {
-    const id = ids[rank];
-    out.push({
-      id,
-      logit: trace.raw[id],
-      scaledLogit: trace.scaled[id],
-      prob: trace.final[id],
-      probBeforeFilters: trace.probs[id],
-      rawProb: Math.exp(trace.raw[id] - trace.rawLogSumExp),
-      removedBy: REMOVAL_REASONS[trace.removedBy[id]] ?? null,
-    });
-  }
-  return out;
+  for (let rank = 0; rank < count; rank++) out.push(candidate(ids[rank], trace.scaled[ids[rank]]));
+  if (!mask || count === 0) return out;
+  const lowestShown = out[out.length - 1].scaledLogit;
+  const forbidden = Array.from(mask.topForbidden)
+    .map((id) => candidate(id, trace.penalized[id] / divisor))
+    .filter((c) => c.scaledLogit >= lowestShown)
+    .slice(0, FORBIDDEN_SHOWN);
+  return [...out, ...forbidden].sort((a, b) => b.scaledLogit - a.scaledLogit || a.id - b.id);
 }

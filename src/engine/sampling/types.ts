@@ -28,15 +28,32 @@ export const DEFAULT_SAMPLING: Readonly<SamplingSettings> = Object.freeze({
   seed: 42,
 });
 
-/** Why a filter removed a token. The first filter (in pipeline order) that removes a token gets the blame. */
-export type RemovalReason = 'top-k' | 'top-p' | 'min-p';
+/** Why a token was removed: the grammar's mask, or the first filter (in pipeline order) that removes it. */
+export type RemovalReason = 'grammar' | 'top-k' | 'top-p' | 'min-p';
 
 /** Codes stored in `SamplingTrace.removedBy` (a Uint8Array, one byte per vocabulary entry). */
 export const REMOVAL_NONE = 0;
 export const REMOVAL_TOP_K = 1;
 export const REMOVAL_TOP_P = 2;
 export const REMOVAL_MIN_P = 3;
-export const REMOVAL_REASONS: readonly (RemovalReason | null)[] = [null, 'top-k', 'top-p', 'min-p'];
+export const REMOVAL_GRAMMAR = 4;
+export const REMOVAL_REASONS: readonly (RemovalReason | null)[] = [null, 'top-k', 'top-p', 'min-p', 'grammar'];
+
+/**
+ * The grammar's mask at one step (grammar-constrained decoding). A token bitmask: bit (id & 31) of word (id >> 5)
+ * set = the grammar allows token id next.
+ */
+export interface MaskStage {
+  /** Tokens the grammar allows. */
+  allowedCount: number;
+  /** Tokens it forbids (removedBy = REMOVAL_GRAMMAR). */
+  removed: number;
+  /** The model's own probability (softmax of the raw logits, T = 1) of the forbidden tokens: 1 − Σ allowed. */
+  removedMass: number;
+  /** The forbidden tokens the model liked best (by penalised logit, best first; at most 16), so a chart can show
+   * them struck through although they are not in `ranked`. */
+  topForbidden: Int32Array;
+}
 
 export interface TopKCutoff {
   k: number;
@@ -106,12 +123,15 @@ export interface SamplingTrace {
   penalized: Float32Array;
   /** Distinct token ids the penalty touched (empty when it is off). */
   penalizedIds: Int32Array;
-  /** Logits after the penalty, divided by the temperature (at T = 0: the penalised logits, undivided). */
+  /** Logits after the penalty (and the grammar's mask: −∞ for forbidden tokens), divided by the temperature (at
+   * T = 0: undivided). */
   scaled: Float32Array;
   /** softmax(scaled): the probabilities before any filter (one-hot on the argmax at T = 0). */
   probs: Float32Array;
-  /** Per token: REMOVAL_NONE or the code of the filter that removed it. */
+  /** Per token: REMOVAL_NONE, REMOVAL_GRAMMAR or the code of the filter that removed it. */
   removedBy: Uint8Array;
+  /** The grammar's mask, when the step was constrained; null otherwise. */
+  mask: MaskStage | null;
   cutoffs: FilterCutoffs;
   /** Number of tokens that survive all filters. */
   keptCount: number;
