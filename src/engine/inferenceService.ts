@@ -9,14 +9,18 @@ import type { NextTokenBackend } from './backends/types';
 import { ServerBackend, connectServer, openServerBackend, type ServerConnection } from './backends/server/backend';
 import { normaliseBaseUrl } from './backends/server/http';
 import type { Conversation } from './chat/types';
-import { Generator } from './generation/generator';
+import { ConstraintService, isUnconstrained } from './constraintService';
+import { Generator, type GenerateOptions } from './generation/generator';
 import { divergenceTree } from './generation/divergence';
 import type { GenerationSummary, StepSnapshot } from './generation/types';
 import { chooseBackend, type BackendDecision } from './backendChoice';
 import type {
   BranchRequest,
+  CompileConstraintRequest,
+  CompileConstraintResponse,
   ConnectServerRequest,
   GenerateRequest,
+  GenerationParams,
   LoadModelRequest,
   ModelReadyResponse,
   PromptInput,
@@ -39,6 +43,7 @@ interface Current {
   generator: Generator;
   /** set when the backend is a server (its prompts are text or messages, not token ids) */
   server: ServerBackend | null;
+  constraints: ConstraintService;
 }
 
 const FLAVOR_NAMES: Record<ServerConnection['flavor'], string> = { vllm: 'vLLM', 'llama.cpp': 'llama.cpp', ollama: 'Ollama', openai: 'an OpenAI-compatible server' };
@@ -124,7 +129,8 @@ export class InferenceService {
 
   private async makeCurrent(backend: NextTokenBackend, server: ServerBackend | null): Promise<void> {
     const previous = this.current;
-    this.current = { backend, generator: new Generator(backend), server };
+    this.current = { backend, generator: new Generator(backend), server, constraints: new ConstraintService(backend) };
+    previous?.constraints.dispose();
     if (previous && previous.backend !== backend) await previous.backend.dispose().catch(() => undefined);
   }
 
@@ -143,26 +149,39 @@ export class InferenceService {
     return { ids, texts: ids.map((id) => backend.tokenizer.decode([id])) };
   }
 
+  /** A run's options: the request's settings, and its constraint compiled for the page or handed to the server. */
+  private async runOptions({ constraints }: Current, req: GenerationParams, signal: AbortSignal): Promise<GenerateOptions> {
+    const { settings, maxNewTokens, useKvCache, constraint } = req;
+    const options: GenerateOptions = { settings, maxNewTokens, useKvCache, signal };
+    if (isUnconstrained(constraint)) return options;
+    const compiled = await constraints.forRun(constraint);
+    return compiled ? { ...options, constraint: compiled } : { ...options, serverConstraint: constraint };
+  }
+
   async generate(req: GenerateRequest, { signal, emit }: HandlerContext): Promise<RunDoneResponse> {
     const current = this.require();
     const { backend, generator } = current;
     const ids = this.promptIds(current, req.prompt, req.messages);
+    const options = await this.runOptions(current, req, signal);
     emit({ type: 'run-started', prompt: this.promptTokens(backend, ids), parent: null, useKvCache: req.useKvCache });
-    return this.stream(generator.generate(ids, { ...req, signal }), emit);
+    return this.stream(generator.generate(ids, options), emit);
   }
 
   async branch(req: BranchRequest, { signal, emit }: HandlerContext): Promise<RunDoneResponse> {
-    const { backend, generator } = this.require();
+    const current = this.require();
+    const { backend, generator } = current;
     const { promptIds } = generator.sequence(req.fromBranchId);
+    const options = await this.runOptions(current, req, signal);
     emit({ type: 'run-started', prompt: this.promptTokens(backend, promptIds), parent: { branchId: req.fromBranchId, stepIndex: req.stepIndex }, useKvCache: req.useKvCache });
-    return this.stream(generator.continueFrom(req.fromBranchId, req.stepIndex, req.tokenId, { ...req, signal }), emit);
+    return this.stream(generator.continueFrom(req.fromBranchId, req.stepIndex, req.tokenId, options), emit);
   }
 
   async runMany(req: RunManyRequest, { signal, emit }: HandlerContext): Promise<RunManyResponse> {
     const current = this.require();
     const { backend, generator } = current;
     const ids = this.promptIds(current, req.prompt, req.messages);
-    const result = await generator.runMany(ids, req.runs, { ...req, signal }, (run, tokenIds) =>
+    const options = await this.runOptions(current, req, signal);
+    const result = await generator.runMany(ids, req.runs, options, (run, tokenIds) =>
       emit({ type: 'run-many-progress', run, runs: req.runs, text: backend.tokenizer.decode(tokenIds) }),
     );
     const tokenTexts: Record<number, string> = {};
@@ -172,7 +191,15 @@ export class InferenceService {
 
   /** Re-samples a stored step: pure math over kept logits, no model call. */
   async resample(req: ResampleRequest): Promise<ResampleResponse> {
-    return { type: 'resampled', step: this.require().generator.resample(req.branchId, req.stepIndex, req.settings) };
+    const { generator, constraints } = this.require();
+    const constraint = (await constraints.forRun(req.constraint)) ?? undefined;
+    return { type: 'resampled', step: await generator.resample(req.branchId, req.stepIndex, req.settings, constraint) };
+  }
+
+  /** Compiles a constraint for the current model (progress as events); an invalid one is answered with its problem. */
+  async compileConstraint(req: CompileConstraintRequest, { emit }: HandlerContext): Promise<CompileConstraintResponse> {
+    const outcome = await this.require().constraints.compile(req.constraint, (phase) => emit({ type: 'constraint-progress', phase }));
+    return outcome.ok ? { type: 'constraint-ready', info: outcome.info } : { type: 'constraint-invalid', problem: outcome.problem };
   }
 
   /** Streams every step as an event; Stop (the signal) ends the loop at once, and the summary says "stopped". */

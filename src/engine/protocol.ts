@@ -27,8 +27,10 @@ import type { ChatAnalysis, ChatAnalyseInput } from './chat/analyse';
 import type { Conversation } from './chat/types';
 import type { AnalysisProgress, AnalysisResult } from './analyse/types';
 import type { ServerApi, ServerFlavor, ServerModel } from './backends/server/types';
+import type { ConstraintInfo, ConstraintProblem, ConstraintSpec } from './grammar/types';
 
 export type { ServerApi, ServerFlavor, ServerModel };
+export type { ConstraintInfo, ConstraintProblem, ConstraintSpec };
 
 export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult };
 export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
@@ -147,6 +149,9 @@ export interface GenerationParams {
   settings: SamplingSettings;
   maxNewTokens: number;
   useKvCache: boolean;
+  /** The grammar the output must follow (absent or kind 'none': unconstrained). The local model masks its logits in
+   * the page; a server gets it as its own structured-output option. An invalid one refuses the run. */
+  constraint?: ConstraintSpec;
 }
 
 export interface GenerateRequest extends GenerationParams {
@@ -192,7 +197,23 @@ export interface ResampleRequest {
   branchId: string;
   stepIndex: number;
   settings: SamplingSettings;
+  /** re-mask the step with this grammar (walked over the tokens before the step) */
+  constraint?: ConstraintSpec;
 }
+
+/** Compile a constraint against the current model's vocabulary (cached: a run with it then starts at once). */
+export interface CompileConstraintRequest {
+  type: 'compile-constraint';
+  constraint: ConstraintSpec;
+}
+
+/** An invalid constraint is an answer, not a failure: the UI shows the problem at its position. */
+export type CompileConstraintResponse =
+  | { type: 'constraint-ready'; info: ConstraintInfo }
+  | { type: 'constraint-invalid'; problem: ConstraintProblem };
+
+/** Stages of a constraint's compile, for its progress line. */
+export type ConstraintCompilePhase = 'engine' | 'vocabulary' | 'compile';
 
 export interface ResampleResponse {
   type: 'resampled';
@@ -285,6 +306,7 @@ export interface EngineCalls {
   branch: { request: BranchRequest; response: RunDoneResponse };
   'run-many': { request: RunManyRequest; response: RunManyResponse };
   resample: { request: ResampleRequest; response: ResampleResponse };
+  'compile-constraint': { request: CompileConstraintRequest; response: CompileConstraintResponse };
   'chat-analyse': { request: ChatAnalyseRequest; response: ChatAnalyseResponse };
   'analyse-text': { request: AnalyseTextRequest; response: AnalyseTextResponse };
 }
@@ -302,6 +324,7 @@ export type EngineEvent =
   | { type: 'run-started'; prompt: PromptTokens; parent: { branchId: string; stepIndex: number } | null; useKvCache: boolean }
   | { type: 'step'; step: StepSnapshot }
   | { type: 'run-many-progress'; run: number; runs: number; text: string }
+  | { type: 'constraint-progress'; phase: ConstraintCompilePhase }
   | { type: 'analysis-progress'; progress: AnalysisProgress };
 
 /** Which part of the app an error belongs to; 'engine' is the worker itself (it crashed, or a message was unreadable). */

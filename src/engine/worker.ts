@@ -94,6 +94,7 @@ const routes: { [T in RequestType]: Route<T> } = {
   branch: { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.branch(req, ctx) },
   'run-many': { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.runMany(req, ctx) },
   resample: { lane: 'immediate', scope: 'generate', handle: (req) => inference.resample(req) },
+  'compile-constraint': { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.compileConstraint(req, ctx) },
   'analyse-text': { lane: 'model', scope: 'analyse', handle: (req, ctx) => handleAnalyseRequest(req, inference.backend, ctx) },
 };
 

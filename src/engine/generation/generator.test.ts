@@ -190,16 +190,16 @@ describe('generation loop with the embedded model', () => {
     expect(branch.summary.tokenIds.slice(at + 1)).toEqual(direct.tokenIds);
     // The original branch is untouched and its steps can still be re-sampled.
     expect(generator.sequence(base.summary.branchId).tokenIds).toEqual(base.summary.tokenIds);
-    expect(generator.resample(branch.summary.branchId, 1, greedy).distribution.chosenId).toBe(base.summary.tokenIds[1]);
+    expect((await generator.resample(branch.summary.branchId, 1, greedy)).distribution.chosenId).toBe(base.summary.tokenIds[1]);
   });
 
   it('re-samples a stored step with new settings without running the model', async () => {
     const generator = new Generator(backend);
     const { summary } = await collect(generator.generate(promptIds, { settings: greedy, maxNewTokens: 3 }));
     const logits = generator.storedLogits(summary.branchId, 1)!;
-    const cold = generator.resample(summary.branchId, 1, { ...DEFAULT_SAMPLING, temperature: 0 });
+    const cold = await generator.resample(summary.branchId, 1, { ...DEFAULT_SAMPLING, temperature: 0 });
     expect(cold.distribution.chosenId).toBe(argmax(logits));
-    const hot = generator.resample(summary.branchId, 1, { ...DEFAULT_SAMPLING, temperature: 2, topK: 5 });
+    const hot = await generator.resample(summary.branchId, 1, { ...DEFAULT_SAMPLING, temperature: 2, topK: 5 });
     expect(hot.distribution.keptCount).toBe(5);
     expect(hot.distribution.candidates.filter((c) => c.prob > 0)).toHaveLength(5);
   });
@@ -233,8 +233,8 @@ describe('generation loop with the embedded model', () => {
     expect(promptIds.length + summary.tokenIds.length).toBe(lm.info.contextWindow);
     expect(steps.at(-1)?.contextLength).toBe(lm.info.contextWindow);
     expect(generator.store.size).toBe(16);
-    expect(() => generator.resample(summary.branchId, 0, greedy)).toThrow(/no longer kept/);
-    expect(generator.resample(summary.branchId, steps.length - 1, greedy).distribution.chosenId).toBeGreaterThanOrEqual(0);
+    await expect(generator.resample(summary.branchId, 0, greedy)).rejects.toThrow(/no longer kept/);
+    expect((await generator.resample(summary.branchId, steps.length - 1, greedy)).distribution.chosenId).toBeGreaterThanOrEqual(0);
   });
 
   it('returns at once when stopped during a forward pass, and the next run still works', async () => {

@@ -12,8 +12,15 @@
  * ('eos', 'context-full', 'interrupted' with a message), the steps so far kept.
  * Branches ("pick this token instead") rewind to a step, force a token and continue; the prefix is recomputed
  * with one prefill pass.
+ *
+ * With a grammar constraint (grammar-constrained decoding), a matcher gives each step's token bitmask, which the
+ * pipeline applies as its mask stage, and advances with the token taken. A run whose grammar allows no token stops
+ * ('constraint-dead-end'); one that reaches max new tokens or the window before its document is complete says so
+ * ('constraint-incomplete').
  */
 import type { NextTokenBackend, NextTokenScores, SequenceEnd, SequenceStep } from '../backends/types';
+import { countAllowed, isTokenAllowed } from '../grammar/bitmask';
+import type { ConstraintSpec } from '../grammar/types';
 import { samplingPipeline, topCandidates } from '../sampling/pipeline';
 import { drawUniform } from '../sampling/rng';
 import { argmax, entropyBits, entropyBitsOfLogits } from '../sampling/stages';
@@ -38,6 +45,26 @@ export interface GenerateOptions {
   topN?: number;
   /** Stop when an end-of-sequence token is chosen (default true). */
   stopOnEos?: boolean;
+  /** A grammar the generated tokens must follow (masked in the page; a full vocabulary only). */
+  constraint?: GrammarConstraint;
+  /** A constraint the backend (a server) enforces itself, as its structured-output option. */
+  serverConstraint?: ConstraintSpec;
+}
+
+/** A grammar's state over a sequence: the allowed next tokens, advanced token by token (XGrammar's matcher). */
+export interface GrammarMatcherLike {
+  /** Bit (id & 31) of word (id >> 5) set = token id is allowed next. */
+  nextBitmask(): Promise<Int32Array>;
+  /** Advances with a token; false (and no change) when the grammar forbids it. */
+  accept(id: number): boolean;
+  /** True once a stop token completed the document. */
+  isTerminated(): boolean;
+  dispose(): void;
+}
+
+/** A compiled grammar (grammar/compile.ts's CompiledConstraint is one). */
+export interface GrammarConstraint {
+  createMatcher(): Promise<GrammarMatcherLike>;
 }
 
 interface Branch {
@@ -150,12 +177,34 @@ export class Generator {
     return this.run(branch, stepIndex, forcedTokenId, options);
   }
 
-  /** Re-sample a stored step with other settings, without running the model. */
-  resample(branchId: string, stepIndex: number, settings: SamplingSettings, topN = DEFAULT_TOP_N): ResampledStep {
+  /**
+   * Re-sample a stored step with other settings, without running the model. With a constraint, its matcher is walked
+   * over the tokens before the step and the step's logits are masked with its bitmask there.
+   */
+  async resample(
+    branchId: string,
+    stepIndex: number,
+    settings: SamplingSettings,
+    constraint?: GrammarConstraint,
+    topN = DEFAULT_TOP_N,
+  ): Promise<ResampledStep> {
     const start = performance.now();
     const { branch, stored } = this.findStored(branchId, stepIndex);
-    const context = [...branch.promptIds, ...branch.tokenIds.slice(0, stepIndex)];
-    const trace = samplingPipeline(stored.logits, settings, drawUniform(settings.seed, stepIndex, stored.stream), context);
+    const generated = branch.tokenIds.slice(0, stepIndex);
+    const context = [...branch.promptIds, ...generated];
+    let allowed: Int32Array | undefined;
+    if (constraint) {
+      const matcher = await this.matcherAfter(constraint, generated);
+      try {
+        allowed = await matcher.nextBitmask();
+      } finally {
+        matcher.dispose();
+      }
+      if (countAllowed(allowed, stored.logits.length) === 0) {
+        throw new Error(`The constraint allows no token at step ${stepIndex}: the text before it cannot be completed.`);
+      }
+    }
+    const trace = samplingPipeline(stored.logits, settings, drawUniform(settings.seed, stepIndex, stored.stream), context, allowed);
     return {
       branchId,
       stepIndex,
@@ -233,6 +282,27 @@ export class Generator {
     );
   }
 
+  /** A fresh matcher advanced over `tokens`; refuses when one of them already breaks the grammar. */
+  private async matcherAfter(constraint: GrammarConstraint, tokens: number[]): Promise<GrammarMatcherLike> {
+    const matcher = await constraint.createMatcher();
+    for (let i = 0; i < tokens.length; i++) {
+      if (!matcher.accept(tokens[i])) {
+        matcher.dispose();
+        throw new Error(
+          `The constraint does not allow the generated text at step ${i} ("${this.tokenText(tokens[i])}"): it cannot apply from there. Generate again with it.`,
+        );
+      }
+    }
+    return matcher;
+  }
+
+  /** Whether the text so far is a complete document of the grammar (a stop token is allowed next, or was taken). */
+  private async constraintComplete(matcher: GrammarMatcherLike): Promise<boolean> {
+    if (matcher.isTerminated()) return true;
+    const bitmask = await matcher.nextBitmask();
+    return this.backend.info.eosTokenIds.some((id) => isTokenAllowed(bitmask, id));
+  }
+
   private tokenText(id: number): string {
     let text = this.tokenTexts.get(id);
     if (text === undefined) {
@@ -283,6 +353,7 @@ export class Generator {
       draw: trace.draw,
       cutoffs: trace.cutoffs,
       keptCount,
+      mask: trace.mask && { allowedCount: trace.mask.allowedCount, removed: trace.mask.removed, removedMass: trace.mask.removedMass },
     };
   }
 
@@ -306,8 +377,16 @@ export class Generator {
     // Stop must be immediate even while a forward pass (or a request) runs: the sequence's `next` rejects at once
     // when the signal aborts, and its `dispose` waits for the abandoned work before the next run may start. A server
     // generates on its side with the same settings, up to the tokens this branch may still add.
-    const sequence = this.backend.openSequence({ useKvCache, settings, maxNewTokens: maxNewTokens - branch.tokenIds.length, stream: branch.stream });
+    const sequence = this.backend.openSequence({
+      useKvCache,
+      settings,
+      maxNewTokens: maxNewTokens - branch.tokenIds.length,
+      stream: branch.stream,
+      ...(options.serverConstraint && { constraint: options.serverConstraint }),
+    });
+    let matcher: GrammarMatcherLike | null = null;
     try {
+      if (options.constraint) matcher = await this.matcherAfter(options.constraint, branch.tokenIds);
       for (let step = startStep; ; step++) {
         if (step > startStep) await nextTurn();
         if (signal?.aborted) {
@@ -345,8 +424,23 @@ export class Generator {
 
         // read per step: a server's token table grows as the run meets new tokens
         const scores = stepLogits(answer.scores, this.backend.info.vocabSize);
-        const trace = samplingPipeline(scores.logits, settings, drawUniform(settings.seed, step, branch.stream), context);
         const forced = step === startStep && forcedFirst !== null;
+        let allowed: Int32Array | undefined;
+        let maskMs = 0;
+        if (matcher) {
+          const m0 = performance.now();
+          allowed = await matcher.nextBitmask();
+          maskMs = performance.now() - m0;
+          if (countAllowed(allowed, scores.logits.length) === 0) {
+            reason = 'constraint-dead-end';
+            message = `No token of the vocabulary can continue the constraint after ${branch.tokenIds.length} generated tokens: the run stopped there.`;
+            break;
+          }
+          if (forced && !isTokenAllowed(allowed, forcedFirst as number)) {
+            throw new Error(`The constraint forbids "${this.tokenText(forcedFirst as number)}" here: pick an allowed token.`);
+          }
+        }
+        const trace = samplingPipeline(scores.logits, settings, drawUniform(settings.seed, step, branch.stream), context, allowed);
         const byBackend = !forced && scores.chosenId !== undefined;
         const chosenId = forced ? (forcedFirst as number) : (scores.chosenId ?? trace.chosenId);
         const stored: StoredStep = { logits: scores.logits, stream: branch.stream, vocabulary: scores.vocabulary, otherMass: scores.otherMass };
@@ -364,10 +458,14 @@ export class Generator {
                 modelEntropyBits: entropyBitsOfLogits(trace.raw, trace.rawLogSumExp),
                 ms: 0,
                 forwardMs,
+                maskMs,
                 branchId: branch.id,
                 stream: branch.stream,
               }
             : null;
+        if (matcher && !matcher.accept(chosenId)) {
+          throw new Error(`The constraint refused the token taken at step ${step} ("${this.tokenText(chosenId)}").`);
+        }
         context.push(chosenId);
         branch.tokenIds.push(chosenId);
         const ms = performance.now() - t0;
@@ -385,7 +483,13 @@ export class Generator {
           break;
         }
       }
+      if (matcher && (reason === 'max-tokens' || reason === 'context-full') && !(await this.constraintComplete(matcher))) {
+        const limit = reason === 'max-tokens' ? `${maxNewTokens} new tokens` : `the context window (${contextWindow} tokens)`;
+        message = `The constraint could not complete within ${limit}: the output is not a whole document. Raise max new tokens or simplify the constraint.`;
+        reason = 'constraint-incomplete';
+      }
     } finally {
+      matcher?.dispose();
       const closed = sequence.dispose().catch(() => undefined).then(release);
       // Stopped: return now; the sequence frees itself (and the backend) once an abandoned pass has finished.
       if (!signal?.aborted) await closed;

@@ -95,12 +95,12 @@ describe('generation over a partial (top-N) backend', () => {
   it('re-samples a stored partial step with other settings: filters act on the known tokens only', async () => {
     const generator = new Generator(new FakePartialBackend());
     const { summary } = await collect(generator.generate([0], { settings: settings({}), maxNewTokens: 2 }));
-    const greedy = generator.resample(summary.branchId, 1, settings({ temperature: 0 }));
+    const greedy = await generator.resample(summary.branchId, 1, settings({ temperature: 0 }));
     expect(greedy.distribution).toMatchObject({ vocabulary: 'partial', otherMass: OTHER_MASS, chosenId: 1, chosenProb: 1 });
-    const topTwo = generator.resample(summary.branchId, 1, settings({ topK: 2 }));
+    const topTwo = await generator.resample(summary.branchId, 1, settings({ topK: 2 }));
     expect(topTwo.distribution.keptCount).toBe(2);
     expect(topTwo.distribution.candidates.map((c) => c.prob)).toEqual([expect.closeTo(0.5 / 0.7, 6), expect.closeTo(0.2 / 0.7, 6), 0]);
-    const hot = generator.resample(summary.branchId, 1, settings({ temperature: 2 }));
+    const hot = await generator.resample(summary.branchId, 1, settings({ temperature: 2 }));
     const z = Math.sqrt(0.5) + Math.sqrt(0.2) + Math.sqrt(0.1);
     expect(hot.distribution.candidates[0].prob).toBeCloseTo(Math.sqrt(0.5) / z, 6);
     expect(generator.storedLogits(summary.branchId, 1)?.filter((x) => x > -Infinity)).toHaveLength(3);

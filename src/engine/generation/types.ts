@@ -79,6 +79,16 @@ export interface StepDistribution {
   cutoffs: FilterCutoffs;
   /** Tokens that survive the filters (of a partial vocabulary: known tokens only). */
   keptCount: number;
+  /** The grammar's mask stage, when the step was constrained in the page (see sampling/types.ts MaskStage). */
+  mask: StepMask | null;
+}
+
+/** What the grammar's mask did at a step. */
+export interface StepMask {
+  allowedCount: number;
+  removed: number;
+  /** The model's own probability (T = 1) of the tokens the grammar forbade: 1 − Σ softmax(raw) over the allowed. */
+  removedMass: number;
 }
 
 /**
@@ -115,14 +125,20 @@ export interface StepSnapshot {
   ms: number;
   /** Of which the model's forward pass (including reading the logits back). */
   forwardMs: number;
+  /** Of which computing the grammar's token bitmask (0 unconstrained). */
+  maskMs: number;
   /** Identifies the sequence this step belongs to, for re-sampling from stored logits. */
   branchId: string;
   /** RNG stream of the draw (see sampling/rng.ts). */
   stream: number;
 }
 
-/** 'interrupted': a server's stream broke off; the tokens received stand, and the summary's `message` says why. */
-export type DoneReason = 'eos' | 'max-tokens' | 'stopped' | 'context-full' | 'interrupted';
+/**
+ * 'interrupted': a server's stream broke off; the tokens received stand, and the summary's `message` says why.
+ * 'constraint-incomplete': max new tokens or the window ran out before the grammar's document was complete.
+ * 'constraint-dead-end': the grammar allowed no token of the vocabulary.
+ */
+export type DoneReason = 'eos' | 'max-tokens' | 'stopped' | 'context-full' | 'interrupted' | 'constraint-incomplete' | 'constraint-dead-end';
 
 /** Returned (not yielded) by a generation when it ends. No step follows it. */
 export interface GenerationSummary {
