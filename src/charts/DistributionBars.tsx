@@ -13,6 +13,10 @@ export interface DistributionBar {
   /** probability after temperature, before filters: the bar's ghost */
   probBeforeFilters: number;
   removedBy: string | null;
+  /** false when the grammar forbids the token (it cannot be picked; its ghost is what the model wanted, rawProb) */
+  allowed: boolean;
+  /** the model's own probability (T = 1), drawn as the ghost of a forbidden token */
+  rawProb: number;
   chosen: boolean;
 }
 
@@ -34,7 +38,8 @@ export function DistributionBars({ bars, other = null, cutoffs, width = 640, onP
   const labelWidth = 140;
   const valueWidth = 70;
   const chartWidth = Math.max(120, width - labelWidth - valueWidth - (onPick ? 60 : 0));
-  const maxProb = Math.max(1e-9, other ?? 0, ...bars.map((b) => Math.max(b.prob, b.probBeforeFilters)));
+  const ghostOf = (b: DistributionBar) => (b.allowed ? b.probBeforeFilters : b.rawProb);
+  const maxProb = Math.max(1e-9, other ?? 0, ...bars.map((b) => Math.max(b.prob, ghostOf(b))));
   const rows = bars.length + (other !== null ? 1 : 0);
   const x = scaleLinear().domain([0, maxProb]).range([0, chartWidth]);
   const y = scaleBand<number>()
@@ -65,20 +70,21 @@ export function DistributionBars({ bars, other = null, cutoffs, width = 640, onP
             data-token-text={b.text}
             data-prob={b.prob}
             data-removed-by={b.removedBy ?? ''}
+            data-allowed={String(b.allowed)}
             transform={`translate(0,${top})`}
             className={removed ? 'dist-row removed' : b.chosen ? 'dist-row chosen' : 'dist-row'}
           >
-            <title>{`${JSON.stringify(b.label)}${b.tokenId !== undefined ? ` (ID ${b.tokenId})` : ''}: ${(b.prob * 100).toFixed(2)}%${removed ? `, removed by ${b.removedBy}` : ''}`}</title>
+            <title>{`${JSON.stringify(b.label)}${b.tokenId !== undefined ? ` (ID ${b.tokenId})` : ''}: ${(b.prob * 100).toFixed(2)}%${removed ? `, removed by ${b.removedBy}` : ''}${b.allowed ? '' : ` (the model wanted it at ${(b.rawProb * 100).toFixed(2)}%)`}`}</title>
             <text x={labelWidth - 6} y={y.bandwidth() / 2} dy="0.35em" textAnchor="end" fontSize={12} className="dist-label">
               {b.chosen ? '▶ ' : ''}
               {b.label}
             </text>
-            <rect x={labelWidth} width={x(b.probBeforeFilters)} height={y.bandwidth()} fill="#d5d8de" />
+            <rect x={labelWidth} width={x(ghostOf(b))} height={y.bandwidth()} fill={b.allowed ? '#d5d8de' : '#f1d6d4'} />
             <rect x={labelWidth} width={x(b.prob)} height={y.bandwidth()} fill={removed ? '#9aa0a6' : b.chosen ? '#0b5cad' : '#4a8fd6'} />
             <text x={labelWidth + chartWidth + 6} y={y.bandwidth() / 2} dy="0.35em" fontSize={12} className="dist-value">
               {removed ? `✕ ${b.removedBy}` : `${(b.prob * 100).toFixed(1)}%`}
             </text>
-            {onPick && (
+            {onPick && b.allowed && (
               <foreignObject x={width - 56} y={0} width={56} height={y.bandwidth()}>
                 <button type="button" className="pick" data-testid="pick-token" onClick={() => onPick(b.id)} aria-label={`${pickLabel}: ${JSON.stringify(b.label)}`}>
                   {pickLabel}

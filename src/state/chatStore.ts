@@ -6,6 +6,8 @@ import { create } from 'zustand';
 import type { ChatAnalysis } from '../engine/protocol';
 import { exportConversation, importConversation, readStoredConversation } from '../engine/chat/io';
 import type { ChatMessage, Conversation, ToolDefinition } from '../engine/chat/types';
+import { parseToolCallText } from '../engine/chat/toolCalls';
+import { FAMILIES } from '../engine/chat/catalog';
 import { engine } from './engineClient';
 import { messageOf } from '../engine/protocol';
 import { generateActions, useGenerateStore } from './generateStore';
@@ -195,6 +197,25 @@ export const chatActions = {
     return true;
   },
   exportJson: () => exportConversation(get().conversation),
+  /**
+   * A reply generated in the Generate lab joins the conversation as the assistant's next message. Text in the
+   * template family's tool-call format becomes a tool call (parsed back into the tool and its arguments); other text
+   * stays text. Returns what was added, for the user.
+   */
+  addGeneratedReply(text: string): { kind: 'tool-call'; name: string; arguments: string } | { kind: 'text'; problem: string } {
+    const { conversation, templateId } = get();
+    const family = FAMILIES.find((f) => f.id === templateId);
+    const parsed = family ? parseToolCallText(family.id, text, conversation.tools.map((t) => t.function.name)) : { problem: `The template "${templateId}" has no tool-call format.` };
+    if ('problem' in parsed) {
+      patchConversation((c) => ({ messages: [...c.messages, { role: 'assistant', content: text }] }));
+      return { kind: 'text', problem: parsed.problem };
+    }
+    const args = JSON.stringify(parsed.arguments);
+    const call = { id: `call_${Date.now().toString(36)}`, type: 'function' as const, function: { name: parsed.name, arguments: args } };
+    const message: ChatMessage = { role: 'assistant', content: family?.toolCallContent === 'null' ? null : '', tool_calls: [call] };
+    patchConversation((c) => ({ messages: [...c.messages, message] }));
+    return { kind: 'tool-call', name: parsed.name, arguments: args };
+  },
   reset: () => set({ conversation: DEFAULT_CONVERSATION, importError: null, importNotice: null }),
   /** Sends the rendered template to the Generate lab and generates from it (its special tokens are already in the text). */
   runInGenerateLab(text: string) {

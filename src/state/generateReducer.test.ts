@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING } from '../engine/sampling/types';
 import type { GenerationSummary, ModelInfo, StepSnapshot } from '../engine/protocol';
+import { DEFAULT_CONSTRAINT } from './constraintChoice';
 import { NO_RUNS, reduceGenerate, type GenerateEvent, type GenerateState } from './generateReducer';
 
 const info: ModelInfo = { modelId: 'm', device: 'wasm', dtype: 'fp32', architecture: 'llama', vocabSize: 10, contextWindow: 8, eosTokenIds: [0], bosTokenId: null, numLayers: 1 };
@@ -19,6 +20,8 @@ function initial(): GenerateState {
     serverUrl: 'http://127.0.0.1:1/v1',
     serverApi: 'completions',
     serverModel: '',
+    constraint: DEFAULT_CONSTRAINT,
+    constraintStatus: { state: 'none' },
     server: { status: 'idle', message: null, models: [], origin: null },
     serverApiKey: '',
     rememberApiKey: false,
@@ -35,10 +38,11 @@ function step(stepIndex: number, id: number, branchId = 'b0'): StepSnapshot {
     inputTokens: 1,
     contextLength: stepIndex + 2,
     chosen: { id, text: `t${id}`, prob: 1, forced: false, byBackend: false },
-    distribution: { vocabulary: 'full', otherMass: 0, candidates: [], chosenId: id, chosenProb: 1, entropyBits: 0, draw: { u: 0, cumulativeBefore: 0, cumulativeAfter: 1, rank: 0 }, cutoffs: { topK: null, topP: null, minP: null }, keptCount: 1 },
+    distribution: { vocabulary: 'full', otherMass: 0, candidates: [], chosenId: id, chosenProb: 1, entropyBits: 0, draw: { u: 0, cumulativeBefore: 0, cumulativeAfter: 1, rank: 0 }, cutoffs: { topK: null, topP: null, minP: null }, keptCount: 1, mask: null },
     modelEntropyBits: 0,
     ms: 1,
     forwardMs: 1,
+    maskMs: 0,
     branchId,
     stream: 0,
   };
@@ -91,7 +95,7 @@ describe('the Generate lab reducer', () => {
   it('new steps of the followed run drop a re-sample of an older step; a selected step keeps it', () => {
     const resampled = { branchId: 'b0', stepIndex: 0, distribution: step(0, 3).distribution, chosenText: 't3', ms: 0 };
     let s = reduce(initial(), { type: 'run-queued', runId: 'r1', label: 'g', activate: true, useKvCache: true });
-    s = reduce(s, { type: 'resampled', step: resampled, settings: s.settings });
+    s = reduce(s, { type: 'resampled', step: resampled, settings: s.settings, constraint: s.constraint });
     expect(reduce(s, { type: 'steps', runId: 'r1', steps: [step(0, 3)] }).resampled).toBeNull();
     s = { ...s, selectedStep: 0 };
     expect(reduce(s, { type: 'steps', runId: 'r1', steps: [step(0, 3)] }).resampled).toBe(resampled);

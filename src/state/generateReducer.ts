@@ -20,6 +20,7 @@ import type {
   StepSnapshot,
 } from '../engine/protocol';
 import { EMBEDDED_MODEL_ID } from '../engine/generation/catalog';
+import type { ConstraintChoice, ConstraintStatus } from './constraintChoice';
 
 export interface RunView {
   runId: string;
@@ -77,6 +78,8 @@ export interface GenerateChoices {
   serverApi: ServerApi;
   /** the server model last chosen */
   serverModel: string;
+  /** grammar-constrained decoding: none, JSON, a schema, a regex, a grammar, choices or a tool call */
+  constraint: ConstraintChoice;
 }
 
 export type BackendKind = 'browser' | 'server';
@@ -105,6 +108,10 @@ export interface GenerateState extends GenerateChoices {
   resampled: ResampledStep | null;
   /** the settings `resampled` was computed with (while they differ from `settings`, a newer re-sample is on its way) */
   resampledSettings: SamplingSettings | null;
+  /** the constraint `resampled` was masked with (as `resampledSettings`) */
+  resampledConstraint: ConstraintChoice | null;
+  /** the compile of `constraint` for the current model */
+  constraintStatus: ConstraintStatus;
   kvOffRunId: string | null;
   runMany: RunManyState | null;
   error: string | null;
@@ -118,6 +125,7 @@ export const NO_RUNS = {
   selectedStep: null,
   resampled: null,
   resampledSettings: null,
+  resampledConstraint: null,
   kvOffRunId: null,
   runMany: null,
 } satisfies Partial<GenerateState>;
@@ -134,7 +142,8 @@ export type GenerateEvent =
   | { type: 'steps'; runId: string; steps: StepSnapshot[] }
   | { type: 'run-done'; runId: string; summary: GenerationSummary }
   | { type: 'run-failed'; runId: string; message: string }
-  | { type: 'resampled'; step: ResampledStep; settings: SamplingSettings }
+  | { type: 'resampled'; step: ResampledStep; settings: SamplingSettings; constraint: ConstraintChoice }
+  | { type: 'constraint-status'; status: ConstraintStatus }
   | { type: 'run-many-queued'; runId: string; runs: number; settings: SamplingSettings }
   | { type: 'run-many-progress'; runId: string; run: number; text: string }
   | { type: 'run-many-done'; runId: string; response: RunManyResponse }
@@ -149,7 +158,8 @@ export function reduceGenerate(s: GenerateState, e: GenerateEvent): GenerateStat
       return { ...s, model: { ...s.model, progress: e.progress } };
     case 'model-ready': {
       const r = e.response;
-      return { ...s, ...NO_RUNS, model: { ...s.model, status: 'ready', info: r.info, backend: r.backend, backendReason: r.backendReason, threads: r.threads, error: null } };
+      // a constraint is compiled against one model's vocabulary: the new model compiles it again
+      return { ...s, ...NO_RUNS, constraintStatus: { state: 'none' }, model: { ...s.model, status: 'ready', info: r.info, backend: r.backend, backendReason: r.backendReason, threads: r.threads, error: null } };
     }
     case 'model-failed':
       // the previous model (if any) stays loaded and usable, and stays the one selected (and remembered for the next visit)
@@ -177,7 +187,9 @@ export function reduceGenerate(s: GenerateState, e: GenerateEvent): GenerateStat
     case 'run-failed':
       return { ...patchRun(s, e.runId, () => ({ status: 'error' })), error: e.message };
     case 'resampled':
-      return { ...s, resampled: e.step, resampledSettings: e.settings };
+      return { ...s, resampled: e.step, resampledSettings: e.settings, resampledConstraint: e.constraint };
+    case 'constraint-status':
+      return { ...s, constraintStatus: e.status };
     case 'run-many-queued':
       return { ...s, runMany: { runId: e.runId, runs: e.runs, done: 0, status: 'running', texts: [], sequences: [], tree: null, tokenTexts: {}, settings: e.settings } };
     case 'run-many-progress':
@@ -196,6 +208,7 @@ export function reduceGenerate(s: GenerateState, e: GenerateEvent): GenerateStat
         runs: Object.fromEntries(Object.entries(s.runs).map(([k, r]) => [k, r.status === 'running' ? { ...r, status: 'error' as const } : r])),
         runMany: s.runMany?.status === 'running' ? { ...s.runMany, status: 'error' } : s.runMany,
         model: { ...s.model, status: 'idle', info: null },
+        constraintStatus: { state: 'none' },
       };
   }
 }

@@ -13,6 +13,8 @@ import { engine, EngineError, type RequestOptions } from './engineClient';
 import { messageOf } from '../engine/protocol';
 import { latestWins } from './latestWins';
 import { defined, field, isRecord, persisted } from './persistence';
+import { DEFAULT_CONSTRAINT, constraintKey, constraintSpecOf, readConstraintChoice, type ConstraintChoice } from './constraintChoice';
+import type { ConstraintKind } from '../engine/grammar/types';
 import { NO_RUNS, reduceGenerate, type BackendKind, type GenerateChoices, type GenerateEvent, type GenerateState, type RunView } from './generateReducer';
 
 export type { GenerateState } from './generateReducer';
@@ -32,6 +34,7 @@ const DEFAULTS: GenerateChoices = {
   serverUrl: 'http://localhost:8000/v1',
   serverApi: 'completions',
   serverModel: '',
+  constraint: DEFAULT_CONSTRAINT,
 };
 
 const persistence = persisted<GenerateChoices>({
@@ -51,6 +54,7 @@ const persistence = persisted<GenerateChoices>({
       serverUrl: field.string(stored.serverUrl),
       serverApi: field.oneOf(stored.serverApi, ['completions', 'chat'] as const),
       serverModel: field.string(stored.serverModel),
+      constraint: readConstraintChoice(stored.constraint),
     }),
 });
 
@@ -92,6 +96,7 @@ export const useGenerateStore = create<GenerateState>()(() => ({
   rememberApiKey: rememberedApiKey() !== '',
   model: { status: 'idle', requestedId: initial.modelId, info: null, backend: null, backendReason: '', threads: 0, progress: null, error: null },
   ...NO_RUNS,
+  constraintStatus: { state: 'none' },
   error: null,
 }));
 
@@ -112,6 +117,7 @@ persistence.connect(useGenerateStore, (s): GenerateChoices => ({
   serverUrl: s.serverUrl,
   serverApi: s.serverApi,
   serverModel: s.serverModel,
+  constraint: s.constraint,
 }));
 
 // ---------------------------------------------------------------- what the store keeps outside the state
@@ -181,7 +187,7 @@ let viewCache: { key: unknown[]; view: StepView | null } = { key: [], view: null
 
 /** The selected step as the panels draw it (memoised on its inputs, so selectors stay stable). */
 export function selectedStepView(s: GenerateState): StepView | null {
-  const key = [s.runs, s.activeRunId, s.selectedStep, s.resampled, s.resampledSettings, s.settings];
+  const key = [s.runs, s.activeRunId, s.selectedStep, s.resampled, s.resampledSettings, s.settings, s.resampledConstraint, s.constraint];
   if (key.every((k, i) => k === viewCache.key[i])) return viewCache.view;
   viewCache = { key, view: computeStepView(s) };
   return viewCache.view;
@@ -194,7 +200,8 @@ function computeStepView(s: GenerateState): StepView | null {
   const step = steps[stepIndex];
   const r = s.resampled;
   if (r && r.stepIndex === stepIndex && r.branchId === step.branchId) {
-    return { step, stepIndex, distribution: r.distribution, source: s.resampledSettings === s.settings ? 'current' : 'updating' };
+    const current = s.resampledSettings === s.settings && s.resampledConstraint === s.constraint;
+    return { step, stepIndex, distribution: r.distribution, source: current ? 'current' : 'updating' };
   }
   return { step, stepIndex, distribution: step.distribution, source: 'generation' };
 }
@@ -216,10 +223,17 @@ function chatMessages(): Conversation | undefined {
   return server?.api === 'chat' ? useChatStore.getState().conversation : undefined;
 }
 
+/** The constraint field of a run request (absent when unconstrained). */
+function constraintParam() {
+  const spec = currentConstraint();
+  return spec ? { constraint: spec } : {};
+}
+
 /** Why "Pick" cannot continue from a candidate here, or null when it can. */
 export function branchingUnavailable(s: GenerateState): string | null {
   const server = s.model.info?.server;
   if (server?.api === 'chat') return 'Branching needs the completions API: choose "completions" to continue from a picked token (the chat API cannot continue a prefix).';
+  if (server && s.constraint.kind !== 'none') return 'Branching is off while the server enforces a constraint: it would start the document over after the picked token.';
   return null;
 }
 
@@ -255,19 +269,77 @@ function flushSteps() {
   for (const [runId, steps] of batches) dispatch({ type: 'steps', runId, steps });
 }
 
+// ---------------------------------------------------------------- the constraint
+
+/** The constraint as the engine takes it (the tool comes from the Chat lab's definitions and template family). */
+function currentConstraint(choice: ConstraintChoice = get().constraint) {
+  const chat = useChatStore.getState();
+  return constraintSpecOf(choice, chat.conversation.tools, chat.templateId);
+}
+
+let compileAbort: AbortController | null = null;
+
+/** Compiles the constraint shown against the current model whenever either changes; then re-masks the selected step. */
+const compileLatest = latestWins(async () => {
+  const s = get();
+  if (!s.model.info || s.model.status !== 'ready') return;
+  const spec = currentConstraint(s.constraint);
+  const key = constraintKey(spec);
+  if (!spec) {
+    dispatch({ type: 'constraint-status', status: { state: 'none' } });
+    resampleLatest.request();
+    return;
+  }
+  const abort = (compileAbort = new AbortController());
+  dispatch({ type: 'constraint-status', status: { state: 'compiling', key, phase: null } });
+  try {
+    const r = await engine.request(
+      { type: 'compile-constraint', constraint: spec },
+      { signal: abort.signal, onEvent: (e) => e.type === 'constraint-progress' && dispatch({ type: 'constraint-status', status: { state: 'compiling', key, phase: e.phase } }) },
+    );
+    dispatch({ type: 'constraint-status', status: r.type === 'constraint-ready' ? { state: 'ready', key, info: r.info } : { state: 'invalid', key, problem: r.problem } });
+    if (r.type === 'constraint-ready') resampleLatest.request();
+  } catch (err) {
+    const cancelled = abort.signal.aborted || (err instanceof EngineError && err.code === 'cancelled');
+    dispatch({ type: 'constraint-status', status: cancelled ? { state: 'cancelled', key } : { state: 'failed', key, message: messageOf(err) } });
+  } finally {
+    if (compileAbort === abort) compileAbort = null;
+  }
+});
+
+/** Edits arrive per keystroke: the compile waits for a pause. */
+let compileTimer: ReturnType<typeof setTimeout> | undefined;
+function compileSoon(delayMs = 250) {
+  clearTimeout(compileTimer);
+  compileTimer = setTimeout(() => compileLatest.request(), delayMs);
+}
+
+/** Why a run cannot start with the constraint shown (invalid, still compiling), or null when it can. */
+export function constraintBlocker(s: GenerateState): string | null {
+  const status = s.constraintStatus;
+  if (s.constraint.kind === 'none') return null;
+  if (status.state === 'invalid') return 'The constraint is invalid (see the message under it): fix it, or set the constraint to None.';
+  if (status.state === 'compiling') return 'The constraint is compiling…';
+  return null;
+}
+
 // ---------------------------------------------------------------- re-sampling the selected step
 
-/** The selected step under the settings now shown: re-sampled from its kept logits whenever either changes. */
+/** The selected step under the settings and constraint now shown: re-sampled from its kept logits whenever they change. */
 const resampleLatest = latestWins(async () => {
   const s = get();
   const target = selectedTarget(s);
   if (!target) return;
-  const settings = s.settings;
+  const { settings, constraint } = s;
+  // an invalid or compiling constraint cannot mask yet: the step keeps its last view until it compiles
+  if (constraint.kind !== 'none' && s.constraintStatus.state !== 'ready') return;
+  const spec = currentConstraint(constraint);
   try {
-    const { step } = await engine.request({ type: 'resample', branchId: target.branchId, stepIndex: target.stepIndex, settings });
-    dispatch({ type: 'resampled', step, settings });
+    const { step } = await engine.request({ type: 'resample', branchId: target.branchId, stepIndex: target.stepIndex, settings, ...(spec && { constraint: spec }) });
+    dispatch({ type: 'resampled', step, settings, constraint });
   } catch {
-    // the step's logits are gone (evicted, or the engine restarted): the panels keep the step as generated
+    // the step's logits are gone (evicted, or the engine restarted), or the text before the step breaks the new
+    // constraint: the panels keep the step as generated
   }
 });
 
@@ -311,6 +383,14 @@ export const generateActions = {
   setRemoteHost: (remoteHost: string) => set({ remoteHost }),
   setRunCount: (runCount: number) => set({ runCount }),
   selectStep: (selectedStep: number | null) => set({ selectedStep }),
+  setConstraintKind: (kind: ConstraintKind) => set((s) => ({ constraint: { ...s.constraint, kind } })),
+  setConstraintText: (text: string) => set((s) => ({ constraint: { ...s.constraint, texts: { ...s.constraint.texts, [s.constraint.kind]: text } } })),
+  setConstraintTool: (toolName: string) => set((s) => ({ constraint: { ...s.constraint, toolName } })),
+  /** Stops waiting for a slow compile (the constraint stays as typed; Generate compiles it again). */
+  cancelConstraintCompile() {
+    compileAbort?.abort();
+  },
+  retryConstraintCompile: () => compileLatest.request(),
   selectRun: (activeRunId: string) => set({ activeRunId, selectedStep: null }),
 
   /** A prompt from elsewhere (a rendered chat template): shown in the prompt field and generated from once a model is ready. */
@@ -401,7 +481,7 @@ export const generateActions = {
     const { settings, maxNewTokens, model } = get();
     if (model.status !== 'ready' && !model.info) return;
     const input: PromptInput = prompt ?? { text: get().prompt, addSpecialTokens: get().addSpecialTokens };
-    void run(newRunId('run'), 'Generation', true, { type: 'generate', prompt: input, messages: chatMessages(), settings, maxNewTokens, useKvCache: true });
+    void run(newRunId('run'), 'Generation', true, { type: 'generate', prompt: input, messages: chatMessages(), settings, maxNewTokens, useKvCache: true, ...constraintParam() });
   },
 
   /** The same prompt again with the KV cache off: every step recomputes the whole sequence. */
@@ -411,7 +491,7 @@ export const generateActions = {
     const runId = newRunId('nokv');
     set({ kvOffRunId: runId });
     const prompt: PromptInput = active ? { ids: active.prompt.ids } : { text: get().prompt, addSpecialTokens: get().addSpecialTokens };
-    void run(runId, 'KV cache off', false, { type: 'generate', prompt, settings, maxNewTokens, useKvCache: false });
+    void run(runId, 'KV cache off', false, { type: 'generate', prompt, settings, maxNewTokens, useKvCache: false, ...constraintParam() });
   },
 
   /** "Pick this token instead": continue from step `stepIndex` of the active run with `tokenId`. */
@@ -421,7 +501,7 @@ export const generateActions = {
     const fromBranchId = active ? branchIdAt(active, stepIndex) : null;
     if (!active || !fromBranchId) return;
     const runId = newRunId('branch');
-    void run(runId, `Branch at step ${stepIndex + 1}`, true, { type: 'branch', fromBranchId, stepIndex, tokenId, settings, maxNewTokens, useKvCache: true });
+    void run(runId, `Branch at step ${stepIndex + 1}`, true, { type: 'branch', fromBranchId, stepIndex, tokenId, settings, maxNewTokens, useKvCache: true, ...constraintParam() });
     set({ selectedStep: stepIndex });
   },
 
@@ -437,7 +517,7 @@ export const generateActions = {
     try {
       const response = await stoppableRequest(
         runId,
-        { type: 'run-many', prompt: { text: prompt, addSpecialTokens }, messages: chatMessages(), settings, maxNewTokens, useKvCache: true, runs: runCount },
+        { type: 'run-many', prompt: { text: prompt, addSpecialTokens }, messages: chatMessages(), settings, maxNewTokens, useKvCache: true, runs: runCount, ...constraintParam() },
         (e) => e.type === 'run-many-progress' && dispatch({ type: 'run-many-progress', runId, run: e.run, text: e.text }),
       );
       dispatch({ type: 'run-many-done', runId, response });
@@ -451,6 +531,13 @@ export const generateActions = {
 
 useGenerateStore.subscribe((s, prev) => {
   if (s.settings !== prev.settings || s.selectedStep !== prev.selectedStep || s.activeRunId !== prev.activeRunId) resampleLatest.request();
+  if (s.constraint !== prev.constraint) compileSoon(s.constraint.kind !== prev.constraint.kind ? 0 : 250);
+  else if (s.model.info !== prev.model.info && s.model.status === 'ready') compileSoon(0);
+});
+
+// a tool constraint follows the Chat lab's tool definitions and template
+useChatStore.subscribe((c, prev) => {
+  if (get().constraint.kind === 'tool' && (c.conversation.tools !== prev.conversation.tools || c.templateId !== prev.templateId)) compileSoon();
 });
 
 engine.onRestart((message) => {

@@ -92,9 +92,9 @@ function ToolCallsEditor({ message, onChange, index }: { message: ChatMessage; o
           <fieldset key={k} className="tool-call">
             <legend>Tool call {k + 1} of message {index + 1}</legend>
             <label>Call id <input type="text" value={c.id} onChange={(e) => set({}, e.target.value)} /></label>{' '}
-            <label>Function name <input type="text" value={c.function.name} onChange={(e) => set({ name: e.target.value })} /></label>
+            <label>Function name <input type="text" data-testid="tool-call-name" value={c.function.name} onChange={(e) => set({ name: e.target.value })} /></label>
             <label className="block-label" htmlFor={`call-args-${index}-${k}`}>Arguments (a JSON string)</label>
-            <textarea id={`call-args-${index}-${k}`} rows={2} value={c.function.arguments} onChange={(e) => set({ arguments: e.target.value })} aria-invalid={argsError != null} />
+            <textarea id={`call-args-${index}-${k}`} data-testid="tool-call-arguments" rows={2} value={c.function.arguments} onChange={(e) => set({ arguments: e.target.value })} aria-invalid={argsError != null} />
             {argsError && <p className="error-text" role="status">{argsError}</p>}
             <button type="button" onClick={() => setCalls(calls.filter((_, j) => j !== k))}>Remove tool call {k + 1}</button>
           </fieldset>

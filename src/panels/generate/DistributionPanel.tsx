@@ -1,6 +1,7 @@
 import { useGenerateStore, selectedStepView, generateActions, isGenerating, branchingUnavailable } from '../../state/generateStore';
 import { DistributionBars, type DistributionBar } from '../../charts/DistributionBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
+import type { CandidateSnapshot, StepMask } from '../../engine/generation/types';
 
 const SHOWN_CANDIDATES = 20;
 
@@ -9,6 +10,30 @@ const SOURCE_TEXT = {
   updating: 'Re-sampling with the settings shown now…',
   generation: 'As generated.',
 } as const;
+
+const percent = (p: number) => `${(p * 100).toFixed(p < 0.001 ? 3 : 1)} %`;
+const quoted = (text: string) => `‘${escapeTokenText(text)}’`;
+
+/** What the grammar did at this step: the mass it removed, the token the model wanted, what it allowed instead. */
+function ConstraintMaskNote({ mask, candidates }: { mask: StepMask; candidates: CandidateSnapshot[] }) {
+  const wanted = candidates.reduce<CandidateSnapshot | null>((best, c) => (!best || c.rawProb > best.rawProb ? c : best), null);
+  const allowed = candidates.filter((c) => c.removedBy !== 'grammar');
+  const allowedText =
+    mask.allowedCount <= 4 && allowed.length === mask.allowedCount
+      ? `the grammar allows only ${allowed.map((c) => quoted(c.text)).join(mask.allowedCount === 2 ? ' and ' : ', ')}`
+      : `the grammar allows ${mask.allowedCount.toLocaleString('en-US')} tokens`;
+  const wantedText = wanted ? `The model wanted ${quoted(wanted.text)} at ${percent(wanted.rawProb)}; ` : '';
+  return (
+    <p className="notice" data-testid="constraint-note">
+      {wantedText}
+      {allowedText}. The constraint removed{' '}
+      <strong data-testid="constraint-removed" data-removed={mask.removedMass}>
+        {mask.removedMass.toFixed(5)}
+      </strong>{' '}
+      of the model’s probability ({mask.removed.toLocaleString('en-US')} tokens forbidden, struck through below with the reason “grammar”).
+    </p>
+  );
+}
 
 /** The selected step's top candidates under the current settings; any candidate can be picked instead. */
 export function DistributionPanel() {
@@ -39,6 +64,8 @@ export function DistributionPanel() {
     prob: c.prob * known,
     probBeforeFilters: c.probBeforeFilters * known,
     removedBy: c.removedBy,
+    allowed: c.removedBy !== 'grammar',
+    rawProb: c.rawProb * known,
     chosen: c.id === d.chosenId,
   }));
   const cutoffs: { label: string; prob: number }[] = [];
@@ -54,6 +81,7 @@ export function DistributionPanel() {
         {SOURCE_TEXT[view.source]} Entropy{' '}
         {d.entropyBits.toFixed(2)} bits; {d.keptCount.toLocaleString('en-US')} tokens survive the filters. Grey bars: probability before the filters.
       </p>
+      {d.mask && <ConstraintMaskNote mask={d.mask} candidates={d.candidates} />}
       {d.vocabulary === 'partial' && (
         <p className="notice" data-testid="dist-partial">
           Approximate: {d.candidates.length} of the model’s tokens known (the top {d.candidates.length} the server returned); the sliders re-sample over

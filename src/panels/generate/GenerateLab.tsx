@@ -5,6 +5,7 @@ import { GenerationPanel } from './GenerationPanel';
 import { BranchList } from './BranchList';
 import { ContextWindowMeter } from './ContextWindowMeter';
 import { SamplingControls } from './SamplingControls';
+import { ConstraintPanel } from './ConstraintPanel';
 import { SamplingPipelinePanel } from './SamplingPipelinePanel';
 import { DistributionPanel } from './DistributionPanel';
 import { TimingsPanel } from './TimingsPanel';
@@ -29,6 +30,7 @@ export function GenerateLab() {
         </div>
         <div>
           <SamplingControls />
+          <ConstraintPanel />
           <DistributionPanel />
         </div>
       </div>

@@ -1,6 +1,8 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
+import { chatActions } from '../../state/chatStore';
+import { showTab } from '../../state/navigationStore';
 import { interpolateRgb } from 'd3';
-import { generateActions, isGenerating, sequenceSteps, useGenerateStore } from '../../state/generateStore';
+import { constraintBlocker, generateActions, isGenerating, sequenceSteps, useGenerateStore } from '../../state/generateStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { NumberField } from '../../components/NumberField';
 import type { DoneReason } from '../../engine/generation/types';
@@ -18,6 +20,21 @@ function ProbLegend() {
   );
 }
 
+/** The strip over a constrained token: the more of the model's probability the grammar removed, the redder. */
+function removedMassStrip(mass: number): string {
+  return `inset 0 4px 0 rgba(179, 38, 30, ${(0.08 + 0.92 * mass).toFixed(3)})`;
+}
+
+function ConstraintLegend() {
+  return (
+    <span className="legend" data-testid="constraint-legend">
+      <span className="legend-swatch" style={{ boxShadow: removedMassStrip(0) }} aria-hidden="true" /> the constraint removed little
+      <span className="legend-swatch" style={{ boxShadow: removedMassStrip(1) }} aria-hidden="true" /> most of the model’s probability (the
+      strip over each token: where the model fought the format)
+    </span>
+  );
+}
+
 function GeneratedTokens() {
   const runId = useGenerateStore((s) => s.activeRunId);
   const run = useGenerateStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
@@ -27,7 +44,10 @@ function GeneratedTokens() {
   const onServer = useGenerateStore((s) => s.model.info?.server !== undefined);
   if (!run) return <p className="muted">Press Generate to watch the model pick one token at a time.</p>;
   const current = selected ?? steps.length - 1;
+  const constrained = steps.some((s) => s.distribution.mask);
   return (
+    <>
+    {constrained && <ConstraintLegend />}
     <div className="gen-text" aria-label="Prompt and generated tokens">
       {run.prompt.texts.map((t, i) => (
         <span key={`p${i}`} className="prompt-token" data-testid="prompt-token" data-token-id={run.prompt.ids[i]} title={`prompt token, ID ${run.prompt.ids[i]}`}>
@@ -39,14 +59,15 @@ function GeneratedTokens() {
           type="button"
           key={`${s.branchId}-${i}`}
           className={`gen-token${i === current ? ' selected' : ''}${s.chosen.forced ? ' forced' : ''}`}
-          style={{ background: probColour(s.chosen.prob) }}
+          style={{ background: probColour(s.chosen.prob), ...(s.distribution.mask && { boxShadow: removedMassStrip(s.distribution.mask.removedMass) }) }}
           data-testid="gen-token"
           data-token-id={onServer ? s.chosen.modelTokenId : s.chosen.id}
           data-token-text={s.chosen.text}
           data-prob={s.chosen.prob}
           data-step={i}
+          data-removed-mass={s.distribution.mask?.removedMass}
           aria-pressed={i === current}
-          aria-label={`Step ${i + 1}: "${escapeTokenText(s.chosen.text)}"${onServer && s.chosen.modelTokenId === undefined ? '' : `, ID ${onServer ? s.chosen.modelTokenId : s.chosen.id}`}, probability ${(s.chosen.prob * 100).toFixed(1)}%${s.chosen.forced ? ', picked by you' : ''}`}
+          aria-label={`Step ${i + 1}: "${escapeTokenText(s.chosen.text)}"${onServer && s.chosen.modelTokenId === undefined ? '' : `, ID ${onServer ? s.chosen.modelTokenId : s.chosen.id}`}, probability ${(s.chosen.prob * 100).toFixed(1)}%${s.chosen.forced ? ', picked by you' : ''}${s.distribution.mask ? `, the constraint removed ${(s.distribution.mask.removedMass * 100).toFixed(1)}% of the model’s probability` : ''}`}
           onClick={() => generateActions.selectStep(i)}
         >
           {s.chosen.text}
@@ -54,6 +75,7 @@ function GeneratedTokens() {
       ))}
       {run.status === 'running' && <span className="cursor" aria-hidden="true">▍</span>}
     </div>
+    </>
   );
 }
 
@@ -63,7 +85,31 @@ const DONE_REASON_TEXT: Record<DoneReason, string> = {
   stopped: 'you pressed Stop',
   'context-full': 'the context window is full',
   interrupted: 'interrupted: the server’s stream broke off; the tokens received are kept',
+  'constraint-incomplete': 'the constraint could not complete: the output is not a whole document',
+  'constraint-dead-end': 'the constraint allowed no token of the vocabulary',
 };
+
+/** A finished reply joins the Chat lab's conversation; a tool call comes back parsed into the tool and its arguments. */
+function AddToChat({ text }: { text: string }) {
+  const [added, setAdded] = useState<ReturnType<typeof chatActions.addGeneratedReply> | null>(null);
+  return (
+    <div className="row">
+      <button type="button" data-testid="add-to-chat" onClick={() => setAdded(chatActions.addGeneratedReply(text))}>
+        Add this reply to the Chat lab
+      </button>
+      {added && (
+        <p className="muted" role="status" data-testid="add-to-chat-notice" data-kind={added.kind}>
+          {added.kind === 'tool-call'
+            ? `Added as a call to ${added.name} with arguments ${added.arguments}.`
+            : `Added as text (not a tool call: ${added.problem}).`}{' '}
+          <button type="button" onClick={() => showTab('chat')}>
+            Open the Chat lab
+          </button>
+        </p>
+      )}
+    </div>
+  );
+}
 
 export function GenerationPanel() {
   const prompt = useGenerateStore((s) => s.prompt);
@@ -73,7 +119,8 @@ export function GenerationPanel() {
   const summary = useGenerateStore((s) => (s.activeRunId ? s.runs[s.activeRunId]?.summary : null));
   const error = useGenerateStore((s) => s.error);
   const addSpecialTokens = useGenerateStore((s) => s.addSpecialTokens);
-  const ids = { prompt: useId(), max: useId(), special: useId() };
+  const blocker = useGenerateStore(constraintBlocker);
+  const ids = { prompt: useId(), max: useId(), special: useId(), blocker: useId() };
   return (
     <section className="card" aria-labelledby="generation-heading">
       <h2 id="generation-heading">Generation</h2>
@@ -82,7 +129,7 @@ export function GenerationPanel() {
       </label>
       <textarea id={ids.prompt} data-testid="prompt-input" rows={3} value={prompt} onChange={(e) => generateActions.setPrompt(e.target.value)} />
       <div className="controls">
-        <button type="button" className="primary" data-testid="generate" onClick={() => generateActions.generate()} disabled={!ready || generating || !prompt}>
+        <button type="button" className="primary" data-testid="generate" onClick={() => generateActions.generate()} disabled={!ready || generating || !prompt || blocker !== null} aria-describedby={blocker ? ids.blocker : undefined}>
           Generate
         </button>
         <button type="button" data-testid="stop" onClick={() => generateActions.stop()} disabled={!generating}>
@@ -95,6 +142,11 @@ export function GenerationPanel() {
           <label htmlFor={ids.special}>Add the model’s special tokens (BOS)</label>
         </span>
       </div>
+      {blocker && (
+        <p id={ids.blocker} className="muted" data-testid="generate-blocked">
+          {blocker}
+        </p>
+      )}
       <ProbLegend />
       {error && (
         <p role="alert" className="error-box" data-testid="generation-error">
@@ -109,6 +161,7 @@ export function GenerationPanel() {
           Click any token to see the distribution it was drawn from.
         </p>
       )}
+      {summary && summary.text && <AddToChat key={summary.branchId} text={summary.text} />}
     </section>
   );
 }

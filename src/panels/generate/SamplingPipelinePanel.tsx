@@ -12,11 +12,13 @@ function pct(p: number): string {
 export function SamplingPipelinePanel() {
   const view = useGenerateStore(selectedStepView);
   const settings = useGenerateStore((s) => s.settings);
+  const constraintBy = useGenerateStore((s) => (s.constraintStatus.state === 'ready' ? s.constraintStatus.info.enforcedBy : null));
   if (!view) return null;
   const rows = view.distribution.candidates.slice(0, ROWS);
   const kept = view.distribution.candidates.filter((c) => c.prob > 0);
   const chosen = view.distribution.candidates.find((c) => c.id === view.distribution.chosenId);
   const greedy = !(settings.temperature > 0);
+  const mask = view.distribution.mask;
   const filters: string[] = [];
   if (view.distribution.cutoffs.topK) filters.push(`top-k ${view.distribution.cutoffs.topK.k} removed ${view.distribution.cutoffs.topK.removed.toLocaleString('en-US')}`);
   if (view.distribution.cutoffs.topP) filters.push(`top-p ${view.distribution.cutoffs.topP.p} removed ${view.distribution.cutoffs.topP.removed.toLocaleString('en-US')} (nucleus mass ${view.distribution.cutoffs.topP.cumulativeAtCut.toFixed(3)})`);
@@ -27,6 +29,13 @@ export function SamplingPipelinePanel() {
       <ol className="pipeline-stages">
         <li>Raw logits from the model (one number per vocabulary entry).</li>
         <li>{settings.repetitionPenalty !== 1 ? `Repetition penalty ${settings.repetitionPenalty} on tokens already in the context.` : 'Repetition penalty off.'}</li>
+        <li data-testid="pipeline-mask">
+          {mask
+            ? `Grammar mask: ${mask.allowedCount.toLocaleString('en-US')} tokens allowed, ${mask.removed.toLocaleString('en-US')} forbidden (set to −∞), which held ${(mask.removedMass * 100).toFixed(2)}% of the model’s probability. It comes before temperature and the filters, as in vLLM and WebLLM, so the filters choose among allowed tokens only.`
+            : constraintBy === 'server'
+              ? 'Grammar mask: enforced by the server (its structured-output option), not by this page; the distribution shown is the server’s report.'
+              : 'No grammar mask (constraint: none).'}
+        </li>
         <li>{greedy ? 'Temperature 0: greedy — the highest logit wins, no randomness.' : `Divided by temperature ${settings.temperature}.`}</li>
         <li>Softmax turns the logits into probabilities.</li>
         <li>{greedy ? 'Filters skipped (greedy).' : filters.length ? `Filters: ${filters.join('; ')}.` : 'No filter is on.'}</li>
