@@ -275,3 +275,39 @@ test('Analyse on a vLLM server: the text is scored as a prompt, each probability
     await vllm.close();
   }
 });
+
+test('a JSON Schema constraint on vLLM is sent as its structured output: the server enforces it, the page says so', async ({ page }) => {
+  const vllm = await startOpenAIServer({ flavor: 'vllm' });
+  const schema = { type: 'object', properties: { answer: { enum: ['yes', 'no'] }, n: { type: 'integer', minimum: 0, maximum: 9 } }, required: ['answer', 'n'] };
+  try {
+    await openFresh(page);
+    await connect(page, vllm);
+    await settings(page, { temperature: 1, maxNewTokens: 40 });
+    await page.getByTestId('constraint-kind').selectOption('json-schema');
+    await page.getByTestId('constraint-text').fill(JSON.stringify(schema));
+    await expect(page.getByTestId('constraint-status')).toHaveAttribute('data-enforced-by', 'server');
+    await expect(page.getByTestId('constraint-status')).toContainText('structured_outputs');
+    await runToEnd(page);
+    const text = (await page.getByTestId('gen-token').evaluateAll((els) => els.map((e) => e.getAttribute('data-token-text') ?? ''))).join('');
+    const doc = JSON.parse(text) as { answer: string; n: number };
+    expect(['yes', 'no']).toContain(doc.answer);
+    expect(Number.isInteger(doc.n) && doc.n >= 0 && doc.n <= 9).toBe(true);
+    expect(Object.keys(doc).sort()).toEqual(['answer', 'n']);
+    await expect(page.getByTestId('pipeline-mask')).toContainText('enforced by the server');
+  } finally {
+    await vllm.close();
+  }
+});
+
+test('a constraint the server cannot enforce is refused with the reason, and generation with it too', async ({ page }) => {
+  const ollama = await startOpenAIServer({ flavor: 'ollama' });
+  try {
+    await openFresh(page);
+    await connect(page, ollama);
+    await page.getByTestId('constraint-kind').selectOption('regex');
+    await expect(page.getByTestId('constraint-error')).toContainText('Ollama cannot enforce');
+    await expect(page.getByTestId('generate')).toBeDisabled();
+  } finally {
+    await ollama.close();
+  }
+});

@@ -48,6 +48,31 @@ const methods = {
     return { tokens: next.value.tokenIds.length, ttftMs: next.value.ttftMs, tokensPerSecond: next.value.decodeTokensPerSecond };
   },
 
+  /**
+   * The app's loop with a grammar mask at every step (XGrammar, compiled in this worker), against which the
+   * unconstrained `generatorRun` is compared. The grammar admits any run of letters, digits, spaces and punctuation
+   * and never the end-of-sequence token (the vocabulary is given no stop token), so both runs take `steps` steps.
+   */
+  async constrainedRun(promptIds: number[], steps: number) {
+    const lm = await loadModel();
+    const { ConstraintCompiler } = await import('../../src/engine/grammar/compile');
+    const { grammarVocabularyOf } = await import('../../src/engine/grammar/vocabulary');
+    const t0 = performance.now();
+    const compiler = await ConstraintCompiler.create(grammarVocabularyOf(lm.tokenizer, lm.info.vocabSize, []));
+    const constraint = await compiler.compile({ kind: 'grammar', text: 'root ::= [a-zA-Z0-9 ,.;:!?\'\n-]+' });
+    const compileMs = performance.now() - t0;
+    const it = new Generator(lm).generate(promptIds, { settings: { ...DEFAULT_SAMPLING, temperature: 0 }, maxNewTokens: steps, stopOnEos: false, constraint });
+    let next = await it.next();
+    let maskMs = 0;
+    while (!next.done) {
+      maskMs += next.value.maskMs;
+      next = await it.next();
+    }
+    compiler.dispose();
+    const tokens = next.value.tokenIds.length;
+    return { tokens, ttftMs: next.value.ttftMs, tokensPerSecond: next.value.decodeTokensPerSecond, compileMs, maskMsPerStep: tokens ? maskMs / tokens : 0 };
+  },
+
   /** Prefill + argmax only, same model. */
   async bareRun(promptIds: number[], steps: number) {
     const lm = await loadModel();

@@ -121,6 +121,7 @@ const api = {
   promptOf: (text: string, n: number) => callModel<{ ids: number[]; text: string }>('promptOf', text, n),
   generatorRun: (promptIds: number[], steps: number, useKvCache: boolean) => callModel<RunFigures>('generatorRun', promptIds, steps, useKvCache),
   bareRun: (promptIds: number[], steps: number) => callModel<RunFigures>('bareRun', promptIds, steps),
+  constrainedRun: (promptIds: number[], steps: number) => callModel<RunFigures & { compileMs: number; maskMsPerStep: number }>('constrainedRun', promptIds, steps),
   pipelineRun: (promptIds: number[], steps: number, useCache = true) => callModel<RunFigures>('pipelineRun', promptIds, steps, useCache),
 
   storeText(key: string, text: string): number {

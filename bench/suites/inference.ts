@@ -71,7 +71,7 @@ export async function generateLab(browser: Browser, base: string, steps: number)
   return { ctx, page: await appInferencePage(ctx, base), prompt };
 }
 
-type SampleKey = 'app' | 'appUi' | 'gen' | 'bare' | 'pipe' | 'genNoKv' | 'pipeNoKv' | 'ttftGen' | 'ttftBare' | 'ttftPipe' | 'ttftApp';
+type SampleKey = 'app' | 'appUi' | 'gen' | 'genMasked' | 'maskMs' | 'bare' | 'pipe' | 'genNoKv' | 'pipeNoKv' | 'ttftGen' | 'ttftBare' | 'ttftPipe' | 'ttftApp';
 
 export const inference: Suite = {
   name: 'inference',
@@ -87,11 +87,12 @@ export const inference: Suite = {
     const decodeLen = Math.max(8, Math.min(100, window_ - steps - 8));
     const p = await prompts(bpage, [ttftLen, decodeLen]);
     const reps = quick ? 1 : 5;
-    const s: Record<SampleKey, number[]> = { app: [], appUi: [], gen: [], bare: [], pipe: [], genNoKv: [], pipeNoKv: [], ttftGen: [], ttftBare: [], ttftPipe: [], ttftApp: [] };
+    const s: Record<SampleKey, number[]> = { app: [], appUi: [], gen: [], genMasked: [], maskMs: [], bare: [], pipe: [], genNoKv: [], pipeNoKv: [], ttftGen: [], ttftBare: [], ttftPipe: [], ttftApp: [] };
     let appTokens = 0;
     const ids = (n: number) => p[n].ids;
     const gen = (n: number, steps_: number, kv: boolean) => bpage.evaluate(([i, k, c]) => window.ntBench.generatorRun(i, k, c), [ids(n), steps_, kv] as const);
     const bare = (n: number, steps_: number) => bpage.evaluate(([i, k]) => window.ntBench.bareRun(i, k), [ids(n), steps_] as const);
+    const masked = (n: number, steps_: number) => bpage.evaluate(([i, k]) => window.ntBench.constrainedRun(i, k), [ids(n), steps_] as const);
     const pipe = (n: number, steps_: number, kv = true) => bpage.evaluate(([i, k, c]) => window.ntBench.pipelineRun(i, k, c), [ids(n), steps_, kv] as const);
     await bare(decodeLen, 2); // warm-up
     await pipe(decodeLen, 2);
@@ -104,6 +105,9 @@ export const inference: Suite = {
       appTokens = a.tokens;
       s.ttftApp.push((await apage.evaluate(generateInPage, [p[ttftLen].text, 4] as const)).ttftMs);
       s.gen.push((await gen(decodeLen, steps, true)).tokensPerSecond);
+      const constrained = await masked(decodeLen, steps);
+      s.genMasked.push(constrained.tokensPerSecond);
+      s.maskMs.push(constrained.maskMsPerStep);
       s.bare.push((await bare(decodeLen, steps)).tokensPerSecond);
       s.pipe.push((await pipe(decodeLen, steps)).tokensPerSecond);
       s.ttftGen.push((await gen(ttftLen, 2, true)).ttftMs);
@@ -120,6 +124,15 @@ export const inference: Suite = {
       { label: `TTFT, ${ttftLen}-token prompt: app loop, bench worker`, value: m('ttftGen'), unit: 'ms', better: 'lower', baseline: { label: 'Transformers.js pipeline', value: m('ttftPipe') } },
       { label: `decode, app page, distributions streamed to UI`, value: m('app'), unit: 'tok/s', better: 'higher', baseline: { label: 'bare loop', value: m('bare') }, note: `${setup}; ${appTokens} tokens (stops at EOS); as received by the UI: ${m('appUi').toFixed(1)} tok/s` },
       { label: `decode, app loop, bench worker (Generator, no UI)`, value: m('gen'), unit: 'tok/s', better: 'higher', baseline: { label: 'bare loop', value: m('bare') } },
+      {
+        label: `decode, app loop with a grammar mask (XGrammar)`,
+        value: m('genMasked'),
+        unit: 'tok/s',
+        better: 'higher',
+        baseline: { label: 'unconstrained', value: m('gen') },
+        note: `${setup}; mask ${m('maskMs').toFixed(3)} ms per step`,
+      },
+      { label: 'decode speed, constrained ÷ unconstrained', value: m('genMasked') / m('gen'), unit: '×', better: 'higher', digits: 2, target: 0.9, chartTarget: true },
       { label: `decode, bare loop, bench worker (bareGreedyDecode)`, value: m('bare'), unit: 'tok/s', better: 'higher', baseline: { label: 'Transformers.js pipeline', value: m('pipe') } },
       { label: `decode, app page`, value: m('app'), unit: 'tok/s', better: 'higher', baseline: { label: 'Transformers.js pipeline', value: m('pipe') } },
       { label: `decode, KV cache off (app loop)`, value: m('genNoKv'), unit: 'tok/s', better: 'higher', baseline: { label: 'KV cache on', value: m('gen') } },

@@ -13,6 +13,8 @@ export const EMBEDDED_MODEL = 'nexttoken-base';
 export interface Reference {
   /** Prompt ids as the app tokenizes them (the tokenizer's special tokens, e.g. BOS, included by default). */
   encode(text: string, addSpecialTokens?: boolean): number[];
+  /** The text of one token (special tokens written out). */
+  decode(id: number): string;
   /** Logits of the token after `ids`, from one forward pass over the whole sequence (no KV cache). */
   nextLogits(ids: number[]): Promise<Float32Array>;
   /** Greedy continuation of `ids`: the argmax at every step, stopping after an end-of-sequence token or `n` tokens. */
@@ -60,6 +62,7 @@ async function load(): Promise<Reference> {
   return {
     eosTokenIds,
     encode: (text, addSpecialTokens = true) => tokenizer.encode(text, { add_special_tokens: addSpecialTokens }),
+    decode: (id) => tokenizer.decode([id], { skip_special_tokens: false }),
     nextLogits,
     async greedy(ids, n) {
       const out: number[] = [];
