@@ -101,6 +101,17 @@ describe('constrained generation with the embedded model', () => {
     expect(summary.tokenIds).toHaveLength(4);
   });
 
+  it('stops with a reason when the grammar allows no token at all', async () => {
+    const words = new Int32Array(Math.ceil(lm.info.vocabSize / 32));
+    const nothingAllowed = { createMatcher: async () => ({ nextBitmask: async () => words, accept: () => false, isTerminated: () => false, dispose: () => undefined }) };
+    const { summary, steps } = await collect(
+      new Generator(backend).generate(lm.tokenizer.encode('The ship'), { settings: DEFAULT_SAMPLING, maxNewTokens: 8, constraint: nothingAllowed }),
+    );
+    expect(summary.reason).toBe('constraint-dead-end');
+    expect(summary.message).toMatch(/No token of the vocabulary can continue/);
+    expect(steps).toHaveLength(0);
+  });
+
   it('re-masks a kept step with another constraint, and refuses one the earlier tokens break', async () => {
     const { summary, generator } = await run({ kind: 'choice', text: 'positive\nnegative' }, 3);
     const settings = { ...DEFAULT_SAMPLING, temperature: 1, seed: 3 };
