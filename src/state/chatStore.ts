@@ -38,7 +38,7 @@ const DEFAULT_CONVERSATION: Conversation = {
 type ChatStatus = 'idle' | 'working' | 'ready' | 'error';
 
 /** What the user chose: kept across reloads. */
-interface ChatChoices {
+export interface ChatChoices {
   conversation: Conversation;
   templateId: string;
   /** the catalogue model ("provider/model") whose window and prices apply; '' for the template's own model */

@@ -16,6 +16,7 @@ import { MessagesEditor } from './MessagesEditor';
 import { ToolsEditor } from './ToolsEditor';
 import { PricingPicker } from './PricingPicker';
 import { ModelFacts } from './ModelFacts';
+import { ShareBar } from '../../components/ShareBar';
 import './chat.css';
 
 export function ChatPanel() {
@@ -320,7 +321,8 @@ function ImportExport() {
   };
   return (
     <section className="card" aria-labelledby="chat-io-h">
-      <h2 id="chat-io-h">Export / import (OpenAI-style JSON)</h2>
+      <h2 id="chat-io-h">Share, export and import (OpenAI-style JSON)</h2>
+      <ShareBar lab="chat" />
       <div className="row">
         <button type="button" data-testid="chat-export" onClick={download}>Export JSON</button>
         <label>
