@@ -177,6 +177,6 @@ test('charts download as standalone SVG (same elements, styles inlined) and as P
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     const width = png.readUInt32BE(16);
     const box = await frame.boundingBox();
-    expect(width).toBe(Math.round(Math.round(box!.width) * 2));
+    expect(width).toBe(Math.round(box!.width) * 2);
   }
 });

@@ -27,8 +27,9 @@ export async function pngBlob(svg: SVGSVGElement, scale = 2): Promise<Blob> {
   img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svgText(svg))}`;
   await img.decode();
   const canvas = document.createElement('canvas');
-  canvas.width = Math.max(1, Math.round(box.width * scale));
-  canvas.height = Math.max(1, Math.round(box.height * scale));
+  // the PNG is exactly `scale` times the SVG file's (rounded) size
+  canvas.width = Math.max(1, Math.round(box.width)) * scale;
+  canvas.height = Math.max(1, Math.round(box.height)) * scale;
   const ctx = canvas.getContext('2d')!;
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
