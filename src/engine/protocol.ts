@@ -28,11 +28,12 @@ import type { Conversation } from './chat/types';
 import type { AnalysisProgress, AnalysisResult } from './analyse/types';
 import type { ServerApi, ServerFlavor, ServerModel } from './backends/server/types';
 import type { ConstraintInfo, ConstraintProblem, ConstraintSpec } from './grammar/types';
+import type { PricingCatalogue, PricingEntry } from './pricing/types';
 
 export type { ServerApi, ServerFlavor, ServerModel };
 export type { ConstraintInfo, ConstraintProblem, ConstraintSpec };
 
-export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult };
+export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult, PricingCatalogue, PricingEntry };
 export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
 
 /** A BuiltinTokenizerId or a loaded model's id. */
@@ -267,8 +268,8 @@ export interface UseServerRequest {
 export interface ChatAnalyseRequest extends ChatAnalyseInput {
   type: 'chat-analyse';
   templateId: string;
-  /** the OpenAI model whose window / prices apply when templateId is o200k_base */
-  openAIModel: string;
+  /** the catalogue model ("provider/model") whose window and prices apply; '' for the template's own model */
+  pricingModel: string;
   /** A server model the conversation runs on, where the server said its window: the budget uses that window. */
   serverModel?: { id: string; contextWindow: number; origin: string };
 }
@@ -277,6 +278,16 @@ export interface ChatAnalyseResponse {
   type: 'chat-analysed';
   ms: number;
   analysis: ChatAnalysis;
+}
+
+/** The maintained catalogue of API models (windows, prices), loaded in the worker on first use. */
+export interface PricingCatalogueRequest {
+  type: 'pricing-catalogue';
+}
+
+export interface PricingCatalogueResponse {
+  type: 'pricing-catalogue';
+  catalogue: PricingCatalogue;
 }
 
 // ---------------------------------------------------------------- analyse lab
@@ -308,6 +319,7 @@ export interface EngineCalls {
   resample: { request: ResampleRequest; response: ResampleResponse };
   'compile-constraint': { request: CompileConstraintRequest; response: CompileConstraintResponse };
   'chat-analyse': { request: ChatAnalyseRequest; response: ChatAnalyseResponse };
+  'pricing-catalogue': { request: PricingCatalogueRequest; response: PricingCatalogueResponse };
   'analyse-text': { request: AnalyseTextRequest; response: AnalyseTextResponse };
 }
 

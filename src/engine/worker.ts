@@ -9,7 +9,7 @@ import { messageOf, responseTransferables } from './protocol';
 import { EngineFailure, type Handler, type HandlerContext } from './handlers';
 import { TokenizerService } from './tokenizerService';
 import { embeddedModelUrl, fetchModelTokenizer, modelFileUrl } from './modelFiles';
-import { handleChatRequest } from './chat/workerHandler';
+import { handleChatRequest, handlePricingCatalogueRequest } from './chat/workerHandler';
 import { handleAnalyseRequest } from './analyse/workerHandler';
 import { InferenceService } from './inferenceService';
 import { countText } from './textCounts';
@@ -86,6 +86,7 @@ const routes: { [T in RequestType]: Route<T> } = {
     scope: 'chat',
     handle: (req) => handleChatRequest(req, (id) => tokenizers.get(id), (id, file) => modelFileUrl(id, file) ?? embeddedModelUrl(id, file)),
   },
+  'pricing-catalogue': { lane: 'light', scope: 'chat', handle: () => handlePricingCatalogueRequest() },
   'load-model': { lane: 'model', scope: 'model', handle: (req, ctx) => inference.load(req, ctx) },
   // a model list is light work on the network: it must not wait behind a generation
   'connect-server': { lane: 'immediate', scope: 'model', handle: (req, ctx) => inference.connectServer(req, ctx) },

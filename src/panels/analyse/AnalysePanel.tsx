@@ -5,6 +5,7 @@ import { useGenerateStore } from '../../state/generateStore';
 import { AnalysedText } from './AnalysedText';
 import { SummaryPanel } from './SummaryPanel';
 import { TokenDetails } from './TokenDetails';
+import { AnalyseExport } from './AnalyseExport';
 import { BUCKET_COLOURS, legendGradient } from './colours';
 
 function ModelLine() {
@@ -216,6 +217,7 @@ export function AnalysePanel() {
       <PartialNotice />
       <ResultCard />
       <SummaryPanel />
+      <AnalyseExport />
     </>
   );
 }

@@ -10,6 +10,7 @@ import { SamplingPipelinePanel } from './SamplingPipelinePanel';
 import { DistributionPanel } from './DistributionPanel';
 import { TimingsPanel } from './TimingsPanel';
 import { DeterminismPanel } from './DeterminismPanel';
+import { ExportPanel } from './ExportPanel';
 
 /** The Generate lab: a real model generating one token at a time, and why each token was chosen. */
 export function GenerateLab() {
@@ -36,6 +37,7 @@ export function GenerateLab() {
       </div>
       <SamplingPipelinePanel />
       <DeterminismPanel />
+      <ExportPanel />
     </div>
   );
 }
