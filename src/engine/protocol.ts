@@ -28,7 +28,7 @@ import type { Conversation } from './chat/types';
 import type { AnalysisProgress, AnalysisResult } from './analyse/types';
 import type { ServerApi, ServerFlavor, ServerModel } from './backends/server/types';
 import type { ConstraintInfo, ConstraintProblem, ConstraintSpec } from './grammar/types';
-import type { InsideRequest, InsideResponse, InsideResult } from './inside/types';
+import type { InsideRequest, InsideResponse } from './inside/types';
 
 export type { ServerApi, ServerFlavor, ServerModel };
 export type { ConstraintInfo, ConstraintProblem, ConstraintSpec };
