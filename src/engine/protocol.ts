@@ -28,13 +28,13 @@ import type { Conversation } from './chat/types';
 import type { AnalysisProgress, AnalysisResult } from './analyse/types';
 import type { ServerApi, ServerFlavor, ServerModel } from './backends/server/types';
 import type { ConstraintInfo, ConstraintProblem, ConstraintSpec } from './grammar/types';
-import type { InsideRequest, InsideResponse } from './inside/types';
+import type { InsideRequest, InsideResponse, InsideResult } from './inside/types';
 
 export type { ServerApi, ServerFlavor, ServerModel };
 export type { ConstraintInfo, ConstraintProblem, ConstraintSpec };
 
 export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult };
-export type { InsideRequest, InsideResponse };
+export type { InsideRequest, InsideResponse, InsideResult };
 export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
 
 /** A BuiltinTokenizerId or a loaded model's id. */

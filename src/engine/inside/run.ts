@@ -45,6 +45,7 @@ export async function runInside(lm: LoadedModel, allIds: readonly number[]): Pro
     finalChoiceProbs: null,
     attention: null,
     residualNorms: null,
+    tokenTexts: {},
     unavailable: outputs.unavailable,
     ms: 0,
   };
@@ -84,6 +85,7 @@ export async function runInside(lm: LoadedModel, allIds: readonly number[]): Pro
       result.lensIds = Int32Array.from(tops.flatMap((t) => t.ids));
       result.lensProbs = Float32Array.from(tops.flatMap((t) => t.probs));
       result.finalChoiceProbs = Float32Array.from(dists, (d) => d[finalId]);
+      for (const id of result.lensIds) result.tokenTexts[id] ??= lm.tokenizer.decode([id]);
     }
   }
   if (outputs.attention) {

@@ -30,6 +30,8 @@ export interface InsideResult {
   attention: Float32Array | null;
   /** per layer: the L2 norm of the hidden state at the last position after that layer */
   residualNorms: Float32Array | null;
+  /** the text of every id in lensIds (decoded alone) */
+  tokenTexts: Record<number, string>;
   /** a sentence per view the model cannot give, saying why */
   unavailable: Partial<Record<InsideView, string>>;
   ms: number;

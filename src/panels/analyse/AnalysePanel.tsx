@@ -5,6 +5,7 @@ import { useGenerateStore } from '../../state/generateStore';
 import { AnalysedText } from './AnalysedText';
 import { SummaryPanel } from './SummaryPanel';
 import { TokenDetails } from './TokenDetails';
+import { AnalyseInside } from '../inside/LabInside';
 import { BUCKET_COLOURS, legendGradient } from './colours';
 
 function ModelLine() {
@@ -191,6 +192,7 @@ function ResultCard() {
         <AnalysedText />
         <TokenDetails />
       </div>
+      <AnalyseInside />
     </section>
   );
 }

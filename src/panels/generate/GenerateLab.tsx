@@ -10,6 +10,7 @@ import { SamplingPipelinePanel } from './SamplingPipelinePanel';
 import { DistributionPanel } from './DistributionPanel';
 import { TimingsPanel } from './TimingsPanel';
 import { DeterminismPanel } from './DeterminismPanel';
+import { GenerateInside } from '../inside/LabInside';
 
 /** The Generate lab: a real model generating one token at a time, and why each token was chosen. */
 export function GenerateLab() {
@@ -35,6 +36,7 @@ export function GenerateLab() {
         </div>
       </div>
       <SamplingPipelinePanel />
+      <GenerateInside />
       <DeterminismPanel />
     </div>
   );
