@@ -54,27 +54,32 @@ export async function runInside(lm: LoadedModel, allIds: readonly number[]): Pro
   const kvHeads = configNumber(lm, 'num_key_value_heads') ?? heads;
   const hiddenSize = configNumber(lm, 'hidden_size', 'n_embd') ?? 0;
   const headDim = configNumber(lm, 'head_dim') ?? hiddenSize / Math.max(1, heads);
-  const feeds: Record<string, unknown> = {};
-  for (const name of session.inputNames) {
-    if (name === 'input_ids') feeds[name] = int64([...ids]);
-    else if (name === 'attention_mask') feeds[name] = int64(ids.map(() => 1));
-    else if (name === 'position_ids') feeds[name] = int64(ids.map((_, i) => i));
-    else if (name === 'num_logits_to_keep') feeds[name] = new Tensor('int64', [1n], []).ort_tensor;
-    else if (name.startsWith('past_key_values')) feeds[name] = new Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]).ort_tensor;
-    else throw new Error(`The model's graph takes an input the Inside panel does not know how to fill ("${name}").`);
-  }
+  // Prefill all but the last token (cache only), then the last token alone with the internals: its attention row
+  // and hidden states are all the panel shows, and the runtime copies out [heads, 1, n] instead of [heads, n, n].
+  const pass = (part: number[], past: number, cache: Record<string, unknown> | null, fetches: string[]) => {
+    const feeds: Record<string, unknown> = {};
+    for (const name of session.inputNames) {
+      if (name === 'input_ids') feeds[name] = int64(part);
+      else if (name === 'attention_mask') feeds[name] = int64(Array.from({ length: past + part.length }, () => 1));
+      else if (name === 'position_ids') feeds[name] = int64(part.map((_, i) => past + i));
+      else if (name === 'num_logits_to_keep') feeds[name] = new Tensor('int64', [1n], []).ort_tensor;
+      else if (name.startsWith('past_key_values'))
+        feeds[name] = cache?.[name.replace('past_key_values', 'present')] ?? new Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]).ort_tensor;
+      else throw new Error(`The model's graph takes an input the Inside panel does not know how to fill ("${name}").`);
+    }
+    return session.run(feeds, fetches);
+  };
+  const presents = session.outputNames.filter((name) => name.startsWith('present'));
+  const cache = n > 1 ? await pass(ids.slice(0, -1), 0, null, presents) : null;
   const needWeights = outputs.hidden !== null && outputs.lensWeights && !lensWeights.has(lm);
   const fetches = [...(outputs.hidden ?? []), ...(outputs.attention ?? []), ...(needWeights ? [NORM_WEIGHT, HEAD_WEIGHT] : [])];
-  const out = await session.run(feeds, fetches);
+  const out = await pass(ids.slice(-1), n - 1, cache, fetches);
+  if (cache) for (const t of Object.values(cache)) (t as { dispose?: () => void }).dispose?.();
   const f32 = (name: string) => out[name].data as Float32Array;
   if (needWeights) lensWeights.set(lm, { norm: new Float32Array(f32(NORM_WEIGHT)), head: new Float32Array(f32(HEAD_WEIGHT)) });
 
   if (outputs.hidden) {
-    const rows = outputs.hidden.map((name) => {
-      const data = f32(name);
-      const width = data.length / n;
-      return data.subarray((n - 1) * width, n * width);
-    });
+    const rows = outputs.hidden.map(f32); // [1, 1, hidden]: the last position's
     result.residualNorms = Float32Array.from(rows, l2Norm);
     const weights = lensWeights.get(lm);
     if (weights) {
@@ -89,15 +94,9 @@ export async function runInside(lm: LoadedModel, allIds: readonly number[]): Pro
     }
   }
   if (outputs.attention) {
-    // [1, heads, n, n]: the last query row of every head
+    // [1, heads, 1, n]: the last position's row of every head
     result.attention = new Float32Array(layers * heads * n);
-    outputs.attention.forEach((name, layer) => {
-      const data = f32(name);
-      for (let h = 0; h < heads; h++) {
-        const row = (h * n + (n - 1)) * n;
-        result.attention!.set(data.subarray(row, row + n), (layer * heads + h) * n);
-      }
-    });
+    outputs.attention.forEach((name, layer) => result.attention!.set(f32(name), layer * heads * n));
   }
   return { ...result, ms: performance.now() - started };
 }

@@ -153,10 +153,8 @@ function AttentionView({ result, texts }: { result: InsideResult; texts: string[
   const [active, setActive] = useState<number | null>(null);
   const ids = useId();
   const row = useMemo(() => (result.attention ? headRow(result, layer, head) : null), [result, layer, head]);
-  const colour = useMemo(() => {
-    const max = row ? Math.max(...row, 1e-9) : 1;
-    return (w: number) => interpolateBlues(0.05 + 0.95 * (w / max));
-  }, [row]);
+  const max = useMemo(() => (row ? Math.max(...row, 1e-9) : 1), [row]);
+  const colour = (w: number) => interpolateBlues(0.05 + 0.95 * (w / max));
   const n = result.positions;
   const focusToken = (k: number) => {
     setActive(k);
@@ -224,7 +222,7 @@ function AttentionView({ result, texts }: { result: InsideResult; texts: string[
                 id={`${ids}-tok-${k}`}
                 className={`inside-token${k === active ? ' active' : ''}`}
                 tabIndex={k === (active ?? n - 1) ? 0 : -1}
-                style={{ background: colour(w), color: w / Math.max(...row) > 0.6 ? 'white' : undefined }}
+                style={{ background: colour(w), color: w / max > 0.6 ? 'white' : undefined }}
                 aria-label={`${JSON.stringify(escapeTokenText(texts[k] ?? ''))}: ${pct(w)}`}
                 onMouseEnter={() => setActive(k)}
                 onFocus={() => setActive(k)}
