@@ -4,6 +4,7 @@
  * distributions over the context, nothing fetched while the panel is closed, and the Analyse lab's selected token.
  */
 import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { reference, softmaxAt, type Reference } from './support/reference';
 import { engineTraffic, generate, generatedIds, openLab, promptIds, selectStep, setUp, spyOnEngine } from './support/lab';
 
@@ -75,9 +76,18 @@ test('the Inside panel explains the selected step: the lens ends in the model’
   await page.getByTestId('attention-layer').selectOption({ value: '4' });
   expect(Math.abs((await attentionWeights(page)).reduce((a, b) => a + b, 0) - 1)).toBeLessThan(SUM_TOLERANCE);
 
-  // hovering a context token shows its weight in every head of the layer
-  await page.getByTestId('attention-row').locator('span').first().hover();
+  // hovering a context token shows its weight in every head of the layer; so does moving to it with the keyboard
+  await page.getByTestId('attention-row').getByRole('option').first().hover();
   await expect(page.getByTestId('attention-heads').locator('li')).toHaveCount(8);
+  await expect(page.getByTestId('attention-heads')).toContainText('position 1');
+  await page.getByTestId('attention-row').getByRole('option').first().focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('attention-row').getByRole('option').nth(1)).toBeFocused();
+  await expect(page.getByTestId('attention-heads')).toContainText('position 2');
+
+  // no serious or critical accessibility violation with the panel open
+  const { violations } = await new AxeBuilder({ page }).include('[data-testid="inside-panel"]').analyze();
+  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 
   // another step: the panel follows it
   await selectStep(page, 3);

@@ -110,9 +110,10 @@ function LensGrid({ result }: { result: InsideResult }) {
                     <th scope="row">
                       {l === layers - 1 ? `${l + 1} (output)` : l + 1}
                       {l === firstTop && (
-                        <span className="first-top" title="the final choice is first the top token here" aria-label="the final choice is first the top token here">
+                        <span className="first-top" title="the final choice is first the top token here">
                           {' '}
-                          ★
+                          <span aria-hidden="true">★</span>
+                          <span className="sr-only">the final choice is first the top token here</span>
                         </span>
                       )}
                     </th>
@@ -201,7 +202,7 @@ function AttentionView({ result, texts }: { result: InsideResult; texts: string[
           </div>
           <div
             className="inside-attention"
-            role="group"
+            role="listbox"
             aria-label={`Attention weights of ${head === 'mean' ? 'the mean over heads' : `head ${head + 1}`} in layer ${layer + 1} on each context token; arrow keys move between tokens`}
             data-testid="attention-row"
             data-head={String(head)}
@@ -220,6 +221,8 @@ function AttentionView({ result, texts }: { result: InsideResult; texts: string[
               <span
                 key={k}
                 id={`${ids}-tok-${k}`}
+                role="option"
+                aria-selected={k === active}
                 className={`inside-token${k === active ? ' active' : ''}`}
                 tabIndex={k === (active ?? n - 1) ? 0 : -1}
                 style={{ background: colour(w), color: w / max > 0.6 ? 'white' : undefined }}
