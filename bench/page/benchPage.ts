@@ -122,6 +122,8 @@ const api = {
   generatorRun: (promptIds: number[], steps: number, useKvCache: boolean) => callModel<RunFigures>('generatorRun', promptIds, steps, useKvCache),
   bareRun: (promptIds: number[], steps: number) => callModel<RunFigures>('bareRun', promptIds, steps),
   constrainedRun: (promptIds: number[], steps: number) => callModel<RunFigures & { compileMs: number; maskMsPerStep: number }>('constrainedRun', promptIds, steps),
+  bareRunOn: (modelId: string, promptIds: number[], steps: number) => callModel<RunFigures>('bareRunOn', modelId, promptIds, steps),
+  insideRun: (ids: number[]) => callModel<{ ms: number; positions: number; layers: number }>('insideRun', ids),
   pipelineRun: (promptIds: number[], steps: number, useCache = true) => callModel<RunFigures>('pipelineRun', promptIds, steps, useCache),
 
   storeText(key: string, text: string): number {

@@ -29,11 +29,13 @@ import type { AnalysisProgress, AnalysisResult } from './analyse/types';
 import type { ServerApi, ServerFlavor, ServerModel } from './backends/server/types';
 import type { ConstraintInfo, ConstraintProblem, ConstraintSpec } from './grammar/types';
 import type { PricingCatalogue, PricingEntry } from './pricing/types';
+import type { InsideRequest, InsideResponse, InsideResult } from './inside/types';
 
 export type { ServerApi, ServerFlavor, ServerModel };
 export type { ConstraintInfo, ConstraintProblem, ConstraintSpec };
 
 export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult, PricingCatalogue, PricingEntry };
+export type { InsideRequest, InsideResponse, InsideResult };
 export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
 
 /** A BuiltinTokenizerId or a loaded model's id. */
@@ -321,6 +323,7 @@ export interface EngineCalls {
   'chat-analyse': { request: ChatAnalyseRequest; response: ChatAnalyseResponse };
   'pricing-catalogue': { request: PricingCatalogueRequest; response: PricingCatalogueResponse };
   'analyse-text': { request: AnalyseTextRequest; response: AnalyseTextResponse };
+  inside: { request: InsideRequest; response: InsideResponse };
 }
 
 export type RequestType = keyof EngineCalls;
@@ -340,7 +343,7 @@ export type EngineEvent =
   | { type: 'analysis-progress'; progress: AnalysisProgress };
 
 /** Which part of the app an error belongs to; 'engine' is the worker itself (it crashed, or a message was unreadable). */
-export type ErrorScope = 'tokenizer' | 'model' | 'generate' | 'chat' | 'analyse' | 'engine';
+export type ErrorScope = 'tokenizer' | 'model' | 'generate' | 'chat' | 'analyse' | 'inside' | 'engine';
 
 export interface EngineErrorInfo {
   scope: ErrorScope;
@@ -377,6 +380,10 @@ export function responseTransferables(response: EngineResponse): Transferable[] 
     case 'analysis-done': {
       const r = response.result;
       return [r.ids, r.prob, r.rank, r.surprisal, r.entropy, r.contextTokens, r.window, r.topIds, r.topProbs].map((a) => a.buffer as ArrayBuffer);
+    }
+    case 'inside-done': {
+      const r = response.result;
+      return [r.lensIds, r.lensProbs, r.finalChoiceProbs, r.attention, r.residualNorms].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : []));
     }
     default:
       return [];

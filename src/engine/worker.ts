@@ -11,6 +11,7 @@ import { TokenizerService } from './tokenizerService';
 import { embeddedModelUrl, fetchModelTokenizer, modelFileUrl } from './modelFiles';
 import { handleChatRequest, handlePricingCatalogueRequest } from './chat/workerHandler';
 import { handleAnalyseRequest } from './analyse/workerHandler';
+import { handleInsideRequest } from './inside/workerHandler';
 import { InferenceService } from './inferenceService';
 import { countText } from './textCounts';
 import { LabDocument, StaleEditError } from './labDocument';
@@ -97,6 +98,8 @@ const routes: { [T in RequestType]: Route<T> } = {
   resample: { lane: 'immediate', scope: 'generate', handle: (req) => inference.resample(req) },
   'compile-constraint': { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.compileConstraint(req, ctx) },
   'analyse-text': { lane: 'model', scope: 'analyse', handle: (req, ctx) => handleAnalyseRequest(req, inference.backend, ctx) },
+  // one forward pass with the graph's internals: after any generation in flight, on the same session
+  inside: { lane: 'model', scope: 'inside', handle: (req) => handleInsideRequest(req, inference.backend) },
 };
 
 const lanes: Record<Exclude<Lane, 'immediate'>, Promise<void>> = { light: Promise.resolve(), model: Promise.resolve() };

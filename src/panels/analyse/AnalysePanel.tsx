@@ -6,6 +6,7 @@ import { AnalysedText } from './AnalysedText';
 import { SummaryPanel } from './SummaryPanel';
 import { TokenDetails } from './TokenDetails';
 import { AnalyseExport } from './AnalyseExport';
+import { AnalyseInside } from '../inside/LabInside';
 import { BUCKET_COLOURS, legendGradient } from './colours';
 
 function ModelLine() {
@@ -192,6 +193,7 @@ function ResultCard() {
         <AnalysedText />
         <TokenDetails />
       </div>
+      <AnalyseInside />
     </section>
   );
 }

@@ -11,6 +11,7 @@ import { DistributionPanel } from './DistributionPanel';
 import { TimingsPanel } from './TimingsPanel';
 import { DeterminismPanel } from './DeterminismPanel';
 import { ExportPanel } from './ExportPanel';
+import { GenerateInside } from '../inside/LabInside';
 
 /** The Generate lab: a real model generating one token at a time, and why each token was chosen. */
 export function GenerateLab() {
@@ -36,6 +37,7 @@ export function GenerateLab() {
         </div>
       </div>
       <SamplingPipelinePanel />
+      <GenerateInside />
       <DeterminismPanel />
       <ExportPanel />
     </div>
