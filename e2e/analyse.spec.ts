@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/test';
 import { fileURLToPath } from 'node:url';
 import { env } from '@huggingface/transformers';
 import { loadCausalLM, type LoadedModel } from '../src/engine/backends/onnx/loadModel';

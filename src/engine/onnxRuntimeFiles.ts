@@ -39,6 +39,10 @@ export function configureTransformers(env: typeof TransformersEnv, options: { br
     env.fetch = (input: string | URL, init?: RequestInit) => guardedFetch(fetchFile, input, { ...init, cache: 'no-store' });
     noStoreFetch.add(env.fetch);
   }
+  // Transformers.js would copy the runtime's .mjs into a blob: URL to import it from its cache; the app's
+  // Content-Security-Policy (index.html) allows scripts from its own origin only, so the runtime is imported from
+  // /ort/ as served (the browser's HTTP cache keeps it).
+  env.useWasmCache = false;
   const wasm = env.backends.onnx.wasm;
   if (wasm) {
     wasm.wasmPaths = { ...ORT_WASM_PATHS };

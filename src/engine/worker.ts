@@ -21,6 +21,14 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
+// A refusal by the page's Content-Security-Policy is logged: Chromium does not report a worker's refusals to the page,
+// and the e2e suite fails on any.
+self.addEventListener('securitypolicyviolation', (event) => {
+  const e = event as SecurityPolicyViolationEvent;
+  const refusal = `${e.blockedURI || 'inline code'} (${e.effectiveDirective})`;
+  console.error(`The Content Security Policy refused ${refusal}.`);
+});
+
 const labDocument = new LabDocument();
 const tokenizers = new TokenizerService((tokenizerId, phase) => post({ kind: 'event', event: { type: 'tokenizer-load', tokenizerId, phase } }), fetchModelTokenizer);
 const inference = new InferenceService();
