@@ -4,7 +4,8 @@
  */
 import { env } from '@huggingface/transformers';
 import { loadOnnxBackend } from './backends/onnx/backend';
-import { PREVIOUS_MODEL_KEPT } from './backends/onnx/loadModel';
+import { PREVIOUS_MODEL_KEPT, explainLoadError } from './backends/onnx/loadModel';
+import { clearLoadFaults } from './loadFaults';
 import type { NextTokenBackend } from './backends/types';
 import { ServerBackend, connectServer, openServerBackend, type ServerConnection } from './backends/server/backend';
 import { normaliseBaseUrl } from './backends/server/http';
@@ -34,7 +35,7 @@ import type {
 } from './protocol';
 import { EngineFailure, type HandlerContext } from './handlers';
 import { messageOf } from './protocol';
-import { LOAD_STALL_MS, LoadStalledError, configureTransformers, guardLoad, wasmThreads } from './onnxRuntimeFiles';
+import { LOAD_STALL_MS, LoadStalledError, checkRuntimeFiles, configureTransformers, guardLoad, wasmThreads } from './onnxRuntimeFiles';
 import { rememberModelHost } from './modelFiles';
 import { isEmbeddedModel } from './generation/catalog';
 
@@ -78,7 +79,9 @@ export class InferenceService {
     let backend: NextTokenBackend;
     // the load's downloads stop with Cancel, and fail when the host goes silent (LOAD_STALL_MS)
     guardLoad(signal);
+    clearLoadFaults();
     try {
+      await checkRuntimeFiles();
       backend = await loadOnnxBackend({
         modelId: req.modelId,
         device: decision.backend,
@@ -92,7 +95,8 @@ export class InferenceService {
       if (signal.aborted) throw new EngineFailure(`Loading "${req.modelId}" was cancelled.${kept}`, 'cancelled');
       const stalled = stallOf(err);
       if (stalled) throw new EngineFailure(`Loading "${req.modelId}" stopped: ${stalled.host} sent nothing for ${LOAD_STALL_MS / 1000} s. Check the host (and that it serves this model), then try again.${kept}`);
-      throw new EngineFailure(this.current ? messageOf(err) : messageOf(err).replace(` ${PREVIOUS_MODEL_KEPT}`, ''));
+      const message = messageOf(explainLoadError(req.modelId, err));
+      throw new EngineFailure(this.current ? message : message.replace(` ${PREVIOUS_MODEL_KEPT}`, ''));
     } finally {
       guardLoad(null);
     }

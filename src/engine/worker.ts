@@ -14,6 +14,7 @@ import { handleAnalyseRequest } from './analyse/workerHandler';
 import { InferenceService } from './inferenceService';
 import { countText } from './textCounts';
 import { LabDocument, StaleEditError } from './labDocument';
+import { noteSecurityRefusal } from './loadFaults';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -21,11 +22,12 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
-// A refusal by the page's Content-Security-Policy is logged: Chromium does not report a worker's refusals to the page,
-// and the e2e suite fails on any.
+// A refusal by the page's Content-Security-Policy is logged (Chromium does not report a worker's refusals to the page;
+// the e2e suite fails on any) and kept, so that a load it broke says so instead of blaming the network.
 self.addEventListener('securitypolicyviolation', (event) => {
   const e = event as SecurityPolicyViolationEvent;
   const refusal = `${e.blockedURI || 'inline code'} (${e.effectiveDirective})`;
+  noteSecurityRefusal(refusal);
   console.error(`The Content Security Policy refused ${refusal}.`);
 });
 
