@@ -143,3 +143,6 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   if (route.lane === 'immediate') void answer(id, request, abort);
   else lanes[route.lane] = lanes[route.lane].then(() => answer(id, request, abort));
 };
+
+// the page knows from this that the worker's script arrived whole and runs (engineClient.ts: START_TIMEOUT_MS)
+post({ kind: 'ready' });
