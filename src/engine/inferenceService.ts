@@ -55,6 +55,18 @@ function stallOf(err: unknown): LoadStalledError | null {
   return null;
 }
 
+/**
+ * A prompt that fills the model's whole window leaves no room for one token: say so, with both counts, before the
+ * run (a server's window is its own; it answers for itself).
+ */
+function refuseOverlongPrompt({ backend, server }: Current, promptTokens: number): void {
+  const window = backend.info.contextWindow;
+  if (server || promptTokens < window) return;
+  throw new EngineFailure(
+    `The prompt alone is ${promptTokens.toLocaleString('en')} tokens, and the model's context window is ${window.toLocaleString('en')}: nothing can be generated after it. Shorten the prompt to fewer than ${window.toLocaleString('en')} tokens (the model reads the end of a text: keep its last part).`,
+  );
+}
+
 export class InferenceService {
   private current: Current | null = null;
   /** the last server connected, reused by `use-server` with the same address and key */
@@ -166,6 +178,7 @@ export class InferenceService {
     const current = this.require();
     const { backend, generator } = current;
     const ids = this.promptIds(current, req.prompt, req.messages);
+    refuseOverlongPrompt(current, ids.length);
     const options = await this.runOptions(current, req, signal);
     emit({ type: 'run-started', prompt: this.promptTokens(backend, ids), parent: null, useKvCache: req.useKvCache });
     return this.stream(generator.generate(ids, options), emit);
@@ -184,6 +197,7 @@ export class InferenceService {
     const current = this.require();
     const { backend, generator } = current;
     const ids = this.promptIds(current, req.prompt, req.messages);
+    refuseOverlongPrompt(current, ids.length);
     const options = await this.runOptions(current, req, signal);
     const result = await generator.runMany(ids, req.runs, options, (run, tokenIds) =>
       emit({ type: 'run-many-progress', run, runs: req.runs, text: backend.tokenizer.decode(tokenIds) }),
