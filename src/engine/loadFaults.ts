@@ -31,6 +31,19 @@ export function noteSecurityRefusal(what: string): void {
   faults.push({ kind: 'refused', what });
 }
 
+/** Whether a file of this load from `host` went silent already (its other files need not wait out the limit again). */
+export function stalledHost(host: string): boolean {
+  return faults.some((f) => f.kind === 'stalled' && hostOf(f.url) === host);
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url, globalThis.location?.href).host;
+  } catch {
+    return url;
+  }
+}
+
 /** Starts a load's record (the faults of earlier loads are dropped). */
 export function clearLoadFaults(): void {
   faults = refusal ? [{ kind: 'refused', what: refusal }] : [];

@@ -5,7 +5,7 @@
  */
 import type { env as TransformersEnv } from '@huggingface/transformers';
 import { embeddedModelBase } from './modelFiles';
-import { noteLoadFault } from './loadFaults';
+import { noteLoadFault, stalledHost } from './loadFaults';
 
 const base = `${import.meta.env.BASE_URL}ort/`;
 
@@ -108,6 +108,9 @@ async function guardedFetch(fetchFile: FetchFile, input: string | URL, init: Req
   const load = currentLoad;
   if (!load) return fetchFile(input, init);
   const host = new URL(String(input), self.location?.href).host;
+  // Transformers.js asks again after a failed probe (e.g. a size query, then the download): a host that went silent
+  // once in this load fails its next files at once, so the load fails within the limit, not twice it
+  if (stalledHost(host)) throw new LoadStalledError(host);
   const abort = new AbortController();
   const onLoadAbort = () => abort.abort(load.reason);
   load.addEventListener('abort', onLoadAbort, { once: true });
