@@ -11,6 +11,67 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * The Content-Security-Policy: the same as index.html's <meta http-equiv> (which holds on any static host), plus
+ * `frame-ancestors`, which only a header can carry. See "Security" in README.md for the policy on user-chosen origins.
+ */
+const CSP_HEADER = `${readCspMeta()}; frame-ancestors 'none'`;
+/**
+ * The dev server alone adds what Vite's hot reload needs: React Refresh's inline preamble script, injected
+ * <style> tags and the HMR websocket. The production build (`npm run preview`, any static host) never has these.
+ */
+const DEV_CSP_HEADER = CSP_HEADER.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+  .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+  .replace("connect-src 'self'", "connect-src 'self' ws: wss:");
+
+const securityHeaders = {
+  ...isolationHeaders,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** The policy written in index.html's <meta http-equiv="Content-Security-Policy"> (the one place it is spelt). */
+function readCspMeta(): string {
+  const html = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.html'), 'utf8');
+  const policy = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
+  if (!policy) throw new Error('index.html has no <meta http-equiv="Content-Security-Policy">');
+  return policy.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Security headers for the dev and preview servers, and a Content-Type for model files (.onnx, whose type no
+ * registry names: application/octet-stream, which nosniff then holds to). The dev server drops index.html's <meta>
+ * policy, whose strict script-src would refuse its hot-reload preamble, and sends DEV_CSP_HEADER instead.
+ */
+function securityPolicy(): Plugin {
+  const headers = (csp: string) => (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => {
+    res.setHeader('Content-Security-Policy', csp);
+    for (const [k, v] of Object.entries(securityHeaders)) res.setHeader(k, v);
+    if (req.url?.split('?')[0].endsWith('.onnx')) {
+      // sirv and Vite's static middleware guess types from the name; they know no .onnx
+      const setHeader = res.setHeader.bind(res);
+      res.setHeader = (name, value) => setHeader(name, name.toLowerCase() === 'content-type' ? 'application/octet-stream' : value);
+      setHeader('Content-Type', 'application/octet-stream');
+    }
+    next();
+  };
+  return {
+    name: 'nexttoken-security-policy',
+    configureServer(server) {
+      server.middlewares.use(headers(DEV_CSP_HEADER));
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(headers(CSP_HEADER));
+    },
+    transformIndexHtml: {
+      order: 'pre',
+      handler(html, ctx) {
+        return ctx.server ? html.replace(/\s*<meta\s+http-equiv="Content-Security-Policy"[^>]*>/, '') : html;
+      },
+    },
+  };
+}
+
 /** The onnxruntime-web runtime files the engine loads (see src/engine/onnxRuntimeFiles.ts). */
 export const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 const ortDist = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules/onnxruntime-web/dist');
@@ -26,7 +87,7 @@ function onnxRuntimeFiles(): Plugin {
     const file = path.join(ortDist, name);
     res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
     res.setHeader('Content-Length', statSync(file).size);
-    for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(securityHeaders)) res.setHeader(k, v);
     createReadStream(file).pipe(res);
   };
   return {
@@ -43,10 +104,10 @@ function onnxRuntimeFiles(): Plugin {
 const benchBuild = process.env.NEXTTOKEN_BENCH === '1';
 
 export default defineConfig({
-  plugins: [react(), onnxRuntimeFiles()],
+  plugins: [react(), securityPolicy(), onnxRuntimeFiles()],
   base: '/',
-  server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  server: { headers: securityHeaders },
+  preview: { headers: securityHeaders },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web', '@huggingface/transformers'] },
   // `npm run bench` builds the app with its benchmark page into dist-bench/; the app's dist/ has no bench code

@@ -2,7 +2,7 @@
  * Accessibility: axe-core in every lab, empty and working (after a tokenization, a generation, a render, an
  * analysis), with the real embedded model. No serious or critical violation may remain.
  */
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/test';
 import AxeBuilder from '@axe-core/playwright';
 
 async function seriousViolations(page: Page): Promise<string[]> {

@@ -1,8 +1,9 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/test';
 import { fileURLToPath } from 'node:url';
 import { env } from '@huggingface/transformers';
 import { loadCausalLM, type LoadedModel } from '../src/engine/backends/onnx/loadModel';
 import { referenceScores, type ReferenceScore } from '../src/engine/analyse/reference';
+import { engineTraffic, spyOnEngine } from './support/lab';
 
 // Expected numbers are computed here, in Node, with the same embedded model run by onnxruntime-node: one direct
 // forward pass over [BOS, ...tokens], a float64 softmax and counting (src/engine/analyse/reference.ts).
@@ -99,6 +100,38 @@ test('a repeated sentence is much less surprising the second time', async ({ pag
   // The embedded 5.6M-parameter model has learned little in-context copying (about 9.7 → 9.2 bits per
   // token here); a Hub model drops far more. The check: clearly lower, by at least a quarter bit per token.
   expect(second).toBeLessThan(first - 0.25);
+});
+
+test('Cancel stops a long analysis within a window: the engine answers "cancelled" before the last window', async ({ page }) => {
+  await spyOnEngine(page);
+  await page.reload();
+  let text = '';
+  for (let i = 0; text.length < 30_000; i++) text += `Entry ${i}: the keeper wrote ${i % 7} lines about the lamp and the sea. `;
+  await analyse(page, text);
+  await page.getByTestId('analyse-confirm-run').click({ timeout: 90_000 });
+  await expect(page.getByTestId('analyse-progress')).toHaveAttribute('value', /[1-9]/, { timeout: 60_000 });
+  await page.getByTestId('analyse-cancel').click();
+  await expect(page.getByTestId('analyse-status')).toContainText('cancelled');
+  await expect(page.getByTestId('analyse-cancel')).toHaveCount(0);
+
+  // the engine itself stopped (not only the page, which stops waiting after a grace time): its answer to the
+  // analysis is a cancellation, not the finished analysis, and nothing of it came after
+  const traffic = await engineTraffic(page);
+  const request = traffic.filter((t) => t.dir === 'request' && t.type === 'analyse-text').at(-1)!;
+  await expect
+    .poll(async () => (await engineTraffic(page)).some((t) => t.dir === 'event' && t.requestId === request.requestId && (t.type === 'error' || t.type === 'analysis-done')), {
+      timeout: 10_000,
+    })
+    .toBe(true);
+  const answers = (await engineTraffic(page)).filter((t) => t.dir === 'event' && t.requestId === request.requestId);
+  const end = answers.findIndex((t) => t.type === 'error' || t.type === 'analysis-done');
+  expect(answers[end].type).toBe('error');
+  expect(answers.slice(end + 1)).toEqual([]);
+
+  // the model lane is free again: a short analysis runs at once
+  await analyse(page, 'The lamp was lit.');
+  await expect(page.getByTestId('analysed-token').first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('analyse-status')).toContainText('Analysed');
 });
 
 test('a long text asks before running; declining says why, confirming analyses every window', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/test';
 import { readFileSync } from 'node:fs';
 import { attributeTokens, computeBudget, counterOf, exportConversation, renderChat, simulateGrowth } from '../src/engine/chat/index';
 import type { Conversation, TemplateFamilyId } from '../src/engine/chat/index';

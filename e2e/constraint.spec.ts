@@ -4,7 +4,7 @@
  * recomputed here, in Node, from the model's logits (e2e/support/reference.ts) and the vocabulary — not read back
  * from the app's grammar engine.
  */
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/test';
 import Ajv from 'ajv';
 import { reference, softmaxAt, type Reference } from './support/reference';
 import { engineTraffic, generate, modelRunRequests, openLab, promptIds, selectStep, setUp, spyOnEngine } from './support/lab';

@@ -3,7 +3,7 @@
  * token and probability is computed here, in Node, by a separate Transformers.js + onnxruntime-node run of the same
  * model folder (e2e/support/reference.ts): never copied from an earlier run of the app.
  */
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/test';
 import { resolve } from 'node:path';
 import { EMBEDDED_MODEL, MODELS_DIR, reference, softmaxAt, type Reference } from './support/reference';
 import { bars, engineTraffic, generate, generatedIds, modelRunRequests, openLab, promptIds, selectStep, setUp, spyOnEngine, waitForRunEnd } from './support/lab';

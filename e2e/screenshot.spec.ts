@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 import { referenceIds } from '../tests/reference/tokenizerReference';
 
 // The README's screenshot comes from the real app, taken by this spec: `npm run screenshot` runs it alone (never `npm test`).

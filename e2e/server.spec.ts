@@ -3,7 +3,7 @@
  * OpenAI-compatible server in the test process on onnxruntime-node). The expected probabilities come from a separate
  * Node run of the same model (support/reference.ts), never from the app.
  */
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/test';
 import { reference, softmaxAt, type Reference } from './support/reference';
 import { startOpenAIServer, type OpenAIServer } from './support/openaiServer';
 

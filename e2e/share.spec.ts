@@ -3,7 +3,7 @@
  * profile, a too-long state is refused, a malformed link changes nothing, and every export re-imports to the same
  * view.
  */
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

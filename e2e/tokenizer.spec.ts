@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/test';
 import { referenceIds, referenceIdsWithSpecials } from '../tests/reference/tokenizerReference';
 import { makeShareLink } from '../src/state/shareLink';
 

@@ -3,7 +3,7 @@
  * --use-webgpu-adapter=swiftshader, i.e. WebGPU on SwiftShader's CPU Vulkan). The same embedded model must give the
  * same greedy tokens as the Node reference and the same bars as WASM, within float tolerance.
  */
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 import { reference, softmaxAt } from './support/reference';
 import { bars, generate, generatedIds, openLab, promptIds, selectStep, setUp, type Bar } from './support/lab';
 

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { StoredStateNotice } from './components/StoredStateNotice';
 import { TokenizerPanel } from './panels/tokenizer/TokenizerPanel';
 import { GenerateLab } from './panels/generate/GenerateLab';
 import { ChatPanel } from './panels/chat/ChatPanel';
@@ -57,6 +58,7 @@ export function App() {
             ))}
           </div>
         </nav>
+        <StoredStateNotice />
       </header>
       <main id={`panel-${active.id}`} role="tabpanel" aria-labelledby={`tab-${active.id}`} className="panel">
         <ErrorBoundary name={active.label}>{active.render()}</ErrorBoundary>

@@ -4,7 +4,8 @@
  */
 import { env } from '@huggingface/transformers';
 import { loadOnnxBackend } from './backends/onnx/backend';
-import { PREVIOUS_MODEL_KEPT } from './backends/onnx/loadModel';
+import { PREVIOUS_MODEL_KEPT, explainLoadError } from './backends/onnx/loadModel';
+import { clearLoadFaults } from './loadFaults';
 import type { NextTokenBackend } from './backends/types';
 import { ServerBackend, connectServer, openServerBackend, type ServerConnection } from './backends/server/backend';
 import { normaliseBaseUrl } from './backends/server/http';
@@ -34,7 +35,7 @@ import type {
 } from './protocol';
 import { EngineFailure, type HandlerContext } from './handlers';
 import { messageOf } from './protocol';
-import { LOAD_STALL_MS, LoadStalledError, configureTransformers, guardLoad, wasmThreads } from './onnxRuntimeFiles';
+import { LOAD_STALL_MS, LoadStalledError, checkRuntimeFiles, configureTransformers, guardLoad, wasmThreads } from './onnxRuntimeFiles';
 import { rememberModelHost } from './modelFiles';
 import { isEmbeddedModel } from './generation/catalog';
 
@@ -52,6 +53,18 @@ const FLAVOR_NAMES: Record<ServerConnection['flavor'], string> = { vllm: 'vLLM',
 function stallOf(err: unknown): LoadStalledError | null {
   for (let e = err; e instanceof Error; e = e.cause) if (e instanceof LoadStalledError) return e;
   return null;
+}
+
+/**
+ * A prompt that fills the model's whole window leaves no room for one token: say so, with both counts, before the
+ * run (a server's window is its own; it answers for itself).
+ */
+function refuseOverlongPrompt({ backend, server }: Current, promptTokens: number): void {
+  const window = backend.info.contextWindow;
+  if (server || promptTokens < window) return;
+  throw new EngineFailure(
+    `The prompt alone is ${promptTokens.toLocaleString('en')} tokens, and the model's context window is ${window.toLocaleString('en')}: nothing can be generated after it. Shorten the prompt to fewer than ${window.toLocaleString('en')} tokens (the model reads the end of a text: keep its last part).`,
+  );
 }
 
 export class InferenceService {
@@ -78,7 +91,9 @@ export class InferenceService {
     let backend: NextTokenBackend;
     // the load's downloads stop with Cancel, and fail when the host goes silent (LOAD_STALL_MS)
     guardLoad(signal);
+    clearLoadFaults();
     try {
+      await checkRuntimeFiles();
       backend = await loadOnnxBackend({
         modelId: req.modelId,
         device: decision.backend,
@@ -92,7 +107,8 @@ export class InferenceService {
       if (signal.aborted) throw new EngineFailure(`Loading "${req.modelId}" was cancelled.${kept}`, 'cancelled');
       const stalled = stallOf(err);
       if (stalled) throw new EngineFailure(`Loading "${req.modelId}" stopped: ${stalled.host} sent nothing for ${LOAD_STALL_MS / 1000} s. Check the host (and that it serves this model), then try again.${kept}`);
-      throw new EngineFailure(this.current ? messageOf(err) : messageOf(err).replace(` ${PREVIOUS_MODEL_KEPT}`, ''));
+      const message = messageOf(explainLoadError(req.modelId, err));
+      throw new EngineFailure(this.current ? message : message.replace(` ${PREVIOUS_MODEL_KEPT}`, ''));
     } finally {
       guardLoad(null);
     }
@@ -162,6 +178,7 @@ export class InferenceService {
     const current = this.require();
     const { backend, generator } = current;
     const ids = this.promptIds(current, req.prompt, req.messages);
+    refuseOverlongPrompt(current, ids.length);
     const options = await this.runOptions(current, req, signal);
     emit({ type: 'run-started', prompt: this.promptTokens(backend, ids), parent: null, useKvCache: req.useKvCache });
     return this.stream(generator.generate(ids, options), emit);
@@ -180,6 +197,7 @@ export class InferenceService {
     const current = this.require();
     const { backend, generator } = current;
     const ids = this.promptIds(current, req.prompt, req.messages);
+    refuseOverlongPrompt(current, ids.length);
     const options = await this.runOptions(current, req, signal);
     const result = await generator.runMany(ids, req.runs, options, (run, tokenIds) =>
       emit({ type: 'run-many-progress', run, runs: req.runs, text: backend.tokenizer.decode(tokenIds) }),

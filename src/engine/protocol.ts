@@ -351,7 +351,7 @@ export interface EngineErrorInfo {
   message: string;
   /** 'stale-edit': the worker no longer holds the text an edit was based on (send the whole text);
    *  'cancelled': the request was aborted before it finished */
-  code?: 'stale-edit' | 'cancelled';
+  code?: 'stale-edit' | 'cancelled' | 'not-started';
 }
 
 /** UI → worker. */
@@ -359,6 +359,8 @@ export type ToWorker = { kind: 'request'; id: number; request: EngineRequest } |
 
 /** Worker → UI. An error without an id is the engine's own. */
 export type FromWorker =
+  /** sent once, when the worker's script has loaded and it listens */
+  | { kind: 'ready' }
   | { kind: 'response'; id: number; response: EngineResponse }
   | { kind: 'event'; id?: number; event: EngineEvent }
   | { kind: 'error'; id?: number; error: EngineErrorInfo };

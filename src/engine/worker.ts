@@ -15,12 +15,22 @@ import { handleInsideRequest } from './inside/workerHandler';
 import { InferenceService } from './inferenceService';
 import { countText } from './textCounts';
 import { LabDocument, StaleEditError } from './labDocument';
+import { noteSecurityRefusal } from './loadFaults';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
+
+// A refusal by the page's Content-Security-Policy is logged (Chromium does not report a worker's refusals to the page;
+// the e2e suite fails on any) and kept, so that a load it broke says so instead of blaming the network.
+self.addEventListener('securitypolicyviolation', (event) => {
+  const e = event as SecurityPolicyViolationEvent;
+  const refusal = `${e.blockedURI || 'inline code'} (${e.effectiveDirective})`;
+  noteSecurityRefusal(refusal);
+  console.error(`The Content Security Policy refused ${refusal}.`);
+});
 
 const labDocument = new LabDocument();
 const tokenizers = new TokenizerService((tokenizerId, phase) => post({ kind: 'event', event: { type: 'tokenizer-load', tokenizerId, phase } }), fetchModelTokenizer);
@@ -137,3 +147,6 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   if (route.lane === 'immediate') void answer(id, request, abort);
   else lanes[route.lane] = lanes[route.lane].then(() => answer(id, request, abort));
 };
+
+// the page knows from this that the worker's script arrived whole and runs (engineClient.ts: START_TIMEOUT_MS)
+post({ kind: 'ready' });

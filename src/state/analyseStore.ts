@@ -23,7 +23,7 @@ interface Persisted {
 }
 
 export interface AnalyseState extends Persisted {
-  status: 'idle' | 'running' | 'confirm' | 'done' | 'error';
+  status: 'idle' | 'running' | 'confirm' | 'done' | 'cancelled' | 'error';
   progress: AnalysisProgress | null;
   /** the worker's question before a long run */
   confirm: { tokens: number; windows: number; contextWindow: number } | null;
@@ -115,7 +115,8 @@ async function send(force: boolean) {
     if (r.type === 'analysis-confirm') set({ status: 'confirm', confirm: { tokens: r.tokens, windows: r.windows, contextWindow: r.contextWindow } });
     else set({ status: 'done', result: r.result, analysedText: text, selected: null, hovered: null, error: null });
   } catch (err) {
-    set({ status: 'error', error: err instanceof EngineError && err.cancelled ? 'Analysis cancelled.' : messageOf(err) });
+    if (err instanceof EngineError && err.cancelled) set({ status: 'cancelled', error: null });
+    else set({ status: 'error', error: messageOf(err) });
   } finally {
     if (running === abort) running = null;
   }

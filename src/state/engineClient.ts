@@ -30,6 +30,16 @@ export interface RequestOptions {
   onEvent?: (event: EngineEvent) => void;
 }
 
+/**
+ * A worker that has not said it is ready this long after it was created never will: its script did not arrive (a
+ * stalled download). Its requests fail and the next request starts a fresh worker.
+ */
+const START_TIMEOUT_MS = 20_000;
+
+const NOT_STARTED =
+  "The engine could not start: its script (the app's worker file) failed to download or arrived damaged. Check the connection and reload the page; what you typed is kept.";
+const START_STALLED = `The engine could not start: its script (the app's worker file) did not arrive within ${START_TIMEOUT_MS / 1000} s. Check the connection and reload the page; what you typed is kept.`;
+
 /** After an abort the worker answers at once; if it does not within this time, the request fails as cancelled. */
 const CANCEL_GRACE_MS = 3000;
 
@@ -44,6 +54,9 @@ type RestartListener = (reason: string) => void;
 
 class EngineClient {
   private worker: Worker | null = null;
+  /** set from the worker's creation until it says it is ready */
+  private startWatch: ReturnType<typeof setTimeout> | undefined;
+  private started = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<EventListener>();
@@ -93,8 +106,12 @@ class EngineClient {
   }
 
   private receive(message: FromWorker): void {
-    const entry = message.id === undefined ? undefined : this.pending.get(message.id);
+    const entry = message.kind === 'ready' || message.id === undefined ? undefined : this.pending.get(message.id);
     switch (message.kind) {
+      case 'ready':
+        this.started = true;
+        clearTimeout(this.startWatch);
+        return;
       case 'response':
         entry?.resolve(message.response);
         return;
@@ -115,18 +132,24 @@ class EngineClient {
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(e.data);
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      this.restart(`The engine stopped unexpectedly (${e.message || 'worker error'}). It was restarted; try again.`);
+      // before 'ready' the script itself failed (an HTTP error, a cut or refused file): trying again at once would fail the same way
+      if (!this.started) this.restart(NOT_STARTED, 'not-started');
+      else this.restart(`The engine stopped unexpectedly (${e.message || 'worker error'}). It was restarted; try again.`);
     };
     worker.onmessageerror = () => this.restart('A message from the engine could not be read. It was restarted; try again.');
     this.worker = worker;
+    this.started = false;
+    clearTimeout(this.startWatch);
+    this.startWatch = setTimeout(() => this.restart(START_STALLED, 'not-started'), START_TIMEOUT_MS);
     return worker;
   }
 
   /** Drops the worker; every request in flight fails with the reason, and a fresh worker starts on the next request. */
-  private restart(reason: string): void {
+  private restart(reason: string, code?: 'not-started'): void {
+    clearTimeout(this.startWatch);
     this.worker?.terminate();
     this.worker = null;
-    for (const entry of [...this.pending.values()]) entry.reject(new EngineError({ scope: 'engine', message: reason }));
+    for (const entry of [...this.pending.values()]) entry.reject(new EngineError({ scope: 'engine', message: reason, code }));
     for (const listener of this.restartListeners) listener(reason);
   }
 }

@@ -540,8 +540,19 @@ useChatStore.subscribe((c, prev) => {
   if (get().constraint.kind === 'tool' && (c.conversation.tools !== prev.conversation.tools || c.templateId !== prev.templateId)) compileSoon();
 });
 
+/** When the model was last loaded again after a crash: a model whose load itself crashes the engine is not retried in a loop. */
+let lastRecovery = -Infinity;
+
 engine.onRestart((message) => {
+  const lost = get().model.info;
   stoppable.clear();
   pendingSteps.clear();
   dispatch({ type: 'engine-restarted', message });
+  // the fresh engine loads the model the crashed one held; the alert goes once it is ready (a server model is
+  // connected again by the user: its key may not be kept)
+  if (!lost || lost.server || performance.now() - lastRecovery < 60_000) return;
+  lastRecovery = performance.now();
+  void generateActions.loadModel(lost.modelId).then(() => {
+    if (get().error === message && get().model.status === 'ready') set({ error: null });
+  });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createStore } from 'zustand/vanilla';
-import { defined, field, persisted } from './persistence';
+import { defined, field, persisted, storedStateResets } from './persistence';
 import { latestWins } from './latestWins';
 
 interface Choices {
@@ -95,5 +95,37 @@ describe('latest request wins', () => {
     finishers.shift()!();
     await Promise.resolve();
     expect(sent).toEqual([0, 6]);
+  });
+});
+
+describe('stored state that does not validate is said, not hidden', () => {
+  const nested = {
+    key: 'test.nested',
+    version: 1,
+    migrate: (stored: Record<string, unknown>) =>
+      defined({
+        name: field.string(stored.name),
+        settings: typeof stored.settings === 'object' && stored.settings ? { temperature: 0.7, ...defined({ temperature: field.number((stored.settings as Record<string, unknown>).temperature, 0) }) } : undefined,
+        steps: field.number(stored.steps, 1),
+      }),
+  };
+  const resetOf = (key: string) => storedStateResets().filter((r) => r.key === key).at(-1)?.fields;
+
+  it('names each field that fell back to its default, nested ones by their path', () => {
+    memory.set('test.nested', JSON.stringify({ version: 1, state: { name: 'kept', settings: { temperature: 'abc' }, steps: -10 } }));
+    expect(persisted(nested).initial).toEqual({ name: 'kept', settings: { temperature: 0.7 } });
+    expect(resetOf('test.nested')).toEqual(['settings.temperature', 'steps']);
+  });
+
+  it('says nothing when everything stored was read back (a reader may add defaults)', () => {
+    memory.set('test.clean', JSON.stringify({ version: 1, state: { name: 'kept', settings: {}, steps: 3 } }));
+    persisted({ ...nested, key: 'test.clean' });
+    expect(resetOf('test.clean')).toBeUndefined();
+  });
+
+  it('says so when the stored value is not JSON at all', () => {
+    memory.set('test.broken', '{"version": 1, "sta');
+    expect(persisted({ ...nested, key: 'test.broken' }).initial).toEqual({});
+    expect(resetOf('test.broken')).toEqual(['(the whole value: not valid JSON)']);
   });
 });

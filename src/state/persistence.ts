@@ -28,8 +28,10 @@ export interface Persistence<T> {
 
 export function persisted<T extends object>(options: PersistOptions<T>): Persistence<T> {
   const { key, version } = options;
+  const { initial, reset } = readVersioned(options);
+  if (reset.length > 0) noteReset(key, reset);
   return {
-    initial: readVersioned(options),
+    initial,
     connect(store, pick, onStored) {
       let pending: T | null = null;
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,20 +63,59 @@ export function persisted<T extends object>(options: PersistOptions<T>): Persist
   };
 }
 
-function readVersioned<T>({ key, version, migrate }: PersistOptions<T>): Partial<T> {
+function readVersioned<T>({ key, version, migrate }: PersistOptions<T>): { initial: Partial<T>; reset: string[] } {
   const found = readStored<unknown>(key);
-  if (found === null) return {};
+  if (found === UNREADABLE) return { initial: {}, reset: ['(the whole value: not valid JSON)'] };
+  if (found === null) return { initial: {}, reset: [] };
   // a bare value (a string, a number: stored before versions were) arrives as { value }
   const raw = isRecord(found) ? found : { value: found };
   const wrapped = typeof raw.version === 'number' && isRecord(raw.state);
   const stored = wrapped ? (raw.state as Record<string, unknown>) : raw;
   const storedVersion = wrapped ? (raw.version as number) : 1;
-  if (storedVersion > version) return {}; // written by a newer app: read nothing rather than misread it
+  if (storedVersion > version) return { initial: {}, reset: [] }; // written by a newer app: read nothing rather than misread it
   try {
-    return migrate(stored, storedVersion);
+    const initial = migrate(stored, storedVersion);
+    // an older version's fields may be renamed or reshaped by `migrate`: only this version's can be compared
+    return { initial, reset: storedVersion === version ? resetFields(stored, initial as Record<string, unknown>) : [] };
   } catch {
-    return {};
+    return { initial: {}, reset: Object.keys(stored) };
   }
+}
+
+/** The paths of `stored` that `read` lacks or holds with another value: what validation replaced by a default. */
+function resetFields(stored: Record<string, unknown>, read: Record<string, unknown>, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(stored)) {
+    if (v === undefined) continue;
+    const path = `${prefix}${k}`;
+    if (!(k in read)) out.push(path);
+    else if (isRecord(v) && isRecord(read[k])) out.push(...resetFields(v, read[k], `${path}.`));
+    else if (!readBack(v, read[k])) out.push(path);
+  }
+  return out;
+}
+
+/** Whether `read` holds everything `stored` held (a reader may add defaults, and key order does not matter). */
+function readBack(stored: unknown, read: unknown): boolean {
+  if (isRecord(stored)) return isRecord(read) && Object.entries(stored).every(([k, v]) => v === undefined || (k in read && readBack(v, read[k])));
+  if (Array.isArray(stored)) return Array.isArray(read) && read.length === stored.length && stored.every((v, i) => readBack(v, read[i]));
+  return Object.is(stored, read);
+}
+
+/** What was reset at start-up, per storage key, for the notice that says so (StoredStateNotice). */
+export interface StoredReset {
+  key: string;
+  fields: string[];
+}
+
+const resets: StoredReset[] = [];
+
+function noteReset(key: string, fields: string[]): void {
+  resets.push({ key, fields });
+}
+
+export function storedStateResets(): readonly StoredReset[] {
+  return resets;
 }
 
 function shallowEqual<T extends object>(a: T, b: T): boolean {
@@ -100,13 +141,21 @@ export function defined<T extends object>(fields: T): Partial<T> {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+const UNREADABLE = Symbol('unreadable');
+
 /** localStorage that never throws: a full or disabled storage must not break the app. */
-function readStored<T>(key: string): T | null {
+function readStored<T>(key: string): T | null | typeof UNREADABLE {
+  let raw: string | null;
   try {
-    const raw = localStorage.getItem(key);
-    return raw == null ? null : (JSON.parse(raw) as T);
+    raw = localStorage.getItem(key);
   } catch {
     return null;
+  }
+  if (raw == null) return null;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return UNREADABLE;
   }
 }
 

@@ -151,7 +151,10 @@ const tokenizeLatest = latestWins(async () => {
     if (err instanceof EngineError && err.code === 'stale-edit') tokenizeLatest.request();
     else {
       set({ status: 'error', error: messageOf(err) });
-      if (err instanceof EngineError && err.scope === 'engine') tokenizeLatest.request(); // a fresh worker: try again with the whole text
+      // a fresh worker: try again with the whole text; not when the worker could not start (it would fail the same
+      // way, hiding the message): the next edit tries again
+      if (err instanceof EngineError && err.code === 'not-started') tokenizeLatest.reset();
+      else if (err instanceof EngineError && err.scope === 'engine') tokenizeLatest.request();
     }
   }
 });

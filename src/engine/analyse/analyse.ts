@@ -34,6 +34,18 @@ export interface AnalyseOptions {
   signal?: AbortSignal;
 }
 
+/** Resolves in a later task, after the events (messages) already queued. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 export class AnalysisAborted extends Error {
   constructor() {
     super('The analysis was cancelled.');
@@ -189,6 +201,9 @@ export async function analyseIds(backend: NextTokenBackend, ids: number[], optio
   const ranges = ids.length === 0 ? [] : windowRanges(plan);
   const P = prefix.length;
   for (let w = 0; w < ranges.length; w++) {
+    // the model's run resolves through microtasks only: without a task boundary here the worker would not read
+    // a Cancel (a message event) until every window was done
+    if (w > 0) await nextTask();
     if (signal?.aborted) throw new AnalysisAborted();
     const { start, end, scoreFrom } = ranges[w];
     const seq = [...prefix, ...ids.slice(start, end)];

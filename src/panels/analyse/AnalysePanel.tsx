@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { bucketLabels } from '../../engine/analyse/summary';
-import { CONFIRM_ABOVE_WINDOWS, analyseActions, useAnalyseStore, type ColourMeasure } from '../../state/analyseStore';
+import { CONFIRM_ABOVE_WINDOWS, analyseActions, useAnalyseStore, type AnalyseState, type ColourMeasure } from '../../state/analyseStore';
 import { useGenerateStore } from '../../state/generateStore';
 import { AnalysedText } from './AnalysedText';
 import { SummaryPanel } from './SummaryPanel';
@@ -68,6 +68,9 @@ function InputCard() {
           <progress id="analyse-progress" data-testid="analyse-progress" max={progress?.tokensTotal ?? 1} value={progress?.tokensDone ?? undefined} />
         </div>
       )}
+      <p className="muted" role="status" data-testid="analyse-status">
+        {ANALYSE_STATUS[status]}
+      </p>
       {status === 'confirm' && confirm && (
         <div className="a-confirm" role="alert" data-testid="analyse-confirm">
           <p>
@@ -92,6 +95,15 @@ function InputCard() {
     </section>
   );
 }
+
+const ANALYSE_STATUS: Record<AnalyseState['status'], string> = {
+  idle: '',
+  running: 'Analysing…',
+  confirm: 'Waiting for your answer.',
+  done: 'Analysed.',
+  cancelled: 'Analysis cancelled.',
+  error: 'Not analysed.',
+};
 
 function ThresholdInput({ index, value }: { index: number; value: number }) {
   const [draft, setDraft] = useState<string | null>(null);

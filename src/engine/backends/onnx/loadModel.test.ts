@@ -119,7 +119,7 @@ describe('loading models from a Hub-like server', () => {
     const error = await loadCausalLM({ modelId: 'test-org/broken-download', device: 'cpu', remoteHost: host }).catch(
       (e: unknown) => e,
     );
-    expect(error).toMatchObject({ kind: 'network' });
-    expect((error as Error).message).toMatch(/Downloading model "test-org\/broken-download" failed/);
+    expect(error).toMatchObject({ kind: 'http' });
+    expect((error as Error).message).toMatch(/Loading model "test-org\/broken-download" failed: model\.onnx from 127\.0\.0\.1:\d+ answered HTTP 500 \(a server error\)/);
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '@huggingface/transformers';
 import type { EngineDevice, LoadProgress, ModelInfo } from '../../generation/types';
 import { fetchOnlyDecodingOutputs, type OrtSession } from '../../inside/graphOutputs';
+import { describeFile, loadFault, type LoadFault } from '../../loadFaults';
 
 export interface LoadOptions {
   modelId: string;
@@ -40,7 +41,17 @@ export interface LoadedModel {
   dispose(): Promise<void>;
 }
 
-export type ModelLoadErrorKind = 'not-found' | 'network' | 'unsupported' | 'invalid' | 'unknown';
+export type ModelLoadErrorKind =
+  | 'not-found'
+  | 'network'
+  | 'http'
+  | 'truncated'
+  | 'invalid-json'
+  | 'runtime'
+  | 'out-of-memory'
+  | 'unsupported'
+  | 'invalid'
+  | 'unknown';
 
 /** A loading failure with a message meant for the user. `cause` keeps the underlying error. */
 export class ModelLoadError extends Error {
@@ -58,44 +69,83 @@ export class ModelLoadError extends Error {
 /** Appended to load errors; the worker drops it when no model was loaded before. */
 export const PREVIOUS_MODEL_KEPT = 'The previously loaded model is still available.';
 
-/** Turn whatever Transformers.js / onnxruntime / fetch threw into a ModelLoadError the user can act on. */
-function explainLoadError(modelId: string, error: unknown): ModelLoadError {
+/** Transformers.js' own words for an error status (its ERROR_MAPPING), when the app's fetch did not see it (Node). */
+const HTTP_STATUS_WORDS: Record<string, number> = {
+  'Bad request': 400,
+  'Unauthorized access': 401,
+  'Forbidden access': 403,
+  'Request timeout': 408,
+  'Internal server error': 500,
+  'Bad gateway': 502,
+  'Service unavailable': 503,
+  'Gateway timeout': 504,
+};
+
+function httpFaultOf(detail: string): LoadFault | null {
+  const url = /(?:load file|to file): "([^"]+)"/.exec(detail)?.[1];
+  if (!url) return null;
+  const numbered = /^Error \((\d+)\)/.exec(detail);
+  const status = numbered ? Number(numbered[1]) : Object.entries(HTTP_STATUS_WORDS).find(([words]) => detail.startsWith(words))?.[1];
+  return status ? { kind: 'http', url, status } : null;
+}
+
+/** Turn whatever Transformers.js / onnxruntime / fetch threw into a ModelLoadError the user can act on: one message per
+ * cause, told from what the app's fetch saw on the wire (loadFaults.ts) before what the libraries made of it. */
+export function explainLoadError(modelId: string, error: unknown, seen: LoadFault | null = loadFault()): ModelLoadError {
   if (error instanceof ModelLoadError) return error;
   const detail = error instanceof Error ? error.message : String(error);
+  const fault = seen ?? httpFaultOf(detail);
   const keep = PREVIOUS_MODEL_KEPT;
-  if (error instanceof ModelFileNotFoundError || /\b404\b|not found|could not locate|file was not found/i.test(detail)) {
-    return new ModelLoadError(
-      'not-found',
-      modelId,
-      `Model "${modelId}" could not be found: a file it needs is missing (${detail}). Check the model id and that it has ONNX weights (an onnx/ folder, as the Transformers.js-ready "onnx-community" models do). ${keep}`,
-      error,
+  const fail = (kind: ModelLoadErrorKind, message: string) => new ModelLoadError(kind, modelId, `${message} ${keep}`, error);
+  if (fault?.kind === 'refused')
+    return fail(
+      'runtime',
+      `Model "${modelId}" could not be started: the page's Content-Security-Policy refused ${fault.what}, which the model runtime needs. The app's own policy allows it; a browser extension or a proxy may have changed it.`,
     );
-  }
-  if (/unsupported model type|model type .* not found|unknown model class|architecture/i.test(detail)) {
-    return new ModelLoadError(
-      'unsupported',
-      modelId,
-      `Model "${modelId}" uses an architecture this app cannot run as a text generator (${detail}). Pick a decoder-only language model such as SmolLM2, Qwen2.5 or GPT-2. ${keep}`,
-      error,
-    );
-  }
-  if (/fetch failed|failed to fetch|network|server error|ECONN|ENOTFOUND|ETIMEDOUT|aborted|\b5\d\d\b/i.test(detail)) {
-    return new ModelLoadError(
+  if (fault?.kind === 'stalled')
+    return fail(
       'network',
-      modelId,
-      `Downloading model "${modelId}" failed (${detail}). Check the connection and try again. ${keep}`,
-      error,
+      `Loading model "${modelId}" stopped: ${describeFile(fault.url)} sent nothing for ${fault.seconds} s. Check the host (and that it serves this model), then try again.`,
     );
-  }
-  if (/protobuf|onnx|invalid|corrupt|session/i.test(detail)) {
-    return new ModelLoadError(
+  if (fault?.kind === 'truncated')
+    return fail(
+      'truncated',
+      `Loading model "${modelId}" failed: ${describeFile(fault.url)} was cut short (${fault.received.toLocaleString('en')}${fault.expected === null ? '' : ` of ${fault.expected.toLocaleString('en')}`} bytes arrived). Try again; if it happens again, the connection or the server drops it.`,
+    );
+  if (fault?.kind === 'http')
+    return fail(
+      'http',
+      `Loading model "${modelId}" failed: ${describeFile(fault.url)} answered HTTP ${fault.status}${fault.status >= 500 ? ' (a server error)' : ''}. Try again later, or check the host.`,
+    );
+  if (fault?.kind === 'unreachable')
+    return fail('network', `Loading model "${modelId}" failed: ${describeFile(fault.url)} could not be reached (the connection failed). Check the connection and the host, then try again.`);
+  if (error instanceof ModelFileNotFoundError || /\b404\b|not found|could not locate|file was not found/i.test(detail))
+    return fail(
+      'not-found',
+      `Model "${modelId}" could not be found: a file it needs is missing (${detail}). Check the model id and that it has ONNX weights (an onnx/ folder, as the Transformers.js-ready "onnx-community" models do).`,
+    );
+  if (/unsupported model type|model type .* not found|unknown model class|architecture/i.test(detail))
+    return fail(
+      'unsupported',
+      `Model "${modelId}" uses an architecture this app cannot run as a text generator (${detail}). Pick a decoder-only language model such as SmolLM2, Qwen2.5 or GPT-2.`,
+    );
+  if (error instanceof SyntaxError || /is not valid JSON|JSON\.parse|Unexpected (token|end of JSON)/i.test(detail))
+    return fail('invalid-json', `Model "${modelId}" could not be read: one of its JSON files (config or tokenizer) is not valid JSON (${detail}). The file may be damaged; try again, or check the model's files.`);
+  if (/out of memory|allocation failed|bad_alloc|Cannot allocate|\bOOM\b/i.test(detail))
+    return fail('out-of-memory', `Model "${modelId}" does not fit in the memory this tab can use (${detail}). Pick a smaller model or a smaller dtype (q4, q8), or close other tabs.`);
+  if (/no available backend|dynamically imported module|CompileError|WebAssembly\.(instantiate|compile)/i.test(detail))
+    return fail(
+      'runtime',
+      `The model runtime (onnxruntime-web, the app's /ort/ files) could not be started (${detail}). Reload the page; if it happens again, the app's files on this server are damaged.`,
+    );
+  if (/fetch failed|failed to fetch|network|ECONN|ENOTFOUND|ETIMEDOUT/i.test(detail))
+    return fail('network', `Downloading model "${modelId}" failed (${detail}). Check the connection and try again.`);
+  if (/protobuf|onnx|invalid|corrupt|session/i.test(detail))
+    return fail(
       'invalid',
-      modelId,
-      `Model "${modelId}" was downloaded but could not be started (${detail}). Its ONNX file may be damaged or use operators this backend lacks; try another device or dtype. ${keep}`,
-      error,
+      `Model "${modelId}" was downloaded but could not be started (${detail}). Its ONNX file may be damaged or use operators this backend lacks; try another device or dtype.`,
     );
-  }
-  return new ModelLoadError('unknown', modelId, `Model "${modelId}" could not be loaded: ${detail}. ${keep}`, error);
+  return fail('unknown', `Model "${modelId}" could not be loaded: ${detail}.`);
 }
 
 function numberList(value: unknown): number[] {
