@@ -91,7 +91,7 @@ const methods = {
     const { grammarVocabularyOf } = await import('../../src/engine/grammar/vocabulary');
     const t0 = performance.now();
     const compiler = await ConstraintCompiler.create(grammarVocabularyOf(lm.tokenizer, lm.info.vocabSize, []));
-    const constraint = await compiler.compile({ kind: 'grammar', text: 'root ::= [a-zA-Z0-9 ,.;:!?\'\n-]+' });
+    const constraint = await compiler.compile({ kind: 'grammar', text: String.raw`root ::= [a-zA-Z0-9 ,.;:!?'\n-]+` });
     const compileMs = performance.now() - t0;
     const it = new Generator(lm).generate(promptIds, { settings: { ...DEFAULT_SAMPLING, temperature: 0 }, maxNewTokens: steps, stopOnEos: false, constraint });
     let next = await it.next();
