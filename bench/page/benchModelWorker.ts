@@ -9,6 +9,7 @@ import { Generator, bareGreedyDecode } from '../../src/engine/generation/generat
 import { DEFAULT_SAMPLING } from '../../src/engine/sampling/types';
 import { configureTransformers, wasmThreads } from '../../src/engine/onnxRuntimeFiles';
 import { embeddedModelBase } from '../../src/engine/modelFiles';
+import { runInside } from '../../src/engine/inside/run';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -36,6 +37,14 @@ function afterForward(steps: { ms: number; forwardMs: number; maskMs: number }[]
   if (!decode.length) return { share: NaN, ms: NaN };
   const rest = decode.map((s) => s.ms - s.forwardMs - s.maskMs);
   return { share: rest.reduce((a, r, i) => a + r / decode[i].ms, 0) / decode.length, ms: rest.reduce((a, r) => a + r, 0) / decode.length };
+}
+
+/** Other model folders served next to the embedded one (the inside suite's decoding-only copy of its graph). */
+const others = new Map<string, Promise<OnnxBackend>>();
+function loadOther(modelId: string): Promise<OnnxBackend> {
+  if (modelId === 'nexttoken-base') return loadModel();
+  if (!others.has(modelId)) others.set(modelId, loadOnnxBackend({ modelId, device: 'wasm', localModelPath: embeddedModelBase(), allowRemoteModels: false }));
+  return others.get(modelId)!;
 }
 
 let pipe: Promise<unknown> | null = null;
@@ -110,6 +119,19 @@ const methods = {
     const lm = await loadModel();
     const r = await bareGreedyDecode(lm, promptIds, steps);
     return { tokens: r.tokenIds.length, ttftMs: r.prefillMs, tokensPerSecond: r.decodeTokensPerSecond };
+  },
+
+  /** The bare greedy loop on another model folder (or the embedded one), for graph-against-graph comparisons. */
+  async bareRunOn(modelId: string, promptIds: number[], steps: number) {
+    const r = await bareGreedyDecode(await loadOther(modelId), promptIds, steps);
+    return { tokens: r.tokenIds.length, ttftMs: r.prefillMs, tokensPerSecond: r.decodeTokensPerSecond };
+  },
+
+  /** The Inside panel's engine pass (one forward over the context with the internals, then the lens). */
+  async insideRun(ids: number[]) {
+    const lm = await loadModel();
+    const r = await runInside(lm.lm, ids);
+    return { ms: r.ms, positions: r.positions, layers: r.layers };
   },
 
   /** Transformers.js' text-generation pipeline on the same model files, greedy, exactly `steps` new tokens. */

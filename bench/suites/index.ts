@@ -7,10 +7,11 @@ import type { Suite } from '../types';
 import { grammar } from './grammar';
 import { health } from './health';
 import { inference } from './inference';
+import { inside } from './inside';
 import { memory } from './memory';
 import { paste } from './paste';
 import { server } from './server';
 import { startup } from './startup';
 import { tokenize } from './tokenize';
 
-export const suites: Suite[] = [startup, tokenize, paste, inference, health, memory, server, grammar];
+export const suites: Suite[] = [startup, tokenize, paste, inference, health, memory, server, grammar, inside];

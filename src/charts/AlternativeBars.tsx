@@ -1,4 +1,5 @@
 import { scaleLinear } from 'd3';
+import { ChartFrame } from './ChartFrame';
 
 interface AlternativeBar {
   id: number;
@@ -22,6 +23,7 @@ export function AlternativeBars({ bars, width = 320 }: Props) {
   const chart = Math.max(60, width - labelWidth - valueWidth);
   const x = scaleLinear().domain([0, Math.max(1e-9, ...bars.map((b) => b.prob))]).range([0, chart]);
   return (
+    <ChartFrame name="alternatives" title="top alternatives chart">
     <svg width={width} height={bars.length * ROW + 4} role="img" aria-label="The model's top alternatives at this position" className="alt-bars" data-testid="analyse-alternatives">
       {bars.map((b, i) => (
         <g key={b.id} transform={`translate(0,${i * ROW + 2})`} data-testid="analyse-alternative" data-token-id={b.id} data-prob={b.prob}>
@@ -37,5 +39,6 @@ export function AlternativeBars({ bars, width = 320 }: Props) {
         </g>
       ))}
     </svg>
+    </ChartFrame>
   );
 }

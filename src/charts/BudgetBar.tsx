@@ -1,5 +1,6 @@
 /** A stacked horizontal bar: tokens per part against a context window. React owns the DOM; d3 only scales. */
 import { scaleLinear } from 'd3';
+import { ChartFrame } from './ChartFrame';
 
 export interface BudgetSegment {
   part: string;
@@ -15,6 +16,7 @@ export function BudgetBar({ segments, window: contextWindow, width = 640, height
   let acc = 0;
   const title = `${used.toLocaleString()} of ${contextWindow ? contextWindow.toLocaleString() : 'unknown'} tokens`;
   return (
+    <ChartFrame name="context-budget" title="context budget chart">
     <svg data-testid="budget-bar" role="img" aria-label={`Context budget: ${title}`} width="100%" viewBox={`0 0 ${width} ${height + 16}`} preserveAspectRatio="none" className="budget-bar">
       <rect x={0} y={0} width={width} height={height} fill="#ffffff" stroke="#5d6b82" />
       {segments.map((s) => {
@@ -33,5 +35,6 @@ export function BudgetBar({ segments, window: contextWindow, width = 640, height
         </text>
       )}
     </svg>
+    </ChartFrame>
   );
 }

@@ -1,4 +1,5 @@
 import { scaleLinear } from 'd3';
+import { ChartFrame } from './ChartFrame';
 
 export interface CumulativeSegment {
   id: number;
@@ -11,6 +12,7 @@ export function CumulativeDraw({ segments, u, width = 640 }: { segments: Cumulat
   const x = scaleLinear().domain([0, 1]).range([0, width]);
   let at = 0;
   return (
+    <ChartFrame name="cumulative-draw" title="cumulative draw chart">
     <svg width={width} height={48} role="img" aria-label={`Cumulative distribution of the kept tokens; the draw fell at ${u.toFixed(4)}`}>
       {segments.map((s, i) => {
         const x0 = x(at);
@@ -34,5 +36,6 @@ export function CumulativeDraw({ segments, u, width = 640 }: { segments: Cumulat
         draw u = {u.toFixed(4)}
       </text>
     </svg>
+    </ChartFrame>
   );
 }

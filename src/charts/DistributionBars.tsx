@@ -1,4 +1,5 @@
 import { scaleBand, scaleLinear } from 'd3';
+import { ChartFrame } from './ChartFrame';
 
 export interface DistributionBar {
   id: number;
@@ -48,6 +49,7 @@ export function DistributionBars({ bars, other = null, cutoffs, width = 640, onP
     .padding(0.15);
   const height = rows * ROW + 24;
   return (
+    <ChartFrame name="distribution" title="distribution chart">
     <svg width={width} height={height} role={onPick ? "group" : "img"} aria-label="Probabilities of the top candidate tokens" className="dist-chart">
       <g transform={`translate(${labelWidth},0)`}>
         {cutoffs.map((c) => (
@@ -108,5 +110,6 @@ export function DistributionBars({ bars, other = null, cutoffs, width = 640, onP
         </g>
       )}
     </svg>
+    </ChartFrame>
   );
 }

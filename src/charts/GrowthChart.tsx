@@ -1,6 +1,7 @@
 /** Tokens used after N repeated turns, with the context window as a line. */
 import { line } from 'd3';
 import { scaleLinear } from 'd3';
+import { ChartFrame } from './ChartFrame';
 
 export function GrowthChart({ points, window: contextWindow, overflowAt, width = 640, height = 180 }: { points: { turns: number; total: number }[]; window: number | null; overflowAt: number | null; width?: number; height?: number }) {
   const m = { l: 56, r: 10, t: 10, b: 28 };
@@ -13,6 +14,7 @@ export function GrowthChart({ points, window: contextWindow, overflowAt, width =
     .x((p) => x(p.turns))
     .y((p) => y(p.total))(points);
   return (
+    <ChartFrame name="growth" title="growth chart">
     <svg role="img" aria-label={`Tokens after each turn${overflowAt ? `; the window overflows at turn ${overflowAt}` : ''}`} width="100%" viewBox={`0 0 ${width} ${height}`} className="growth-chart">
       {y.ticks(4).map((t) => (
         <g key={t}>
@@ -28,5 +30,6 @@ export function GrowthChart({ points, window: contextWindow, overflowAt, width =
       <path d={path ?? ''} fill="none" stroke="#0b5cad" strokeWidth={2} />
       {overflowAt != null && <circle cx={x(overflowAt)} cy={y(points.find((p) => p.turns >= overflowAt)?.total ?? 0)} r={4} fill="#8a1111" />}
     </svg>
+    </ChartFrame>
   );
 }

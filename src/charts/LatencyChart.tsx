@@ -1,4 +1,5 @@
 import { max, scaleBand, scaleLinear } from 'd3';
+import { ChartFrame } from './ChartFrame';
 
 export interface LatencySeries {
   label: string;
@@ -27,6 +28,7 @@ export function LatencyChart({ series, width = 640, height = 180 }: { series: La
     .range([innerH, 0]);
   const ticks = y.ticks(4);
   return (
+    <ChartFrame name="latency" title="latency chart">
     <svg width={width} height={height} role="img" aria-label={`Latency of each step in milliseconds: ${series.map((s) => s.label).join(' and ')}`}>
       <g transform={`translate(${margin.left},${margin.top})`}>
         {ticks.map((t) => (
@@ -52,5 +54,6 @@ export function LatencyChart({ series, width = 640, height = 180 }: { series: La
         </text>
       </g>
     </svg>
+    </ChartFrame>
   );
 }

@@ -1,4 +1,5 @@
 import { scaleBand, scaleLinear } from 'd3';
+import { ChartFrame } from './ChartFrame';
 
 interface HistogramBar {
   label: string;
@@ -24,6 +25,7 @@ export function RankHistogram({ bars, width = 420, height = 170 }: Props) {
     .domain([0, Math.max(1, ...bars.map((b) => b.count))])
     .range([height - margin.bottom, margin.top]);
   return (
+    <ChartFrame name="rank-histogram" title="rank histogram">
     <svg width={width} height={height} role="img" aria-label={`Tokens per rank bucket: ${bars.map((b) => `${b.label} ${b.count}`).join(', ')}`} className="rank-histogram" data-testid="analyse-histogram">
       {bars.map((b, i) => {
         const left = x(i) ?? 0;
@@ -42,5 +44,6 @@ export function RankHistogram({ bars, width = 420, height = 170 }: Props) {
         );
       })}
     </svg>
+    </ChartFrame>
   );
 }

@@ -28,11 +28,14 @@ import type { Conversation } from './chat/types';
 import type { AnalysisProgress, AnalysisResult } from './analyse/types';
 import type { ServerApi, ServerFlavor, ServerModel } from './backends/server/types';
 import type { ConstraintInfo, ConstraintProblem, ConstraintSpec } from './grammar/types';
+import type { PricingCatalogue, PricingEntry } from './pricing/types';
+import type { InsideRequest, InsideResponse, InsideResult } from './inside/types';
 
 export type { ServerApi, ServerFlavor, ServerModel };
 export type { ConstraintInfo, ConstraintProblem, ConstraintSpec };
 
-export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult };
+export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult, PricingCatalogue, PricingEntry };
+export type { InsideRequest, InsideResponse, InsideResult };
 export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
 
 /** A BuiltinTokenizerId or a loaded model's id. */
@@ -267,8 +270,8 @@ export interface UseServerRequest {
 export interface ChatAnalyseRequest extends ChatAnalyseInput {
   type: 'chat-analyse';
   templateId: string;
-  /** the OpenAI model whose window / prices apply when templateId is o200k_base */
-  openAIModel: string;
+  /** the catalogue model ("provider/model") whose window and prices apply; '' for the template's own model */
+  pricingModel: string;
   /** A server model the conversation runs on, where the server said its window: the budget uses that window. */
   serverModel?: { id: string; contextWindow: number; origin: string };
 }
@@ -277,6 +280,16 @@ export interface ChatAnalyseResponse {
   type: 'chat-analysed';
   ms: number;
   analysis: ChatAnalysis;
+}
+
+/** The maintained catalogue of API models (windows, prices), loaded in the worker on first use. */
+export interface PricingCatalogueRequest {
+  type: 'pricing-catalogue';
+}
+
+export interface PricingCatalogueResponse {
+  type: 'pricing-catalogue';
+  catalogue: PricingCatalogue;
 }
 
 // ---------------------------------------------------------------- analyse lab
@@ -308,7 +321,9 @@ export interface EngineCalls {
   resample: { request: ResampleRequest; response: ResampleResponse };
   'compile-constraint': { request: CompileConstraintRequest; response: CompileConstraintResponse };
   'chat-analyse': { request: ChatAnalyseRequest; response: ChatAnalyseResponse };
+  'pricing-catalogue': { request: PricingCatalogueRequest; response: PricingCatalogueResponse };
   'analyse-text': { request: AnalyseTextRequest; response: AnalyseTextResponse };
+  inside: { request: InsideRequest; response: InsideResponse };
 }
 
 export type RequestType = keyof EngineCalls;
@@ -328,7 +343,7 @@ export type EngineEvent =
   | { type: 'analysis-progress'; progress: AnalysisProgress };
 
 /** Which part of the app an error belongs to; 'engine' is the worker itself (it crashed, or a message was unreadable). */
-export type ErrorScope = 'tokenizer' | 'model' | 'generate' | 'chat' | 'analyse' | 'engine';
+export type ErrorScope = 'tokenizer' | 'model' | 'generate' | 'chat' | 'analyse' | 'inside' | 'engine';
 
 export interface EngineErrorInfo {
   scope: ErrorScope;
@@ -365,6 +380,10 @@ export function responseTransferables(response: EngineResponse): Transferable[] 
     case 'analysis-done': {
       const r = response.result;
       return [r.ids, r.prob, r.rank, r.surprisal, r.entropy, r.contextTokens, r.window, r.topIds, r.topProbs].map((a) => a.buffer as ArrayBuffer);
+    }
+    case 'inside-done': {
+      const r = response.result;
+      return [r.lensIds, r.lensProbs, r.finalChoiceProbs, r.attention, r.residualNorms].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : []));
     }
     default:
       return [];

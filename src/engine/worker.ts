@@ -9,8 +9,9 @@ import { messageOf, responseTransferables } from './protocol';
 import { EngineFailure, type Handler, type HandlerContext } from './handlers';
 import { TokenizerService } from './tokenizerService';
 import { embeddedModelUrl, fetchModelTokenizer, modelFileUrl } from './modelFiles';
-import { handleChatRequest } from './chat/workerHandler';
+import { handleChatRequest, handlePricingCatalogueRequest } from './chat/workerHandler';
 import { handleAnalyseRequest } from './analyse/workerHandler';
+import { handleInsideRequest } from './inside/workerHandler';
 import { InferenceService } from './inferenceService';
 import { countText } from './textCounts';
 import { LabDocument, StaleEditError } from './labDocument';
@@ -86,6 +87,7 @@ const routes: { [T in RequestType]: Route<T> } = {
     scope: 'chat',
     handle: (req) => handleChatRequest(req, (id) => tokenizers.get(id), (id, file) => modelFileUrl(id, file) ?? embeddedModelUrl(id, file)),
   },
+  'pricing-catalogue': { lane: 'light', scope: 'chat', handle: () => handlePricingCatalogueRequest() },
   'load-model': { lane: 'model', scope: 'model', handle: (req, ctx) => inference.load(req, ctx) },
   // a model list is light work on the network: it must not wait behind a generation
   'connect-server': { lane: 'immediate', scope: 'model', handle: (req, ctx) => inference.connectServer(req, ctx) },
@@ -96,6 +98,8 @@ const routes: { [T in RequestType]: Route<T> } = {
   resample: { lane: 'immediate', scope: 'generate', handle: (req) => inference.resample(req) },
   'compile-constraint': { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.compileConstraint(req, ctx) },
   'analyse-text': { lane: 'model', scope: 'analyse', handle: (req, ctx) => handleAnalyseRequest(req, inference.backend, ctx) },
+  // one forward pass with the graph's internals: after any generation in flight, on the same session
+  inside: { lane: 'model', scope: 'inside', handle: (req) => handleInsideRequest(req, inference.backend) },
 };
 
 const lanes: Record<Exclude<Lane, 'immediate'>, Promise<void>> = { light: Promise.resolve(), model: Promise.resolve() };

@@ -3,7 +3,7 @@
  * them (not kept). Every change is sent to the worker after a short pause; the latest request wins.
  */
 import { create } from 'zustand';
-import type { ChatAnalysis } from '../engine/protocol';
+import type { ChatAnalysis, PricingCatalogue } from '../engine/protocol';
 import { exportConversation, importConversation, readStoredConversation } from '../engine/chat/io';
 import type { ChatMessage, Conversation, ToolDefinition } from '../engine/chat/types';
 import { parseToolCallText } from '../engine/chat/toolCalls';
@@ -38,10 +38,11 @@ const DEFAULT_CONVERSATION: Conversation = {
 type ChatStatus = 'idle' | 'working' | 'ready' | 'error';
 
 /** What the user chose: kept across reloads. */
-interface ChatChoices {
+export interface ChatChoices {
   conversation: Conversation;
   templateId: string;
-  openAIModel: string;
+  /** the catalogue model ("provider/model") whose window and prices apply; '' for the template's own model */
+  pricingModel: string;
   addGenerationPrompt: boolean;
   reservedOutput: number;
   growthTurns: number;
@@ -57,6 +58,9 @@ export interface ChatState extends ChatChoices {
   importNotice: string | null;
   /** the conversation kept from the last visit does not validate: it is shown as it was, and this says why */
   storedProblem: string | null;
+  /** the maintained catalogue of API models, once the worker has loaded it */
+  catalogue: PricingCatalogue | null;
+  catalogueError: string | null;
 }
 
 const MAX_GROWTH_TURNS = 2000;
@@ -65,7 +69,7 @@ let storedProblem: string | null = null;
 
 const persistence = persisted<ChatChoices>({
   key: 'nexttoken.chat.v1',
-  version: 2,
+  version: 3,
   // version 0 was written by zustand's persist middleware: the same fields
   migrate: (stored) => {
     // what the user left is shown as they left it, even where it no longer validates (the problem is said, not hidden)
@@ -74,7 +78,10 @@ const persistence = persisted<ChatChoices>({
     return defined({
       conversation: read?.conversation,
       templateId: field.string(stored.templateId),
-      openAIModel: field.string(stored.openAIModel),
+      // version 2 kept an OpenAI model name, used with the OpenAI format only
+      pricingModel:
+        field.string(stored.pricingModel) ??
+        (stored.templateId === 'o200k_base' && typeof stored.openAIModel === 'string' && stored.openAIModel !== 'gpt-4o' ? `openai/${stored.openAIModel}` : undefined),
       addGenerationPrompt: field.boolean(stored.addGenerationPrompt),
       reservedOutput: field.number(stored.reservedOutput, 0, Infinity, true),
       growthTurns: field.number(stored.growthTurns, 0, MAX_GROWTH_TURNS, true),
@@ -82,7 +89,7 @@ const persistence = persisted<ChatChoices>({
   },
 });
 
-const DEFAULTS: ChatChoices = { conversation: DEFAULT_CONVERSATION, templateId: 'qwen', openAIModel: 'gpt-4o', addGenerationPrompt: true, reservedOutput: 1024, growthTurns: 0 };
+const DEFAULTS: ChatChoices = { conversation: DEFAULT_CONVERSATION, templateId: 'qwen', pricingModel: '', addGenerationPrompt: true, reservedOutput: 1024, growthTurns: 0 };
 
 export const useChatStore = create<ChatState>()(() => ({
   ...DEFAULTS,
@@ -94,6 +101,8 @@ export const useChatStore = create<ChatState>()(() => ({
   importError: null,
   importNotice: null,
   storedProblem,
+  catalogue: null,
+  catalogueError: null,
 }));
 
 const set = useChatStore.setState;
@@ -102,7 +111,7 @@ const get = useChatStore.getState;
 persistence.connect(useChatStore, (s): ChatChoices => ({
   conversation: s.conversation,
   templateId: s.templateId,
-  openAIModel: s.openAIModel,
+  pricingModel: s.pricingModel,
   addGenerationPrompt: s.addGenerationPrompt,
   reservedOutput: s.reservedOutput,
   growthTurns: s.growthTurns,
@@ -138,7 +147,7 @@ const analyseLatest = latestWins(async () => {
     const r = await engine.request({
       type: 'chat-analyse',
       templateId: s.templateId,
-      openAIModel: s.openAIModel,
+      pricingModel: s.pricingModel,
       conversation: s.conversation,
       addGenerationPrompt: s.addGenerationPrompt,
       reservedOutput: s.reservedOutput,
@@ -156,6 +165,14 @@ const analyseLatest = latestWins(async () => {
 function servedWindow(): { id: string; contextWindow: number; origin: string } | undefined {
   const info = useGenerateStore.getState().model.info;
   return info?.server?.contextWindow ? { id: info.modelId, contextWindow: info.server.contextWindow, origin: info.server.origin } : undefined;
+}
+
+/** The catalogue of API models for the picker (the worker loads it once; a failure is said, the lab keeps working). */
+function loadCatalogue(): void {
+  engine.request({ type: 'pricing-catalogue' }).then(
+    (r) => set({ catalogue: r.catalogue, catalogueError: null }),
+    (err) => set({ catalogueError: `The model catalogue could not be loaded: ${messageOf(err)} Windows and prices of API models are unavailable; the template's own model still works.` }),
+  );
 }
 
 function scheduleAnalysis(delay = 150): void {
@@ -183,7 +200,7 @@ export const chatActions = {
     }),
   setTools: (tools: ToolDefinition[]) => patchConversation(() => ({ tools })),
   setTemplate: (templateId: string) => set({ templateId }),
-  setOpenAIModel: (openAIModel: string) => set({ openAIModel }),
+  setPricingModel: (pricingModel: string) => set({ pricingModel }),
   setAddGenerationPrompt: (addGenerationPrompt: boolean) => set({ addGenerationPrompt }),
   setReservedOutput: (n: number) => set({ reservedOutput: Math.max(0, Math.floor(Number.isFinite(n) ? n : 0)) }),
   setGrowthTurns: (n: number) => set({ growthTurns: Math.max(0, Math.min(MAX_GROWTH_TURNS, Math.floor(Number.isFinite(n) ? n : 0))) }),
@@ -230,7 +247,7 @@ export const chatActions = {
       if (
         s.conversation !== prev.conversation ||
         s.templateId !== prev.templateId ||
-        s.openAIModel !== prev.openAIModel ||
+        s.pricingModel !== prev.pricingModel ||
         s.addGenerationPrompt !== prev.addGenerationPrompt ||
         s.reservedOutput !== prev.reservedOutput ||
         s.growthTurns !== prev.growthTurns
@@ -240,5 +257,6 @@ export const chatActions = {
     // a server model (or leaving it) changes the window the budget is measured against
     useGenerateStore.subscribe((s, prev) => s.model.info !== prev.model.info && scheduleAnalysis());
     scheduleAnalysis(0);
+    loadCatalogue();
   },
 };

@@ -15,6 +15,8 @@ interface GoldenPrompt {
   input_ids: number[];
   greedy_ids: number[];
   first_step: { top_ids: number[]; top_logits: number[]; probe_logits: number[]; sum: number; sum_sq: number };
+  /** PyTorch at the last position: per layer the logit lens's top 5, every head's attention row, the residual norm */
+  internals: { lens: { top_ids: number[]; top_probs: number[] }[]; attention: number[][][]; residual_norms: number[] };
 }
 interface Golden {
   max_new_tokens: number;
@@ -89,6 +91,50 @@ describe('nexttoken-base in Transformers.js', () => {
       const cached = (await model.generate({ ...tokenizer(p.text), max_new_tokens: golden.max_new_tokens, do_sample: false })) as Tensor;
       expect(seq).toEqual(ids(cached));
       expect(seq.slice(p.input_ids.length)).toEqual(p.greedy_ids);
+    }
+  });
+
+  it("the graph's extra outputs give PyTorch's logit lens, attention rows and residual norms", async () => {
+    const session = model.sessions['model'] as unknown as {
+      inputNames: string[];
+      run(feeds: Record<string, unknown>, fetches: string[]): Promise<Record<string, { data: Float32Array; dims: number[] }>>;
+    };
+    const layers = 5, heads = 8, hidden = 256, eps = 1e-5;
+    const names = [
+      ...Array.from({ length: layers }, (_, i) => `hidden_states.${i}`),
+      ...Array.from({ length: layers }, (_, i) => `attentions.${i}`),
+      'm.norm.weight',
+      'm.embed_tokens.weight',
+    ];
+    for (const p of golden.prompts) {
+      const n = p.input_ids.length;
+      const feeds: Record<string, unknown> = {
+        input_ids: new Tensor('int64', int64(p.input_ids), [1, n]).ort_tensor,
+        attention_mask: new Tensor('int64', int64(p.input_ids.map(() => 1)), [1, n]).ort_tensor,
+        position_ids: new Tensor('int64', int64(p.input_ids.map((_, i) => i)), [1, n]).ort_tensor,
+      };
+      for (const name of session.inputNames)
+        if (name.startsWith('past_key_values')) feeds[name] = new Tensor('float32', new Float32Array(0), [1, 2, 0, 32]).ort_tensor;
+      const out = await session.run(feeds, names);
+      const norm = out['m.norm.weight'].data, head = out['m.embed_tokens.weight'].data;
+      for (let l = 0; l < layers; l++) {
+        const h = Array.from(out[`hidden_states.${l}`].data.subarray((n - 1) * hidden, n * hidden), Number);
+        const length = Math.sqrt(h.reduce((s, x) => s + x * x, 0));
+        expect(Math.abs(length - p.internals.residual_norms[l]) / length).toBeLessThan(1e-4);
+        const scale = 1 / Math.sqrt(h.reduce((s, x) => s + x * x, 0) / hidden + eps);
+        const x = h.map((v, i) => v * scale * norm[i]);
+        const logits = Array.from({ length: 8192 }, (_, v) => x.reduce((s, xi, i) => s + xi * head[v * hidden + i], 0));
+        const m = Math.max(...logits);
+        const z = logits.reduce((s, y) => s + Math.exp(y - m), 0);
+        p.internals.lens[l].top_ids.forEach((id, r) => {
+          expect(Math.abs(Math.exp(logits[id] - m) / z - p.internals.lens[l].top_probs[r])).toBeLessThan(1e-4);
+          if (r > 0) expect(logits[id]).toBeLessThanOrEqual(logits[p.internals.lens[l].top_ids[r - 1]]);
+        });
+        expect(logits.filter((y) => y > logits[p.internals.lens[l].top_ids[4]]).length).toBe(4);
+        const a = out[`attentions.${l}`].data;
+        for (let hh = 0; hh < heads; hh++)
+          p.internals.attention[l][hh].forEach((w, k) => expect(Math.abs(a[(hh * n + n - 1) * n + k] - w)).toBeLessThan(1e-5));
+      }
     }
   });
 });

@@ -6,10 +6,15 @@ nanoGPT style: the settings are at the top, then one function per job in the ord
     /usr/bin/python3 tools/model/export.py --smoke          # label the card as a smoke-test model
     /usr/bin/python3 tools/model/export.py --random-shape smollm2-135m --out bench/.fixtures/smollm2-135m-random
                                                              # a benchmark fixture: see random_shape_fixture()
+    /usr/bin/python3 tools/model/export.py --internals_only # no checkpoint: add the internals outputs to the committed
+                                                            # onnx/model.onnx and their PyTorch reference to golden.json
 
 1. score():        held-out perplexity and bits per byte, overall and per source
 2. golden_file():  PyTorch's greedy continuations and first-step logits, which tests/model replays in Node
-3. export_onnx():  the ONNX graph with KV cache (Optimum / Transformers.js convention), embedding stored once
+3. export_onnx():  the ONNX graph with KV cache (Optimum / Transformers.js convention), embedding stored once,
+                   and expose_internals(): the hidden state after each layer, each layer's attention probabilities and
+                   the final norm and output head as extra outputs of the same graph (the app's Inside panel fetches
+                   them only when asked; decoding fetches logits and present.* alone)
 4. write_card():   the model card, card_template.md filled with values this run measured or read from the checkpoint
 5. main():         builds every file in memory, refuses before writing anything if the folder would pass its
                    30 MB cap, then writes config.json, generation_config.json, golden.json, training_curve.svg,
@@ -46,6 +51,12 @@ GOLDEN_NOTE = "Written by tools/model/export.py from the PyTorch model. Greedy d
 GOLDEN_NEW_TOKENS = 20  # greedy tokens per prompt in golden.json: enough for tests/model to catch a drifting cache
 GOLDEN_TOP_K = 10  # first-step logits recorded exactly for the top tokens ...
 GOLDEN_PROBE_STRIDE = 97  # ... and for every 97th token id, spread over the vocabulary, so the file stays small
+GOLDEN_LENS_TOP = 5  # golden.json's logit lens: the top tokens per layer at the prompt's last position (the panel shows 5)
+# the graph's extra outputs (expose_internals); the app looks them up by these names
+HIDDEN_OUTPUT = "hidden_states.{}"  # [batch, seq, hidden]: the residual stream after decoder layer {}
+ATTENTION_OUTPUT = "attentions.{}"  # [batch, heads, seq, past + seq]: layer {}'s softmax, the weights on every key
+NORM_WEIGHT, HEAD_WEIGHT = "m.norm.weight", "m.embed_tokens.weight"  # initializers also listed as outputs: the lens's
+                                                                     # final RMSNorm and tied output head
 SAMPLE_NEW_TOKENS = 40  # tokens per card sample: a sentence or two
 SAMPLE_TEMPERATURE = 0.8  # the card shows greedy and this temperature side by side
 SAMPLE_SEED = 42  # the temperature samples are reproducible
@@ -75,6 +86,9 @@ def parse_args(argv=None):
     p.add_argument("--reuse_scores", action="store_true",
                    help="skip scoring: reuse the held-out scores the last full run saved in WORK/eval.json")
     p.add_argument("--smoke", action="store_true", help="label the card as a smoke-test model")
+    p.add_argument("--internals_only", action="store_true",
+                   help="without a checkpoint: add the internals outputs to OUT/onnx/model.onnx and their reference values "
+                        "(PyTorch on the graph's own weights) to OUT/golden.json; nothing else is touched")
     p.add_argument("--threads", type=int, default=THREADS, help="CPU threads for PyTorch (default: %(default)s)")
     p.add_argument("--random-shape", choices=sorted(RANDOM_SHAPES), dest="random_shape",
                    help="export a randomly initialised model of this shape into --out instead (a benchmark fixture)")
@@ -189,8 +203,26 @@ def golden_file(model, prompts, decode, cfg):
             text=pr["text"], input_ids=pr["ids"], greedy_ids=new, greedy_text=decode(new),
             first_step=dict(top_ids=top.indices.tolist(), top_logits=[round(v, 6) for v in top.values.tolist()],
                             probe_logits=[round(float(last[i]), 6) for i in golden["probe_ids"]],
-                            sum=float(last.sum()), sum_sq=float((last * last).sum()))))
+                            sum=float(last.sum()), sum_sq=float((last * last).sum())),
+            internals=golden_internals(model, pr["ids"], cfg)))
     return golden
+
+
+@torch.no_grad()
+def golden_internals(model, ids, cfg):
+    """What the Inside panel shows for the prompt's last position, computed by PyTorch: per layer the logit lens
+    (hidden state -> final RMSNorm -> tied head -> softmax) top tokens, the attention weights of every head on each
+    position, and the residual-stream norm. tests/model replays them through the ONNX graph's extra outputs."""
+    logits, _, hidden, attentions = model(torch.tensor([ids]), internals=True)
+    lens = []
+    for h in hidden:
+        probs = F.softmax(F.linear(model.norm(h[0, -1]), model.embed_tokens.weight).double(), dim=-1)
+        top = torch.topk(probs, GOLDEN_LENS_TOP)
+        lens.append(dict(top_ids=top.indices.tolist(), top_probs=[round(v, 7) for v in top.values.tolist()]))
+    assert lens[-1]["top_ids"][0] == int(torch.argmax(logits[0, -1])), "the lens's last layer is not the model's output"
+    return dict(lens=lens,
+                attention=[[[round(v, 7) for v in head.tolist()] for head in a[0, :, -1]] for a in attentions],
+                residual_norms=[round(float(h[0, -1].norm()), 5) for h in hidden])
 
 
 def card_samples(model, prompts, decode, context):
@@ -270,10 +302,84 @@ def export_onnx(model, cfg):
     graph = onnx.load_from_string(traced.getvalue())
     removed = store_embedding_once(graph.graph, cfg)
     graph.graph.output[0].type.tensor_type.shape.dim[2].dim_value = cfg.vocab_size  # logits: fixed vocab dimension
+    expose_internals(graph.graph, cfg)
     onnx.checker.check_model(graph)
     data = graph.SerializeToString()
     print(f"onnx: {len(data)/1e6:.2f} MB, {removed} duplicate initializers removed", flush=True)
     return data
+
+
+def expose_internals(graph, cfg):
+    """Name the tensors the graph already computes and list them as extra outputs: the residual stream after each
+    decoder layer (the Add that closes the block: the next layer's input_layernorm, or the final norm, reads it) and
+    each layer's attention Softmax, plus the final norm's weight and the tied head (initializers: no copy, no node).
+    No node is added, so a run that fetches only logits and present.* computes exactly what it did before."""
+    if any(o.name == HIDDEN_OUTPUT.format(0) for o in graph.output):
+        return 0
+    rename = {}
+    for node in graph.node:
+        parts = node.name.split("/")  # "/m/layers.3/Add_1", "/m/layers.3/self_attn/Softmax"
+        layer = next((int(p.split(".")[1]) for p in parts if p.startswith("layers.")), None)
+        if layer is None:
+            continue
+        if node.op_type == "Add" and parts[-1] == "Add_1" and len(parts) == 4:
+            rename[node.output[0]] = HIDDEN_OUTPUT.format(layer)
+        elif node.op_type == "Softmax" and parts[-2] == "self_attn":
+            rename[node.output[0]] = ATTENTION_OUTPUT.format(layer)
+    layers = cfg.num_hidden_layers
+    assert sorted(rename.values()) == sorted([HIDDEN_OUTPUT.format(i) for i in range(layers)] +
+                                             [ATTENTION_OUTPUT.format(i) for i in range(layers)]), rename
+    for node in graph.node:
+        for names in (node.input, node.output):
+            for i, name in enumerate(names):
+                names[i] = rename.get(name, name)
+    final_norm_input = next(n.input[0] for n in graph.node if n.name == "/m/norm/Pow")
+    assert final_norm_input == HIDDEN_OUTPUT.format(layers - 1), "the last layer's output is not what the final norm reads"
+    info = onnx.helper.make_tensor_value_info
+    f32 = onnx.TensorProto.FLOAT
+    graph.output.extend([info(HIDDEN_OUTPUT.format(i), f32, ["batch_size", "sequence_length", cfg.hidden_size]) for i in range(layers)])
+    graph.output.extend([info(ATTENTION_OUTPUT.format(i), f32, ["batch_size", cfg.num_attention_heads, "sequence_length",
+                                                                 "past_sequence_length + sequence_length"]) for i in range(layers)])
+    graph.output.extend([info(NORM_WEIGHT, f32, [cfg.hidden_size]), info(HEAD_WEIGHT, f32, [cfg.vocab_size, cfg.hidden_size])])
+    return len(rename) + 2
+
+
+def model_from_onnx(graph, cfg):
+    """The PyTorch model rebuilt from the graph's own initializers (for --internals_only, when the checkpoint is
+    gone): MatMul weights are stored transposed, under the node that uses them (/m/layers.0/self_attn/q_proj/MatMul)."""
+    inits = {i.name: torch.from_numpy(onnx.numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    state = {name[len("m."):]: value for name, value in inits.items() if name.startswith("m.")}
+    for node in graph.node:
+        if node.op_type == "MatMul" and node.input[1] in inits and node.name.startswith("/m/layers."):
+            state[node.name[len("/m/"):-len("/MatMul")].replace("/", ".") + ".weight"] = inits[node.input[1]].T.contiguous()
+    model = Llama(cfg)
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def add_internals_to_committed(out):
+    """--internals_only: expose the internals of OUT/onnx/model.onnx and add PyTorch's reference values (on the graph's
+    own weights, checked against the golden first-step logits first) to OUT/golden.json."""
+    config = json.load(open(os.path.join(out, "config.json")))
+    cfg = LlamaConfig(**{k: config[k] for k in ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+                                                "num_attention_heads", "num_key_value_heads", "max_position_embeddings",
+                                                "rope_theta", "rms_norm_eps")})
+    graph = onnx.load(os.path.join(out, "onnx/model.onnx"))
+    model = model_from_onnx(graph.graph, cfg)
+    golden = json.load(open(os.path.join(out, "golden.json")))
+    for p in golden["prompts"]:
+        logits, _ = model(torch.tensor([p["input_ids"]]))
+        drift = max(abs(float(logits[0, -1, i]) - v) for i, v in zip(p["first_step"]["top_ids"], p["first_step"]["top_logits"]))
+        assert drift < 1e-4, f"the model rebuilt from the graph drifts {drift} from golden.json"
+        p["internals"] = golden_internals(model, p["input_ids"], cfg)
+    added = expose_internals(graph.graph, cfg)
+    onnx.checker.check_model(graph)
+    data = graph.SerializeToString()
+    with open(os.path.join(out, "onnx/model.onnx"), "wb") as f:
+        f.write(data)
+    with open(os.path.join(out, "golden.json"), "w") as f:
+        f.write(json.dumps(golden, indent=1))
+    print(f"onnx: {len(data):,} bytes, {added} outputs added; golden.json: internals for {len(golden['prompts'])} prompts")
 
 
 # ---- 4. config files, training curve, model card ----
@@ -470,6 +576,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     if args.random_shape:
         return random_shape_fixture(args)
+    if args.internals_only:
+        return add_internals_to_committed(args.out)
     data = os.path.join(args.work, "data")
     ckpt, cfg, model = load_checkpoint(args.work)
     # the cheap check first, before an hour of scoring: do the fp32 weights fit at all?

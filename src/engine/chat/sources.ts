@@ -6,7 +6,8 @@
  */
 import { familyInfo, templateSpecFromTokenizerConfig } from './families';
 import type { TemplateFamilyId } from './catalog';
-import { hfLimits, openAILimits } from './models';
+import { catalogueLimits, hfLimits, kvCacheFromConfig } from './models';
+import { loadPricingCatalogue, pricingEntry } from '../pricing/load';
 import type { ModelLimits } from './models';
 import type { TemplateSpec } from './render';
 import type { TokenizerLike } from './types';
@@ -42,6 +43,8 @@ export interface ChatSource {
   /** the tokenizer id to ask the tokenizer service for; null: use `tokenizer` */
   tokenizerId: string | null;
   tokenizer?: TokenizerLike;
+  /** the tokenizer the counts are made with, for the user */
+  tokenizerName: string;
 }
 
 const cache = new Map<string, Promise<ChatSource>>();
@@ -50,19 +53,25 @@ const cache = new Map<string, Promise<ChatSource>>();
  * @param templateId a family id, or a loaded model's id
  * @param modelFileUrl where a loaded model's files live (e.g. models/<id>/<file>)
  */
-export function chatSource(templateId: string, openAIModel: string, modelFileUrl: (modelId: string, file: string) => string): Promise<ChatSource> {
-  const key = `${templateId}|${templateId === 'o200k_base' ? openAIModel : ''}`;
+export function chatSource(templateId: string, modelFileUrl: (modelId: string, file: string) => string): Promise<ChatSource> {
+  const key = templateId;
   let p = cache.get(key);
   if (!p) {
-    p = load(templateId, openAIModel, modelFileUrl);
+    p = load(templateId, modelFileUrl);
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }
   return p;
 }
 
-async function load(templateId: string, openAIModel: string, modelFileUrl: (modelId: string, file: string) => string): Promise<ChatSource> {
-  if (templateId === 'o200k_base') return { spec: { kind: 'openai' }, limits: openAILimits(openAIModel), tokenizerId: null, tokenizer: openAIChatTokenizer() };
+async function load(templateId: string, modelFileUrl: (modelId: string, file: string) => string): Promise<ChatSource> {
+  if (templateId === 'o200k_base') {
+    // the OpenAI format's own model (gpt-4o): its window and prices from the catalogue
+    const [entry, catalogue] = await Promise.all([pricingEntry(`openai/${familyInfo('o200k_base')!.model}`), loadPricingCatalogue()]);
+    const tokenizerName = 'o200k_base (gpt-tokenizer)';
+    const limits = catalogueLimits(entry, catalogue.source, null, { exact: true, countedWith: tokenizerName, reason: "OpenAI's published o200k_base encoding" });
+    return { spec: { kind: 'openai' }, limits, tokenizerId: null, tokenizer: openAIChatTokenizer(), tokenizerName };
+  }
   const family = familyInfo(templateId);
   if (family && family.id !== 'o200k_base') {
     const id = family.id as Exclude<TemplateFamilyId, 'o200k_base'>;
@@ -70,7 +79,8 @@ async function load(templateId: string, openAIModel: string, modelFileUrl: (mode
     const config = await fetchJson(url, `The ${family.label} tokenizer_config.json`);
     const spec = templateSpecFromTokenizerConfig(config, { toolCallContent: family.toolCallContent });
     if (!spec) throw new Error(`${family.label}'s tokenizer_config.json has no chat_template.`);
-    return { spec, limits: hfLimits(family.model, MODEL_CONFIGS[id], `${family.model} config.json`), tokenizerId: family.tokenizerId };
+    const source = `${family.model} config.json`;
+    return { spec, limits: hfLimits(family.model, MODEL_CONFIGS[id], source, kvCacheFromConfig(MODEL_CONFIGS[id], source)), tokenizerId: family.tokenizerId, tokenizerName: `${family.tokenizerId} (${family.model})` };
   }
   // a loaded model: its own tokenizer_config.json (template, if any) and config.json (window)
   const [tokConfig, modelConfig] = await Promise.all([
@@ -78,7 +88,8 @@ async function load(templateId: string, openAIModel: string, modelFileUrl: (mode
     fetchJson(modelFileUrl(templateId, 'config.json'), `The config.json of ${templateId}`),
   ]);
   const spec = templateSpecFromTokenizerConfig(tokConfig) ?? { kind: 'plain' as const };
-  return { spec, limits: hfLimits(templateId, modelConfig, `${templateId} config.json`), tokenizerId: templateId };
+  const source = `${templateId} config.json`;
+  return { spec, limits: hfLimits(templateId, modelConfig, source, kvCacheFromConfig(modelConfig, source)), tokenizerId: templateId, tokenizerName: `${templateId}'s own tokenizer` };
 }
 
 /**

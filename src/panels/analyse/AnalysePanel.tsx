@@ -5,6 +5,8 @@ import { useGenerateStore } from '../../state/generateStore';
 import { AnalysedText } from './AnalysedText';
 import { SummaryPanel } from './SummaryPanel';
 import { TokenDetails } from './TokenDetails';
+import { AnalyseExport } from './AnalyseExport';
+import { AnalyseInside } from '../inside/LabInside';
 import { BUCKET_COLOURS, legendGradient } from './colours';
 
 function ModelLine() {
@@ -191,6 +193,7 @@ function ResultCard() {
         <AnalysedText />
         <TokenDetails />
       </div>
+      <AnalyseInside />
     </section>
   );
 }
@@ -216,6 +219,7 @@ export function AnalysePanel() {
       <PartialNotice />
       <ResultCard />
       <SummaryPanel />
+      <AnalyseExport />
     </>
   );
 }

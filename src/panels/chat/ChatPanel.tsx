@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef } from 'react';
 import type { ChatAnalysis } from '../../engine/protocol';
-import { FAMILIES, OPENAI_FORMAT_DOC, OPENAI_MODEL_CHOICES, PLAIN_FORMAT_DOC } from '../../engine/chat/catalog';
+import { FAMILIES, OPENAI_FORMAT_DOC, PLAIN_FORMAT_DOC } from '../../engine/chat/catalog';
 import { EMBEDDED_MODELS } from '../../engine/generation/catalog';
 import { useGenerateStore } from '../../state/generateStore';
 import { BudgetBar } from '../../charts/BudgetBar';
@@ -14,6 +14,9 @@ import { chatActions, useChatStore } from '../../state/chatStore';
 import { BUDGET_COLOURS, BUDGET_LABELS, partColour } from './colours';
 import { MessagesEditor } from './MessagesEditor';
 import { ToolsEditor } from './ToolsEditor';
+import { PricingPicker } from './PricingPicker';
+import { ModelFacts } from './ModelFacts';
+import { ShareBar } from '../../components/ShareBar';
 import './chat.css';
 
 export function ChatPanel() {
@@ -69,10 +72,9 @@ function TemplateControls() {
   // the Generate lab's model (a Hub model included) offers its own chat template
   const loadedModelId = useGenerateStore((s) => s.model.info?.modelId ?? null);
   const templateId = useChatStore((s) => s.templateId);
-  const openAIModel = useChatStore((s) => s.openAIModel);
   const agp = useChatStore((s) => s.addGenerationPrompt);
   const reserved = useChatStore((s) => s.reservedOutput);
-  const { setTemplate, setOpenAIModel, setAddGenerationPrompt, setReservedOutput } = chatActions;
+  const { setTemplate, setAddGenerationPrompt, setReservedOutput } = chatActions;
   return (
     <section className="card" aria-labelledby="chat-template-h">
       <h2 id="chat-template-h">Chat template</h2>
@@ -88,16 +90,7 @@ function TemplateControls() {
             ))}
           </select>
         </label>
-        {templateId === 'o200k_base' && (
-          <label>
-            OpenAI model (window and prices){' '}
-            <select value={openAIModel} onChange={(e) => setOpenAIModel(e.target.value)}>
-              {OPENAI_MODEL_CHOICES.map((m) => (
-                <option key={m} value={m}>{m}</option>
-              ))}
-            </select>
-          </label>
-        )}
+        <PricingPicker />
         <label className="checkbox">
           <input type="checkbox" data-testid="add-generation-prompt" checked={agp} onChange={(e) => setAddGenerationPrompt(e.target.checked)} />
           Add generation prompt (open an assistant turn for the model to complete)
@@ -203,11 +196,9 @@ function BudgetSection({ analysis }: { analysis: ChatAnalysis }) {
           </span>
         </div>
       </div>
+      <ModelFacts limits={limits} used={budget.used} />
       {budget.overflow && <p className="error-box" role="alert">This request does not fit: it needs {budget.used.toLocaleString()} tokens but the window holds {budget.contextWindow?.toLocaleString()}.</p>}
-      <p className="explain">
-        Window and prices: {limits.source}
-        {limits.inputPricePerM != null && ` (USD ${limits.inputPricePerM} / ${limits.outputPricePerM} per 1M input / output tokens)`}.
-      </p>
+      <p className="explain">Window and prices: {limits.source}.</p>
     </section>
   );
 }
@@ -281,9 +272,37 @@ function GrowthSection({ analysis }: { analysis: ChatAnalysis }) {
             </>
           )}
           {g.cannotFit && <p className="error-box" role="alert">Even with every message dropped but the system message, the request does not fit.</p>}
+          <GrowthCostLine analysis={analysis} />
         </div>
       )}
     </section>
+  );
+}
+
+function GrowthCostLine({ analysis }: { analysis: ChatAnalysis }) {
+  const c = analysis.growthCost;
+  if (!c) return <p className="muted" data-testid="growth-cost">No growth cost: {analysis.limits.modelName} has no list price.</p>;
+  return (
+    <div data-testid="growth-cost">
+      <p>
+        {c.requests} requests (one per turn) send {c.inputTokens.toLocaleString()} input tokens and generate up to {c.outputTokens.toLocaleString()}; {c.cachedTokens.toLocaleString()} input
+        tokens repeat the previous request's prefix.
+      </p>
+      <div className="counts">
+        <div className="count">
+          <span className="count-value" data-testid="growth-cost-uncached" data-usd={c.withoutCaching}>{money(c.withoutCaching)}</span>
+          <span className="count-label">without prompt caching</span>
+        </div>
+        <div className="count">
+          <span className="count-value" data-testid="growth-cost-cached" data-usd={c.withCaching ?? ''}>{c.withCaching == null ? 'no cached price' : money(c.withCaching)}</span>
+          <span className="count-label">with the repeated prefix at the cached-input price</span>
+        </div>
+      </div>
+      <p className="explain">
+        Prices: {analysis.limits.source}. Providers cache only prefixes above a minimum length (OpenAI: 1,024 tokens) and Anthropic only where the request marks them; this counts
+        every repeated prefix as cached, and every request as if it fit the window.
+      </p>
+    </div>
   );
 }
 
@@ -302,7 +321,8 @@ function ImportExport() {
   };
   return (
     <section className="card" aria-labelledby="chat-io-h">
-      <h2 id="chat-io-h">Export / import (OpenAI-style JSON)</h2>
+      <h2 id="chat-io-h">Share, export and import (OpenAI-style JSON)</h2>
+      <ShareBar lab="chat" />
       <div className="row">
         <button type="button" data-testid="chat-export" onClick={download}>Export JSON</button>
         <label>

@@ -10,6 +10,8 @@ import { SamplingPipelinePanel } from './SamplingPipelinePanel';
 import { DistributionPanel } from './DistributionPanel';
 import { TimingsPanel } from './TimingsPanel';
 import { DeterminismPanel } from './DeterminismPanel';
+import { ExportPanel } from './ExportPanel';
+import { GenerateInside } from '../inside/LabInside';
 
 /** The Generate lab: a real model generating one token at a time, and why each token was chosen. */
 export function GenerateLab() {
@@ -35,7 +37,9 @@ export function GenerateLab() {
         </div>
       </div>
       <SamplingPipelinePanel />
+      <GenerateInside />
       <DeterminismPanel />
+      <ExportPanel />
     </div>
   );
 }

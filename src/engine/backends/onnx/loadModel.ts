@@ -13,6 +13,7 @@ import {
   type ProgressInfo,
 } from '@huggingface/transformers';
 import type { EngineDevice, LoadProgress, ModelInfo } from '../../generation/types';
+import { fetchOnlyDecodingOutputs, type OrtSession } from '../../inside/graphOutputs';
 
 export interface LoadOptions {
   modelId: string;
@@ -159,6 +160,8 @@ export async function loadCausalLM(options: LoadOptions): Promise<LoadedModel> {
     | { inputNames?: string[] }
     | undefined;
   const inputNames = session?.inputNames ?? [];
+  // a graph with extra outputs (the embedded model's internals) still decodes fetching logits and present.* only
+  if (session?.inputNames) fetchOnlyDecodingOutputs(session as unknown as OrtSession);
   const config = model.config as unknown as Record<string, unknown>;
   const generationConfig = (model.generation_config ?? {}) as unknown as Record<string, unknown>;
   if (!inputNames.includes('input_ids')) {

@@ -1,0 +1,133 @@
+/**
+ * The Inside pass on the embedded model, the way the worker runs it (loadCausalLM, then runInside), against
+ * independent references: the model's own logits from a plain forward pass (float64 softmax here), the raw
+ * attention tensors of the graph, and the values PyTorch wrote into golden.json at export time.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Tensor, env } from '@huggingface/transformers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forward } from '../backends/onnx/forward';
+import { loadCausalLM, type LoadedModel } from '../backends/onnx/loadModel';
+import { ATTENTION } from './graphOutputs';
+import { lensDistribution, rmsNorm, topTokens } from './lens';
+import { decoderSession, runInside } from './run';
+import { LENS_TOP } from './types';
+
+const modelsDir = resolve(__dirname, '../../../public/models');
+
+interface GoldenInternals {
+  lens: { top_ids: number[]; top_probs: number[] }[];
+  attention: number[][][];
+  residual_norms: number[];
+}
+const golden = JSON.parse(readFileSync(resolve(modelsDir, 'nexttoken-base/golden.json'), 'utf8')) as {
+  prompts: { text: string; input_ids: number[]; internals: GoldenInternals }[];
+};
+
+function softmax64(logits: Float32Array): number[] {
+  const m = logits.reduce((a, b) => Math.max(a, b), -Infinity);
+  const e = Array.from(logits, (x) => Math.exp(x - m));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
+}
+
+describe('the logit lens, attention and residual norms of the embedded model', () => {
+  let lm: LoadedModel;
+  beforeAll(async () => {
+    env.allowLocalModels = true;
+    env.allowRemoteModels = false;
+    env.localModelPath = `${modelsDir}/`;
+    lm = await loadCausalLM({ modelId: 'nexttoken-base', device: 'cpu' });
+  });
+  afterAll(async () => {
+    await lm?.dispose();
+  });
+
+  const context = () => [...golden.prompts[0].input_ids, ...golden.prompts[1].input_ids.slice(1), 300, 301, 302];
+
+  it("the lens's last layer is the model's own next-token distribution (1e-4)", async () => {
+    const ids = context();
+    const inside = await runInside(lm, ids);
+    const { logits } = await forward(lm, ids, null, 0, { positions: 'last', keepCache: false });
+    const model = softmax64(logits);
+    const top = topTokens(model, LENS_TOP);
+    const last = (inside.layers - 1) * LENS_TOP;
+    expect(inside.layers).toBe(5);
+    expect(Array.from(inside.lensIds!.subarray(last, last + LENS_TOP))).toEqual(top.ids);
+    top.probs.forEach((p, r) => expect(Math.abs(inside.lensProbs![last + r] - p)).toBeLessThan(1e-4));
+    expect(Math.abs(inside.finalChoiceProbs![inside.layers - 1] - top.probs[0])).toBeLessThan(1e-4);
+  });
+
+  it('attention rows are causal and each head’s row sums to 1 (1e-5)', async () => {
+    const ids = context();
+    const inside = await runInside(lm, ids);
+    const n = ids.length;
+    expect(inside.positions).toBe(n);
+    expect(inside.attention!.length).toBe(inside.layers * inside.heads * n);
+    for (let row = 0; row < inside.layers * inside.heads; row++) {
+      const w = inside.attention!.subarray(row * n, (row + 1) * n);
+      expect(Math.abs(w.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+      for (const x of w) expect(x).toBeGreaterThanOrEqual(0);
+    }
+    // the full matrices the graph computes: no query reads a later position
+    const session = decoderSession(lm)!;
+    const names = session.outputNames.filter((name) => ATTENTION.test(name));
+    const int64 = (v: number[]) => new Tensor('int64', BigInt64Array.from(v, BigInt), [1, v.length]).ort_tensor;
+    const feeds: Record<string, unknown> = { input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)), position_ids: int64(ids.map((_, i) => i)) };
+    for (const name of session.inputNames) if (name.startsWith('past_key_values')) feeds[name] = new Tensor('float32', new Float32Array(0), [1, 2, 0, 32]).ort_tensor;
+    const out = await session.run(feeds, names);
+    for (const name of names) {
+      const a = out[name].data as Float32Array;
+      for (let h = 0; h < inside.heads; h++)
+        for (let q = 0; q < n; q++) {
+          const row = a.subarray((h * n + q) * n, (h * n + q + 1) * n);
+          expect(row.subarray(q + 1).every((x) => x === 0)).toBe(true);
+          expect(Math.abs(row.reduce((s, x) => s + x, 0) - 1)).toBeLessThan(1e-5);
+        }
+    }
+  });
+
+  it('equals PyTorch on the golden prompts: lens top 5, every head’s attention row, residual norms', async () => {
+    for (const p of golden.prompts) {
+      const inside = await runInside(lm, p.input_ids);
+      const n = p.input_ids.length;
+      p.internals.lens.forEach((layer, l) => {
+        expect(Array.from(inside.lensIds!.subarray(l * LENS_TOP, (l + 1) * LENS_TOP))).toEqual(layer.top_ids);
+        layer.top_probs.forEach((q, r) => expect(Math.abs(inside.lensProbs![l * LENS_TOP + r] - q)).toBeLessThan(1e-4));
+      });
+      p.internals.attention.forEach((layer, l) =>
+        layer.forEach((head, h) => head.forEach((w, k) => expect(Math.abs(inside.attention![(l * inside.heads + h) * n + k] - w)).toBeLessThan(1e-5))),
+      );
+      p.internals.residual_norms.forEach((norm, l) => expect(Math.abs(inside.residualNorms![l] - norm) / norm).toBeLessThan(1e-4));
+    }
+  });
+
+  it('decoding fetches only logits and the cache: the internals cross only when asked', async () => {
+    const session = decoderSession(lm)!;
+    expect(session.outputNames.filter((n) => n.startsWith('hidden_states.')).length).toBe(5);
+    const outputs = (await lm.model.forward({
+      input_ids: new Tensor('int64', [0n, 442n], [1, 2]),
+      attention_mask: new Tensor('int64', [1n, 1n], [1, 2]),
+    })) as Record<string, unknown>;
+    expect(Object.keys(outputs).sort()).toEqual(['logits', ...Array.from({ length: 5 }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat()].sort());
+  });
+});
+
+describe('lens maths', () => {
+  it('top tokens are the most probable, best first, ties to the lower id', () => {
+    expect(topTokens([0.1, 0.3, 0.3, 0.05, 0.25], 3)).toEqual({ ids: [1, 2, 4], probs: [0.3, 0.3, 0.25] });
+  });
+  it('RMSNorm scales to unit root-mean-square before the weight', () => {
+    const out = rmsNorm(Float32Array.from([3, 4]), Float32Array.from([1, 2]), 0);
+    const rms = Math.sqrt((9 + 16) / 2);
+    expect(out[0]).toBeCloseTo(3 / rms, 12);
+    expect(out[1]).toBeCloseTo((2 * 4) / rms, 12);
+  });
+  it('a lens distribution sums to 1', () => {
+    const head = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i));
+    const d = lensDistribution(Float32Array.from([1, -2, 0.5]), Float32Array.from([1, 1, 1]), head, 1e-5);
+    expect(d.length).toBe(4);
+    expect(d.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+  });
+});
