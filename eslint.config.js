@@ -27,7 +27,7 @@ const ENGINE_ONLY_PACKAGES = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist', 'dist-bench', 'node_modules', 'public', 'tools/.work', 'test-results', 'playwright-report'] },
+  { ignores: ['dist', 'dist-bench', 'node_modules', 'public', 'tools/.work', 'bench/.fixtures', 'test-results', 'playwright-report'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -13,16 +13,30 @@ import { runInside } from '../../src/engine/inside/run';
 
 declare const self: DedicatedWorkerGlobalScope;
 
+/** The model the methods run: the embedded one, or a benchmark fixture served in the Hub's layout (`useModel`). */
+let choice: { modelId: string; remoteHost?: string } = { modelId: 'nexttoken-base' };
 let model: Promise<OnnxBackend> | null = null;
-
 
 async function loadModel(): Promise<OnnxBackend> {
   model ??= (async () => {
     const { env } = await import('@huggingface/transformers');
     configureTransformers(env, { browserCache: false });
-    return loadOnnxBackend({ modelId: 'nexttoken-base', device: 'wasm', localModelPath: embeddedModelBase(), allowRemoteModels: false });
+    const { modelId, remoteHost } = choice;
+    // as the app's engine does: a Hub model is never looked up in the app's folder (which answers index.html)
+    env.allowLocalModels = !remoteHost;
+    return remoteHost
+      ? loadOnnxBackend({ modelId, device: 'wasm', remoteHost, allowRemoteModels: true })
+      : loadOnnxBackend({ modelId, device: 'wasm', localModelPath: embeddedModelBase(), allowRemoteModels: false });
   })();
   return model;
+}
+
+/** Mean share of a step (and its ms) spent after the forward pass: full-vocabulary sampling and the snapshot. */
+function afterForward(steps: { ms: number; forwardMs: number; maskMs: number }[]): { share: number; ms: number } {
+  const decode = steps.slice(1);
+  if (!decode.length) return { share: NaN, ms: NaN };
+  const rest = decode.map((s) => s.ms - s.forwardMs - s.maskMs);
+  return { share: rest.reduce((a, r, i) => a + r / decode[i].ms, 0) / decode.length, ms: rest.reduce((a, r) => a + r, 0) / decode.length };
 }
 
 /** Other model folders served next to the embedded one (the inside suite's decoding-only copy of its graph). */
@@ -36,6 +50,15 @@ function loadOther(modelId: string): Promise<OnnxBackend> {
 let pipe: Promise<unknown> | null = null;
 
 const methods = {
+  /** Runs the following calls on another model: a fixture served in the Hub's layout at `remoteHost`. */
+  async useModel(modelId: string, remoteHost: string) {
+    const previous = model;
+    choice = { modelId, remoteHost };
+    model = null;
+    if (previous) await (await previous).dispose();
+    return methods.modelFacts();
+  },
+
   async modelFacts() {
     const lm = await loadModel();
     return { ...lm.info, threads: wasmThreads() };
@@ -48,13 +71,22 @@ const methods = {
     return { ids, text: lm.tokenizer.decode(ids) };
   },
 
-  /** The app's own loop (per-step distributions, candidates, stored logits), greedy, not stopping at EOS. */
-  async generatorRun(promptIds: number[], steps: number, useKvCache: boolean) {
+  /**
+   * The app's own loop (per-step distributions, candidates, stored logits), not stopping at EOS: greedy, or with the
+   * app's default settings (`sampled`: temperature 1 over the whole vocabulary). `afterForward`: what each decode
+   * step spent after the forward pass (sampling and the snapshot), as a share of the step and in ms.
+   */
+  async generatorRun(promptIds: number[], steps: number, useKvCache: boolean, sampled = false) {
     const lm = await loadModel();
-    const it = new Generator(lm).generate(promptIds, { settings: { ...DEFAULT_SAMPLING, temperature: 0 }, maxNewTokens: steps, useKvCache, stopOnEos: false });
+    const settings = sampled ? DEFAULT_SAMPLING : { ...DEFAULT_SAMPLING, temperature: 0 };
+    const it = new Generator(lm).generate(promptIds, { settings, maxNewTokens: steps, useKvCache, stopOnEos: false });
+    const seen: { ms: number; forwardMs: number; maskMs: number }[] = [];
     let next = await it.next();
-    while (!next.done) next = await it.next();
-    return { tokens: next.value.tokenIds.length, ttftMs: next.value.ttftMs, tokensPerSecond: next.value.decodeTokensPerSecond };
+    while (!next.done) {
+      seen.push({ ms: next.value.ms, forwardMs: next.value.forwardMs, maskMs: next.value.maskMs });
+      next = await it.next();
+    }
+    return { tokens: next.value.tokenIds.length, ttftMs: next.value.ttftMs, tokensPerSecond: next.value.decodeTokensPerSecond, afterForward: afterForward(seen) };
   },
 
   /**

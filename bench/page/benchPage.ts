@@ -117,9 +117,12 @@ const api = {
     return { mb, app, appWorker, plain, tokens, plainTokens, fullReencode };
   },
 
-  modelFacts: () => callModel<{ contextWindow: number; threads: number; modelId: string }>('modelFacts'),
+  modelFacts: () => callModel<ModelFacts>('modelFacts'),
+  /** Later model calls run this model (a benchmark fixture in the Hub's layout at `remoteHost`). */
+  useModel: (modelId: string, remoteHost: string) => callModel<ModelFacts>('useModel', modelId, remoteHost),
   promptOf: (text: string, n: number) => callModel<{ ids: number[]; text: string }>('promptOf', text, n),
-  generatorRun: (promptIds: number[], steps: number, useKvCache: boolean) => callModel<RunFigures>('generatorRun', promptIds, steps, useKvCache),
+  generatorRun: (promptIds: number[], steps: number, useKvCache: boolean, sampled = false) =>
+    callModel<RunFigures & { afterForward: { share: number; ms: number } }>('generatorRun', promptIds, steps, useKvCache, sampled),
   bareRun: (promptIds: number[], steps: number) => callModel<RunFigures>('bareRun', promptIds, steps),
   constrainedRun: (promptIds: number[], steps: number) => callModel<RunFigures & { compileMs: number; maskMsPerStep: number }>('constrainedRun', promptIds, steps),
   bareRunOn: (modelId: string, promptIds: number[], steps: number) => callModel<RunFigures>('bareRunOn', modelId, promptIds, steps),
@@ -131,6 +134,13 @@ const api = {
     return text.length;
   },
 };
+
+interface ModelFacts {
+  contextWindow: number;
+  vocabSize: number;
+  threads: number;
+  modelId: string;
+}
 
 interface RunFigures {
   tokens: number;

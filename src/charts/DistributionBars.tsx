@@ -66,7 +66,8 @@ export function DistributionBars({ bars, other = null, cutoffs, width = 640, onP
         const removed = b.removedBy !== null;
         return (
           <g
-            key={b.id}
+            // keyed by rank: a new step reuses the rows and only their attributes change, instead of new nodes
+            key={i}
             data-testid="dist-row"
             data-token-id={b.tokenId}
             data-token-text={b.text}

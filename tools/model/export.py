@@ -4,6 +4,8 @@ nanoGPT style: the settings are at the top, then one function per job in the ord
     /usr/bin/python3 tools/model/export.py [--work tools/.work] [--out public/models/nexttoken-base]
     /usr/bin/python3 tools/model/export.py --reuse_scores   # re-export: the held-out scores of the last full run
     /usr/bin/python3 tools/model/export.py --smoke          # label the card as a smoke-test model
+    /usr/bin/python3 tools/model/export.py --random-shape smollm2-135m --out bench/.fixtures/smollm2-135m-random
+                                                             # a benchmark fixture: see random_shape_fixture()
     /usr/bin/python3 tools/model/export.py --internals_only # no checkpoint: add the internals outputs to the committed
                                                             # onnx/model.onnx and their PyTorch reference to golden.json
 
@@ -66,6 +68,15 @@ OVERFIT_GAP_NATS = 0.3  # held-out minus end-of-training loss above this: the mo
 QUALITY_BAR_BPB = 1.30  # the project's target for held-out bits per byte
 SVG_W, SVG_H, SVG_PAD = 640, 360, 48  # training curve size and margin in pixels
 SVG_MAX_LOSS = 10  # the curve's y axis stops here: the first iterations (about ln 8192 = 9) would flatten the rest
+# --random-shape: published models' shapes, randomly initialised, for the benchmark only (never shipped: the weights
+# are noise). SmolLM2-135M: HuggingFaceTB/SmolLM2-135M's config.json (llama, tied embeddings).
+RANDOM_SHAPES = {
+    "smollm2-135m": dict(vocab_size=49152, hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
+                         num_attention_heads=9, num_key_value_heads=3, max_position_embeddings=8192,
+                         rope_theta=100000.0, rms_norm_eps=1e-5),
+}
+RANDOM_SEED = 0  # the fixture's weights: seeded, so two builds give the same file
+EMBEDDED_TOKENIZER = "public/models/nexttoken-base/tokenizer.json"  # the byte-level BPE the fixture's tokenizer extends
 
 
 def parse_args(argv=None):
@@ -79,6 +90,8 @@ def parse_args(argv=None):
                    help="without a checkpoint: add the internals outputs to OUT/onnx/model.onnx and their reference values "
                         "(PyTorch on the graph's own weights) to OUT/golden.json; nothing else is touched")
     p.add_argument("--threads", type=int, default=THREADS, help="CPU threads for PyTorch (default: %(default)s)")
+    p.add_argument("--random-shape", choices=sorted(RANDOM_SHAPES), dest="random_shape",
+                   help="export a randomly initialised model of this shape into --out instead (a benchmark fixture)")
     return p.parse_args(argv)
 
 
@@ -503,6 +516,50 @@ def write_card(template, ckpt, cfg, scores, samples, manifest, log, listing, onn
     return string.Template(template).substitute(values)
 
 
+# ---- benchmark fixture: a published shape with random weights (--random-shape) ----
+def padded_tokenizer(tokenizer, vocab_size):
+    """The embedded byte-level BPE grown to `vocab_size` entries: each new token joins two existing ones (the second
+    not starting a word, so it can occur inside a pre-tokenized word) and gets a merge of the lowest priority, so the
+    result is still a valid BPE whose decoder and pre-tokenizer are the embedded model's."""
+    tok = json.loads(json.dumps(tokenizer))
+    vocab, merges = tok["model"]["vocab"], tok["model"]["merges"]
+    special = {t["content"] for t in tok["added_tokens"]}
+    pieces = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1]) if t not in special]
+    tails = [t for t in pieces if not t.startswith("\u0120")]
+    for a in pieces:
+        for b in tails:
+            if len(vocab) >= vocab_size:
+                return tok
+            if a + b not in vocab:
+                vocab[a + b] = len(vocab)
+                merges.append(f"{a} {b}" if isinstance(merges[0], str) else [a, b])
+    raise SystemExit(f"could not grow the tokenizer to {vocab_size} entries")
+
+
+def random_shape_fixture(args):
+    """A randomly initialised model of a published shape, exported exactly as the embedded model is (the same
+    model.py, export_onnx, config files), with a tokenizer of the shape's vocabulary size. For `npm run bench` only."""
+    cfg = LlamaConfig(**RANDOM_SHAPES[args.random_shape])
+    torch.manual_seed(RANDOM_SEED)
+    model = Llama(cfg).eval()
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"{args.random_shape}: {n_params:,} parameters, random weights (seed {RANDOM_SEED})", flush=True)
+    files = {path: text.encode() for path, text in config_files(cfg).items()}
+    tokenizer = padded_tokenizer(json.load(open(EMBEDDED_TOKENIZER)), cfg.vocab_size)
+    files["tokenizer.json"] = json.dumps(tokenizer, ensure_ascii=False).encode()
+    config = json.load(open(os.path.join(os.path.dirname(EMBEDDED_TOKENIZER), "tokenizer_config.json")))
+    files["tokenizer_config.json"] = json.dumps({**config, "model_max_length": cfg.max_position_embeddings}, indent=2).encode()
+    files["README.md"] = (f"# {args.random_shape}, random weights: a benchmark fixture\n\nWritten by `tools/model/export.py "
+                          f"--random-shape {args.random_shape}` (seed {RANDOM_SEED}, {n_params:,} parameters). The shape of a "
+                          "published model, randomly initialised: it measures speed, never quality. Never shipped.\n").encode()
+    files["onnx/model.onnx"] = export_onnx(model, cfg)
+    for path, data_bytes in files.items():
+        os.makedirs(os.path.dirname(os.path.join(args.out, path)), exist_ok=True)
+        with open(os.path.join(args.out, path), "wb") as f:
+            f.write(data_bytes)
+    print(f"wrote {args.out} ({sum(len(d) for d in files.values()):,} bytes)")
+
+
 # ---- 5. everything, in order; nothing is written until every file is built and the folder fits ----
 def refuse_if_over_cap(out, listing, card):
     total = sum(size for _, size in listing) + len(card)
@@ -517,6 +574,8 @@ def main(argv=None):
         raise SystemExit("NT_SKIP_EVAL no longer chooses the mode: pass --reuse_scores")
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.random_shape:
+        return random_shape_fixture(args)
     if args.internals_only:
         return add_internals_to_committed(args.out)
     data = os.path.join(args.work, "data")

@@ -254,11 +254,23 @@ export function samplingPipeline(
     for (let i = 0; i < vocabSize; i++) if (removedBy[i] === REMOVAL_NONE) final[i] = probs[i] * inv;
   }
 
-  // The kept tokens are the first `keptCount` of the order; walk their cumulative distribution to the draw.
+  // The kept tokens are the first `keptCount` of the order; walk their cumulative distribution to the draw, first
+  // over the part of the order already sorted, then (a draw deep in a flat distribution, which would need most of
+  // the order sorted) by selection where that is exact, else on along the order.
   const u = Math.min(Math.max(draw, 0), 1 - Number.EPSILON);
   let position: DrawPosition | null = null;
+  let selectedId: number | null = null;
+  let selectionTried = false;
   let cumulative = 0;
   for (let rank = 0; rank < keptCount; rank++) {
+    if (rank === order.available && !selectionTried) {
+      selectionTried = true;
+      const selected = selectDraw(scaled, final, u, draw);
+      if (selected) {
+        ({ id: selectedId, position } = selected);
+        break;
+      }
+    }
     order.ensure(rank + 1);
     const q = final[order.at(rank)];
     if (u < cumulative + q) {
@@ -274,7 +286,7 @@ export function samplingPipeline(
     const q = final[order.at(rank)];
     position = { u: draw, rank, cumulativeBefore: Math.max(0, cumulative - q), cumulativeAfter: cumulative };
   }
-  const chosenId = order.at(position.rank);
+  const chosenId = selectedId ?? order.at(position.rank);
 
   return {
     ...base,
@@ -289,6 +301,71 @@ export function samplingPipeline(
     chosenId,
     ranked: order.prefix(),
   };
+}
+
+/** Every probability at least this (2^-30) is a multiple of 2^-53 as a float32, see `selectDraw`. */
+const EXACT_SUM_FLOOR = 2 ** -30;
+
+/**
+ * The draw's position found by selection instead of sorting (expected O(V) instead of O(V log V)), or null where
+ * that could differ from walking the sorted order.
+ *
+ * The walk adds the probabilities in descending order in float64 and stops at the first rank whose running sum
+ * passes u. When every non-zero probability is at least 2^-30, each is a multiple of 2^-53, so every sum of them
+ * below 1 is exact in float64 whatever the order of the additions; the sums the walk compares before it stops are
+ * below u < 1, and the one it stops on adds the same two exact operands either way. So summing whole partitions
+ * (tokens ranked before a pivot, ties by lower id) gives the walk's rank, token and cumulative figures bit for bit.
+ * A partition whose sum reaches 1 may round, but then it certainly holds the draw, as it does unrounded.
+ */
+function selectDraw(scaled: Float32Array, final: Float32Array, u: number, draw: number): { id: number; position: DrawPosition } | null {
+  let n = 0;
+  for (let i = 0; i < final.length; i++) if (final[i] !== 0) n++;
+  let ids = new Int32Array(n);
+  n = 0;
+  for (let i = 0; i < final.length; i++) {
+    const q = final[i];
+    if (q === 0) continue;
+    if (q < EXACT_SUM_FLOOR) return null;
+    ids[n++] = i;
+  }
+  let spare = new Int32Array(n);
+  let before = 0; // the exact sum of everything ranked ahead of `ids`
+  let rankBefore = 0;
+  let rng = 0x9e3779b9;
+  while (n > 0) {
+    rng = (Math.imul(rng, 1664525) + 1013904223) >>> 0;
+    const pivot = ids[rng % n];
+    const pv = scaled[pivot];
+    // ahead of the pivot to the front of `spare`, behind it to the back
+    let ahead = 0;
+    let behind = n - 1;
+    let aheadSum = 0;
+    for (let k = 0; k < n; k++) {
+      const id = ids[k];
+      if (id === pivot) continue;
+      const v = scaled[id];
+      if (v > pv || (v === pv && id < pivot)) {
+        spare[ahead++] = id;
+        aheadSum += final[id];
+      } else spare[behind--] = id;
+    }
+    if (u < before + aheadSum) {
+      [ids, spare] = [spare, ids];
+      n = ahead;
+      continue;
+    }
+    before += aheadSum;
+    rankBefore += ahead;
+    const q = final[pivot];
+    if (u < before + q) return { id: pivot, position: { u: draw, rank: rankBefore, cumulativeBefore: before, cumulativeAfter: before + q } };
+    before += q;
+    rankBefore += 1;
+    // the tokens behind the pivot sit at the back of `spare`, from `behind + 1` to n - 1
+    ids = spare.subarray(behind + 1, n).slice();
+    spare = new Int32Array(ids.length);
+    n = ids.length;
+  }
+  return null; // rounding left the total under u: the walk's own fallback decides
 }
 
 /** How many forbidden tokens a candidate list shows at most, besides the allowed ones. */

@@ -1,4 +1,5 @@
 import { useGenerateStore, sequenceSteps } from '../../state/generateStore';
+import { formatCount } from './format';
 
 /** Prompt + generated tokens against the model's context window, updated while streaming. */
 export function ContextWindowMeter() {
@@ -26,8 +27,8 @@ export function ContextWindowMeter() {
         <span className="ctx-gen" style={{ width: pct(generated) }} />
       </div>
       <p className="muted">
-        <span className="legend-swatch ctx-prompt" /> prompt {promptTokens.toLocaleString('en-US')} + <span className="legend-swatch ctx-gen" /> generated{' '}
-        {generated.toLocaleString('en-US')} = {used.toLocaleString('en-US')} of {window.toLocaleString('en-US')} tokens ({((used / window) * 100).toFixed(1)}%). Everything the model
+        <span className="legend-swatch ctx-prompt" /> prompt {formatCount(promptTokens)} + <span className="legend-swatch ctx-gen" /> generated{' '}
+        {formatCount(generated)} = {formatCount(used)} of {formatCount(window)} tokens ({((used / window) * 100).toFixed(1)}%). Everything the model
         attends to must fit in this window.
       </p>
     </section>

@@ -1,4 +1,5 @@
 import { useGenerateStore, selectedStepView, generateActions, isGenerating, branchingUnavailable } from '../../state/generateStore';
+import { formatCount } from './format';
 import { DistributionBars, type DistributionBar } from '../../charts/DistributionBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import type { CandidateSnapshot, StepMask } from '../../engine/generation/types';
@@ -21,7 +22,7 @@ function ConstraintMaskNote({ mask, candidates }: { mask: StepMask; candidates: 
   const allowedText =
     mask.allowedCount <= 4 && allowed.length === mask.allowedCount
       ? `the grammar allows only ${allowed.map((c) => quoted(c.text)).join(mask.allowedCount === 2 ? ' and ' : ', ')}`
-      : `the grammar allows ${mask.allowedCount.toLocaleString('en-US')} tokens`;
+      : `the grammar allows ${formatCount(mask.allowedCount)} tokens`;
   const wantedText = wanted ? `The model wanted ${quoted(wanted.text)} at ${percent(wanted.rawProb)}; ` : '';
   return (
     <p className="notice" data-testid="constraint-note">
@@ -30,7 +31,7 @@ function ConstraintMaskNote({ mask, candidates }: { mask: StepMask; candidates: 
       <strong data-testid="constraint-removed" data-removed={mask.removedMass}>
         {mask.removedMass.toFixed(5)}
       </strong>{' '}
-      of the model’s probability ({mask.removed.toLocaleString('en-US')} tokens forbidden, struck through below with the reason “grammar”).
+      of the model’s probability ({formatCount(mask.removed)} tokens forbidden, struck through below with the reason “grammar”).
     </p>
   );
 }
@@ -79,7 +80,7 @@ export function DistributionPanel() {
       </h2>
       <p className="muted" data-testid="dist-source" data-source={view.source}>
         {SOURCE_TEXT[view.source]} Entropy{' '}
-        {d.entropyBits.toFixed(2)} bits; {d.keptCount.toLocaleString('en-US')} tokens survive the filters. Grey bars: probability before the filters.
+        {d.entropyBits.toFixed(2)} bits; {formatCount(d.keptCount)} tokens survive the filters. Grey bars: probability before the filters.
       </p>
       {d.mask && <ConstraintMaskNote mask={d.mask} candidates={d.candidates} />}
       {d.vocabulary === 'partial' && (

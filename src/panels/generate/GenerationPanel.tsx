@@ -1,11 +1,12 @@
-import { useId, useState } from 'react';
+import { memo, useId, useState } from 'react';
 import { chatActions } from '../../state/chatStore';
 import { showTab } from '../../state/navigationStore';
 import { interpolateRgb } from 'd3';
 import { constraintBlocker, generateActions, isGenerating, sequenceSteps, useGenerateStore } from '../../state/generateStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { NumberField } from '../../components/NumberField';
-import type { DoneReason } from '../../engine/generation/types';
+import type { DoneReason, StepSnapshot } from '../../engine/generation/types';
+import type { PromptTokens as PromptTokensOf } from '../../engine/protocol';
 
 /** Low probability → warm, high → green; light enough that dark text keeps its contrast. */
 const probColour = interpolateRgb('#ffc9c9', '#c8f0c8');
@@ -35,45 +36,71 @@ function ConstraintLegend() {
   );
 }
 
+/** Selects a step; one function for every chip, so a chip's props stay equal while its step does not change. */
+const selectStep = (i: number) => generateActions.selectStep(i);
+
+interface ChipProps {
+  step: StepSnapshot;
+  index: number;
+  selected: boolean;
+  /** a server backend numbers the tokens it meets itself: only the model's own ids (where it sent them) are shown */
+  onServer: boolean;
+}
+
+/**
+ * One generated token. Memoised: while steps stream, only the new chips and the two whose selection changed render,
+ * not the whole list (a step's snapshot object never changes once it has arrived).
+ */
+const TokenChip = memo(function TokenChip({ step: s, index: i, selected, onServer }: ChipProps) {
+  const id = onServer ? s.chosen.modelTokenId : s.chosen.id;
+  return (
+    <button
+      type="button"
+      className={`gen-token${selected ? ' selected' : ''}${s.chosen.forced ? ' forced' : ''}`}
+      style={{ background: probColour(s.chosen.prob), ...(s.distribution.mask && { boxShadow: removedMassStrip(s.distribution.mask.removedMass) }) }}
+      data-testid="gen-token"
+      data-token-id={id}
+      data-token-text={s.chosen.text}
+      data-prob={s.chosen.prob}
+      data-step={i}
+      data-removed-mass={s.distribution.mask?.removedMass}
+      aria-pressed={selected}
+      aria-label={`Step ${i + 1}: "${escapeTokenText(s.chosen.text)}"${onServer && s.chosen.modelTokenId === undefined ? '' : `, ID ${id}`}, probability ${(s.chosen.prob * 100).toFixed(1)}%${s.chosen.forced ? ', picked by you' : ''}${s.distribution.mask ? `, the constraint removed ${(s.distribution.mask.removedMass * 100).toFixed(1)}% of the model’s probability` : ''}`}
+      onClick={() => selectStep(i)}
+    >
+      {s.chosen.text}
+    </button>
+  );
+});
+
+/** The prompt's tokens: rendered once per run, not once per streamed step. */
+const PromptTokens = memo(function PromptTokens({ prompt }: { prompt: PromptTokensOf }) {
+  return prompt.texts.map((t, i) => (
+    <span key={`p${i}`} className="prompt-token" data-testid="prompt-token" data-token-id={prompt.ids[i]} title={`prompt token, ID ${prompt.ids[i]}`}>
+      {t}
+    </span>
+  ));
+});
+
 function GeneratedTokens() {
   const runId = useGenerateStore((s) => s.activeRunId);
-  const run = useGenerateStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
+  const prompt = useGenerateStore((s) => (s.activeRunId ? s.runs[s.activeRunId]?.prompt : undefined));
+  const running = useGenerateStore((s) => (s.activeRunId ? s.runs[s.activeRunId]?.status === 'running' : false));
   const steps = useGenerateStore((s) => sequenceSteps(s, runId));
   const selected = useGenerateStore((s) => s.selectedStep);
-  // a server backend numbers the tokens it meets itself: only the model's own ids (where it sent them) are shown
   const onServer = useGenerateStore((s) => s.model.info?.server !== undefined);
-  if (!run) return <p className="muted">Press Generate to watch the model pick one token at a time.</p>;
+  if (!prompt) return <p className="muted">Press Generate to watch the model pick one token at a time.</p>;
   const current = selected ?? steps.length - 1;
   const constrained = steps.some((s) => s.distribution.mask);
   return (
     <>
     {constrained && <ConstraintLegend />}
     <div className="gen-text" aria-label="Prompt and generated tokens">
-      {run.prompt.texts.map((t, i) => (
-        <span key={`p${i}`} className="prompt-token" data-testid="prompt-token" data-token-id={run.prompt.ids[i]} title={`prompt token, ID ${run.prompt.ids[i]}`}>
-          {t}
-        </span>
-      ))}
+      <PromptTokens prompt={prompt} />
       {steps.map((s, i) => (
-        <button
-          type="button"
-          key={`${s.branchId}-${i}`}
-          className={`gen-token${i === current ? ' selected' : ''}${s.chosen.forced ? ' forced' : ''}`}
-          style={{ background: probColour(s.chosen.prob), ...(s.distribution.mask && { boxShadow: removedMassStrip(s.distribution.mask.removedMass) }) }}
-          data-testid="gen-token"
-          data-token-id={onServer ? s.chosen.modelTokenId : s.chosen.id}
-          data-token-text={s.chosen.text}
-          data-prob={s.chosen.prob}
-          data-step={i}
-          data-removed-mass={s.distribution.mask?.removedMass}
-          aria-pressed={i === current}
-          aria-label={`Step ${i + 1}: "${escapeTokenText(s.chosen.text)}"${onServer && s.chosen.modelTokenId === undefined ? '' : `, ID ${onServer ? s.chosen.modelTokenId : s.chosen.id}`}, probability ${(s.chosen.prob * 100).toFixed(1)}%${s.chosen.forced ? ', picked by you' : ''}${s.distribution.mask ? `, the constraint removed ${(s.distribution.mask.removedMass * 100).toFixed(1)}% of the model’s probability` : ''}`}
-          onClick={() => generateActions.selectStep(i)}
-        >
-          {s.chosen.text}
-        </button>
+        <TokenChip key={`${s.branchId}-${i}`} step={s} index={i} selected={i === current} onServer={onServer} />
       ))}
-      {run.status === 'running' && <span className="cursor" aria-hidden="true">▍</span>}
+      {running && <span className="cursor" aria-hidden="true">▍</span>}
     </div>
     </>
   );

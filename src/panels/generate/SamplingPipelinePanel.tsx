@@ -1,4 +1,5 @@
 import { useGenerateStore, selectedStepView } from '../../state/generateStore';
+import { formatCount } from './format';
 import { CumulativeDraw } from '../../charts/CumulativeDraw';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 
@@ -20,9 +21,9 @@ export function SamplingPipelinePanel() {
   const greedy = !(settings.temperature > 0);
   const mask = view.distribution.mask;
   const filters: string[] = [];
-  if (view.distribution.cutoffs.topK) filters.push(`top-k ${view.distribution.cutoffs.topK.k} removed ${view.distribution.cutoffs.topK.removed.toLocaleString('en-US')}`);
-  if (view.distribution.cutoffs.topP) filters.push(`top-p ${view.distribution.cutoffs.topP.p} removed ${view.distribution.cutoffs.topP.removed.toLocaleString('en-US')} (nucleus mass ${view.distribution.cutoffs.topP.cumulativeAtCut.toFixed(3)})`);
-  if (view.distribution.cutoffs.minP) filters.push(`min-p ${view.distribution.cutoffs.minP.minP} removed ${view.distribution.cutoffs.minP.removed.toLocaleString('en-US')} (threshold ${view.distribution.cutoffs.minP.threshold.toExponential(2)})`);
+  if (view.distribution.cutoffs.topK) filters.push(`top-k ${view.distribution.cutoffs.topK.k} removed ${formatCount(view.distribution.cutoffs.topK.removed)}`);
+  if (view.distribution.cutoffs.topP) filters.push(`top-p ${view.distribution.cutoffs.topP.p} removed ${formatCount(view.distribution.cutoffs.topP.removed)} (nucleus mass ${view.distribution.cutoffs.topP.cumulativeAtCut.toFixed(3)})`);
+  if (view.distribution.cutoffs.minP) filters.push(`min-p ${view.distribution.cutoffs.minP.minP} removed ${formatCount(view.distribution.cutoffs.minP.removed)} (threshold ${view.distribution.cutoffs.minP.threshold.toExponential(2)})`);
   return (
     <section className="card" aria-labelledby="pipeline-heading">
       <h2 id="pipeline-heading">Sampling pipeline, step {view.stepIndex + 1}</h2>
@@ -31,7 +32,7 @@ export function SamplingPipelinePanel() {
         <li>{settings.repetitionPenalty !== 1 ? `Repetition penalty ${settings.repetitionPenalty} on tokens already in the context.` : 'Repetition penalty off.'}</li>
         <li data-testid="pipeline-mask">
           {mask
-            ? `Grammar mask: ${mask.allowedCount.toLocaleString('en-US')} tokens allowed, ${mask.removed.toLocaleString('en-US')} forbidden (set to −∞), which held ${(mask.removedMass * 100).toFixed(2)}% of the model’s probability. It comes before temperature and the filters, as in vLLM and WebLLM, so the filters choose among allowed tokens only.`
+            ? `Grammar mask: ${formatCount(mask.allowedCount)} tokens allowed, ${formatCount(mask.removed)} forbidden (set to −∞), which held ${(mask.removedMass * 100).toFixed(2)}% of the model’s probability. It comes before temperature and the filters, as in vLLM and WebLLM, so the filters choose among allowed tokens only.`
             : constraintBy === 'server'
               ? 'Grammar mask: enforced by the server (its structured-output option), not by this page; the distribution shown is the server’s report.'
               : 'No grammar mask (constraint: none).'}
@@ -39,7 +40,7 @@ export function SamplingPipelinePanel() {
         <li>{greedy ? 'Temperature 0: greedy — the highest logit wins, no randomness.' : `Divided by temperature ${settings.temperature}.`}</li>
         <li>Softmax turns the logits into probabilities.</li>
         <li>{greedy ? 'Filters skipped (greedy).' : filters.length ? `Filters: ${filters.join('; ')}.` : 'No filter is on.'}</li>
-        <li>Renormalised over the {view.distribution.keptCount.toLocaleString('en-US')} surviving tokens.</li>
+        <li>Renormalised over the {formatCount(view.distribution.keptCount)} surviving tokens.</li>
         <li>
           {greedy
             ? 'No draw.'
@@ -55,7 +56,7 @@ export function SamplingPipelinePanel() {
             ...kept.map((c) => ({ id: c.id, label: escapeTokenText(c.text), prob: c.prob })),
             // the kept tokens beyond the listed candidates, as one segment, so the bar spans [0, 1]
             ...(view.distribution.keptCount > kept.length
-              ? [{ id: -1, label: `${(view.distribution.keptCount - kept.length).toLocaleString('en-US')} other tokens`, prob: Math.max(0, 1 - kept.reduce((a, c) => a + c.prob, 0)) }]
+              ? [{ id: -1, label: `${formatCount(view.distribution.keptCount - kept.length)} other tokens`, prob: Math.max(0, 1 - kept.reduce((a, c) => a + c.prob, 0)) }]
               : []),
           ]}
           u={view.distribution.draw.u}
@@ -75,8 +76,8 @@ export function SamplingPipelinePanel() {
           </tr>
         </thead>
         <tbody>
-          {rows.map((c) => (
-            <tr key={c.id} className={c.id === view.distribution.chosenId ? 'chosen-row' : c.removedBy ? 'removed-row' : ''}>
+          {rows.map((c, rank) => (
+            <tr key={rank} className={c.id === view.distribution.chosenId ? 'chosen-row' : c.removedBy ? 'removed-row' : ''}>
               <td>
                 <code>"{escapeTokenText(c.text)}"</code>
               </td>
