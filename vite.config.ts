@@ -103,6 +103,10 @@ function onnxRuntimeFiles(): Plugin {
 
 const benchBuild = process.env.NEXTTOKEN_BENCH === '1';
 
+/** A small asset is inlined as a `data:` URL by default; the worker fetches vocabulary files (`?url`), and the
+ * Content-Security-Policy's connect-src does not allow `data:`: every JSON file stays a file. */
+const assetsInlineLimit = (file: string) => (file.endsWith('.json') ? false : undefined);
+
 export default defineConfig({
   plugins: [react(), securityPolicy(), onnxRuntimeFiles()],
   base: '/',
@@ -112,8 +116,8 @@ export default defineConfig({
   optimizeDeps: { exclude: ['onnxruntime-web', '@huggingface/transformers'] },
   // `npm run bench` builds the app with its benchmark page into dist-bench/; the app's dist/ has no bench code
   build: benchBuild
-    ? { target: 'es2022', chunkSizeWarningLimit: 4096, outDir: 'dist-bench', rollupOptions: { input: { main: 'index.html', bench: 'bench/page/index.html' } } }
-    : { target: 'es2022', chunkSizeWarningLimit: 4096 },
+    ? { target: 'es2022', chunkSizeWarningLimit: 4096, assetsInlineLimit, outDir: 'dist-bench', rollupOptions: { input: { main: 'index.html', bench: 'bench/page/index.html' } } }
+    : { target: 'es2022', chunkSizeWarningLimit: 4096, assetsInlineLimit },
   test: {
     environment: 'node',
     include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],

@@ -1,6 +1,9 @@
 /**
  * A chart on screen as a standalone file: SVG (the styles the page's CSS gives each element written onto it, so it
  * looks the same outside the app) or PNG (that SVG drawn on a canvas at twice the size).
+ *
+ * The styles are written as SVG presentation attributes (fill="…"), not `style` attributes: the page's
+ * Content-Security-Policy (style-src 'self') refuses inline styles, also on a detached clone.
  */
 
 const STYLE_PROPS = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-dasharray', 'opacity', 'font-family', 'font-size', 'font-weight', 'text-anchor', 'dominant-baseline', 'visibility'];
@@ -11,8 +14,10 @@ export function svgText(svg: SVGSVGElement): string {
   const to = [clone, ...clone.querySelectorAll('*')];
   from.forEach((el, i) => {
     const cs = getComputedStyle(el);
-    const style = STYLE_PROPS.map((p) => `${p}:${cs.getPropertyValue(p)}`).join(';');
-    (to[i] as SVGElement).setAttribute('style', `${style};${(to[i] as SVGElement).getAttribute('style') ?? ''}`);
+    for (const p of STYLE_PROPS) {
+      const value = cs.getPropertyValue(p);
+      if (value) (to[i] as SVGElement).setAttribute(p, value);
+    }
   });
   const box = svg.getBoundingClientRect();
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
