@@ -3,6 +3,7 @@
  * generation. JSON is constrained to one line with the separators ", " and ": " and no free whitespace: compact
  * documents that a small model finishes within its window.
  */
+import { choiceGrammar, choiceLines } from './choices';
 import { jsonSyntaxErrorOffset } from './jsonSyntax';
 import { FAMILIES } from '../chat/catalog';
 import { toolCallFormat } from '../chat/toolCalls';
@@ -235,30 +236,11 @@ function describeSchema(label: string, schema: unknown): string {
   return count ? `${label}, ${count} propert${count === 1 ? 'y' : 'ies'}` : label;
 }
 
-/** One choice per line that is not blank, exactly as written (a trailing '\r' dropped), duplicates once. */
+/** The choices of a 'choice' constraint; none is an invalid constraint. */
 function choicesOf(text: string): string[] {
-  const choices = [...new Set(text.split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line.trim()))];
+  const choices = choiceLines(text);
   if (!choices.length) throw new ConstraintError({ message: 'Enter at least one choice, one per line.' });
   return choices;
-}
-
-function choiceGrammar(choices: string[]): string {
-  return `root ::= ${choices.map(ebnfString).join(' | ')}`;
-}
-
-/** An EBNF string literal: quotes, backslashes and control characters escaped. */
-function ebnfString(text: string): string {
-  let escaped = '';
-  for (const c of text) {
-    const code = c.charCodeAt(0);
-    if (c === '\\' || c === '"') escaped += `\\${c}`;
-    else if (c === '\n') escaped += '\\n';
-    else if (c === '\t') escaped += '\\t';
-    else if (c === '\r') escaped += '\\r';
-    else if (code < 0x20 || code === 0x7f) escaped += `\\x${code.toString(16).padStart(2, '0')}`;
-    else escaped += c;
-  }
-  return `"${escaped}"`;
 }
 
 /** XGrammar's "[FATAL] file.cc:123: …" line → the user's message, with the position in the constraint's own text. */

@@ -7,7 +7,8 @@ import type { ToolDefinition } from '../../chat/types';
 import type { ConstraintKind, ConstraintSpec } from '../../grammar/types';
 import { DEFAULT_SAMPLING } from '../../sampling/types';
 import { ServerBackend, type ServerConnection } from './backend';
-import { choiceGrammar, serverConstraintSupport, toolCallSchema } from './constraints';
+import { choiceGrammar } from '../../grammar/choices';
+import { serverConstraintSupport, toolCallSchema } from './constraints';
 import { buildRequest, type GenerationInput } from './requests';
 import type { ServerApi, ServerFlavor } from './types';
 

@@ -17,6 +17,7 @@
  */
 import type { ToolDefinition } from '../../chat/types';
 import type { ConstraintKind, ConstraintSpec } from '../../grammar/types';
+import { choiceGrammar, choiceLines } from '../../grammar/choices';
 import { EngineFailure } from '../../handlers';
 import type { ServerApi, ServerFlavor } from './types';
 
@@ -98,31 +99,11 @@ function schemaOf(text: string): Record<string, unknown> {
   return schema;
 }
 
-/** One choice per line that is not blank, as written (a trailing '\r' dropped), each once. */
+/** The choices of a 'choice' constraint; none is an invalid constraint. */
 function choicesOf(text: string): string[] {
-  const choices = [...new Set(text.split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line.trim()))];
+  const choices = choiceLines(text);
   if (choices.length === 0) throw invalid('enter at least one choice, one per line.');
   return choices;
-}
-
-/** A GBNF string literal: quotes, backslashes and control characters escaped (other characters as they are). */
-function gbnfString(text: string): string {
-  let escaped = '';
-  for (const c of text) {
-    const code = c.codePointAt(0)!;
-    if (c === '"' || c === '\\') escaped += `\\${c}`;
-    else if (c === '\n') escaped += '\\n';
-    else if (c === '\r') escaped += '\\r';
-    else if (c === '\t') escaped += '\\t';
-    else if (code < 0x20 || code === 0x7f) escaped += `\\x${code.toString(16).padStart(2, '0')}`;
-    else escaped += c;
-  }
-  return `"${escaped}"`;
-}
-
-/** A GBNF grammar whose only sentences are the choices. */
-export function choiceGrammar(choices: readonly string[]): string {
-  return `root ::= ${choices.map(gbnfString).join(' | ')}`;
 }
 
 function toolOf(spec: ConstraintSpec): { name: string; description?: string; parameters: Record<string, unknown> } {
