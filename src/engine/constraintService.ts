@@ -11,7 +11,8 @@ import type { GrammarConstraint } from './generation/generator';
 import type { ConstraintCompilePhase } from './protocol';
 import type { ConstraintInfo, ConstraintProblem, ConstraintSpec } from './grammar/types';
 import { EngineFailure } from './handlers';
-import { serverConstraintSupport, serverName } from './backends/server/constraints';
+import { serverConstraintSupport } from './backends/server/constraints';
+import { serverName } from './backends/server/types';
 
 type GrammarModule = typeof import('./grammar/compile');
 type Compiler = Awaited<ReturnType<GrammarModule['ConstraintCompiler']['create']>>;

@@ -9,6 +9,7 @@ import { clearLoadFaults } from './loadFaults';
 import type { NextTokenBackend } from './backends/types';
 import { ServerBackend, connectServer, openServerBackend, type ServerConnection } from './backends/server/backend';
 import { normaliseBaseUrl } from './backends/server/http';
+import { serverName } from './backends/server/types';
 import type { Conversation } from './chat/types';
 import { ConstraintService, isUnconstrained } from './constraintService';
 import { Generator, type GenerateOptions } from './generation/generator';
@@ -47,7 +48,6 @@ interface Current {
   constraints: ConstraintService;
 }
 
-const FLAVOR_NAMES: Record<ServerConnection['flavor'], string> = { vllm: 'vLLM', 'llama.cpp': 'llama.cpp', ollama: 'Ollama', openai: 'an OpenAI-compatible server' };
 
 /** The stall behind a failed load, however Transformers.js wrapped it. */
 function stallOf(err: unknown): LoadStalledError | null {
@@ -139,7 +139,7 @@ export class InferenceService {
     this.connection = connection;
     const backend = await openServerBackend({ connection, modelId: req.modelId, api: req.api }, signal);
     await this.makeCurrent(backend, backend);
-    const reason = `Runs on ${FLAVOR_NAMES[connection.flavor]} at ${connection.origin}: the text you generate from is sent there.`;
+    const reason = `Runs on ${serverName(connection.flavor)} at ${connection.origin}: the text you generate from is sent there.`;
     return { type: 'model-ready', info: backend.info, backend: 'server', backendReason: reason, threads: 0 };
   }
 

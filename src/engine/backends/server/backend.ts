@@ -26,9 +26,8 @@ import { untilAborted } from '../abort';
 import type { BackendTokenizer, DecodeSequence, NextTokenBackend, PromptScores, PromptTokenScore, SequenceEnd, SequenceOptions, SequenceStep, TokenLogprob } from '../types';
 import { streamValues } from './events';
 import { fetchJson, normaliseBaseUrl, redact, serverFetch, type Endpoint } from './http';
-import { serverName } from './constraints';
 import { buildRequest, canScorePrompt, distributionNote, promptScoreRequest, topLogprobsFor, unsupportedSettings, type GenerationInput } from './requests';
-import type { ServerApi, ServerBackendInfo, ServerFlavor, ServerModel } from './types';
+import { serverName, type ServerApi, type ServerBackendInfo, type ServerFlavor, type ServerModel } from './types';
 import { TokenTable } from './vocabulary';
 import { parsePromptScores, type WireCandidate, type WireFinish, type WireToken } from './wire';
 

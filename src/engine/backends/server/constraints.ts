@@ -19,20 +19,13 @@ import type { ToolDefinition } from '../../chat/types';
 import type { ConstraintKind, ConstraintSpec } from '../../grammar/types';
 import { choiceGrammar, choiceLines } from '../../grammar/choices';
 import { EngineFailure } from '../../handlers';
-import type { ServerApi, ServerFlavor } from './types';
+import { serverName, type ServerApi, type ServerFlavor } from './types';
 
 /**
  * Whether a server enforces a kind of constraint on an API, and through which request field (for the UI: "enforced by
  * vLLM's structured_outputs"); `note` says what the user should know about it. 'none' sends nothing (option '').
  */
 export type ServerConstraintSupport = { supported: true; option: string; note?: string } | { supported: false; reason: string };
-
-const SERVER_NAMES: Record<ServerFlavor, string> = { vllm: 'vLLM', 'llama.cpp': 'llama.cpp', ollama: 'Ollama', openai: 'OpenAI' };
-
-/** The server's name in a message. */
-export function serverName(flavor: ServerFlavor): string {
-  return SERVER_NAMES[flavor];
-}
 
 const KIND_NAMES: Record<ConstraintKind, string> = {
   none: 'no constraint',

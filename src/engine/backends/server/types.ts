@@ -16,6 +16,13 @@ export type ServerApi = 'completions' | 'chat';
  */
 export type ServerFlavor = 'vllm' | 'llama.cpp' | 'ollama' | 'openai';
 
+const SERVER_NAMES: Record<ServerFlavor, string> = { vllm: 'vLLM', 'llama.cpp': 'llama.cpp', ollama: 'Ollama', openai: 'OpenAI' };
+
+/** The server's name in a message (one table for every message that names a server). */
+export function serverName(flavor: ServerFlavor): string {
+  return SERVER_NAMES[flavor];
+}
+
 export interface ServerModel {
   id: string;
   /** tokens the model attends to, where the server says (vLLM's `max_model_len`); null when it does not */
