@@ -81,6 +81,11 @@ export interface OpenAIServerOptions {
   modelId?: string;
   /** vLLM's `--return-tokens-as-token-ids`: every token written as "token_id:N" */
   tokensAsIds?: boolean;
+  /**
+   * vLLM's version, answered at `GET /version` (default 0.11.0). Before 0.10.2 vLLM took structured outputs as
+   * `guided_*` fields and ignored `structured_outputs`; this server then does the same.
+   */
+  vllmVersion?: string;
 }
 
 interface RecordedRequest {
@@ -554,6 +559,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startOpenAIServer(options: OpenAIServerOptions = {}): Promise<OpenAIServer> {
   const model = await servedModel();
   const flavor = options.flavor ?? 'vllm';
+  const vllmVersion = options.vllmVersion ?? '0.11.0';
+  const [minor, patch] = vllmVersion.split('.').slice(1).map(Number);
+  const guidedFields = flavor === 'vllm' && vllmVersion.startsWith('0.') && (minor < 10 || (minor === 10 && patch < 2));
   const modelId = options.modelId ?? EMBEDDED_MODEL;
   const requests: RecordedRequest[] = [];
   let fault: ServerFault = 'none';
@@ -586,6 +594,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       return json(200, { object: 'list', data: [card] });
     }
     if (req.method === 'GET' && record.path === '/api/version' && flavor === 'ollama') return json(200, { version: '0.12.11' });
+    if (req.method === 'GET' && record.path === '/version' && flavor === 'vllm') return json(200, { version: vllmVersion });
 
     const body = (record.body ?? {}) as Json;
     const asked = req.method === 'POST' ? readEndpoint(ctx, record.path, body) : null;
@@ -600,7 +609,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       if (num(body.max_tokens, 16) !== 0) return error(400, 'This test server echoes a prompt only with max_tokens 0.');
       return json(200, await scorePrompt(ctx, String(body.prompt ?? ''), asked.sampling.logprobs, flavor === 'vllm' ? num(body.prompt_logprobs, -1) : -1));
     }
-    const structured = readStructuredRequest(flavor, record.path, body);
+    const structured = readStructuredRequest(flavor, record.path, body, guidedFields);
     if ('error' in structured) return error(400, structured.error);
     const filter = structured.output ? await (await model.structured()).filter(structured.output) : null;
     if (filter && 'error' in filter) return error(400, filter.error);

@@ -55,6 +55,24 @@ function vllmStructuredOutputs(options: unknown): StructuredRequest {
   }
 }
 
+/** vLLM before 0.10.2: one `guided_*` field (it ignores `structured_outputs`), or `response_format`. */
+function vllmGuidedFields(body: Json): StructuredRequest {
+  const set = ['guided_json', 'guided_regex', 'guided_choice', 'guided_grammar'].filter((k) => body[k] !== undefined && body[k] !== null);
+  if (set.length > 1) return { error: `You can only use one kind of guided decoding ('guided_json', 'guided_regex' or 'guided_choice').` };
+  switch (set[0]) {
+    case 'guided_json':
+      return one({ kind: 'json-schema', schema: schemaText(body.guided_json) });
+    case 'guided_regex':
+      return one({ kind: 'regex', pattern: String(body.guided_regex) });
+    case 'guided_grammar':
+      return one({ kind: 'grammar', ebnf: String(body.guided_grammar) });
+    case 'guided_choice':
+      return Array.isArray(body.guided_choice) && body.guided_choice.length > 0 ? one({ kind: 'choice', choices: body.guided_choice.map(String) }) : { error: '`guided_choice` must be a non-empty list.' };
+    default:
+      return responseFormat(body.response_format);
+  }
+}
+
 /** `response_format` of OpenAI's chat API (vLLM and llama.cpp take it too). */
 function responseFormat(format: unknown): StructuredRequest {
   if (!isObject(format) || format.type === 'text' || format.type === undefined) return none();
@@ -75,13 +93,14 @@ function forcedToolCall(body: Json): StructuredRequest | null {
   return one({ kind: 'json-schema', schema: schemaText((tool.function as Json).parameters ?? {}) }, name);
 }
 
-/** The structured output a generation request asks for, read as `flavor` reads it on `path`. */
-export function readStructuredRequest(flavor: StructuredFlavor, path: string, body: Json): StructuredRequest {
+/** The structured output a generation request asks for, read as `flavor` reads it on `path` (`guided`: vLLM < 0.10.2). */
+export function readStructuredRequest(flavor: StructuredFlavor, path: string, body: Json, guided = false): StructuredRequest {
   const chat = path === '/v1/chat/completions' || path === '/api/chat';
   switch (flavor) {
     case 'vllm': {
       const forced = chat ? forcedToolCall(body) : null;
       if (forced) return forced;
+      if (guided) return vllmGuidedFields(body);
       const options = vllmStructuredOutputs(body.structured_outputs);
       return chat && 'output' in options && !options.output ? responseFormat(body.response_format) : options;
     }

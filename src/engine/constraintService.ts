@@ -39,7 +39,7 @@ export class ConstraintService {
     const server = this.backend.info.server;
     if (server) {
       // a server enforces constraints itself, with its own structured-output option: nothing is compiled here
-      const support = serverConstraintSupport(server.flavor, server.api, spec.kind);
+      const support = serverConstraintSupport(server.flavor, server.api, spec.kind, server.version);
       if (!support.supported) return { ok: false, problem: { message: support.reason } };
       const description = `${serverName(server.flavor)} enforces it with its “${support.option}” option${support.note ? `; ${support.note}` : ''}`;
       return { ok: true, compiled: null, info: { kind: spec.kind, description, compileMs: 0, enforcedBy: 'server' } };

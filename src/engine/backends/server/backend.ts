@@ -35,6 +35,8 @@ import { parsePromptScores, type WireCandidate, type WireFinish, type WireToken 
 export interface ServerConnection extends Endpoint {
   flavor: ServerFlavor;
   models: ServerModel[];
+  /** the server's version where it says (vLLM) */
+  version?: string;
 }
 
 /** Tokens a sequence asks for when the loop did not say (the benchmark's bare loop). */
@@ -66,6 +68,17 @@ function readModelList(json: unknown, url: string): { models: ServerModel[]; fla
 }
 
 /** Whether the server answers Ollama's `GET /api/version` (its OpenAI list does not say it is Ollama). */
+/** vLLM's version (`GET /version` at the server's root), or undefined where it does not say. */
+async function vllmVersion(endpoint: Endpoint, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const json = await fetchJson(endpoint, `${endpoint.baseUrl.replace(/\/v1$/, '')}/version`, { kind: 'models' }, signal);
+    return isObject(json) && typeof json.version === 'string' ? json.version : undefined;
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return undefined;
+  }
+}
+
 async function isOllama(endpoint: Endpoint, signal?: AbortSignal): Promise<boolean> {
   try {
     const json = await fetchJson(endpoint, `${endpoint.baseUrl.replace(/\/v1$/, '')}/api/version`, { kind: 'models' }, signal);
@@ -96,7 +109,8 @@ export async function connectServer(baseUrlInput: string, apiKey?: string, signa
   }
   const { models, flavor } = readModelList(json, `${endpoint.baseUrl}/models`);
   const recognised = flavor ?? ((await isOllama(endpoint, signal)) ? 'ollama' : 'openai');
-  return { ...endpoint, flavor: recognised, models };
+  const version = recognised === 'vllm' ? await vllmVersion(endpoint, signal) : undefined;
+  return { ...endpoint, flavor: recognised, models, ...(version ? { version } : {}) };
 }
 
 /** The server seed of a run: the user's seed for run 0, a different one for each run of "run N times". */
@@ -370,7 +384,7 @@ export class ServerBackend implements NextTokenBackend {
   }
 
   get info(): ModelInfo {
-    const { flavor, origin, baseUrl } = this.connection;
+    const { flavor, origin, baseUrl, version } = this.connection;
     return {
       modelId: this.modelId,
       device: 'server',
@@ -386,6 +400,7 @@ export class ServerBackend implements NextTokenBackend {
         baseUrl,
         api: this.api,
         flavor,
+        ...(version ? { version } : {}),
         modelTokenIds: this.modelTokenIds,
         distribution: 'model',
         distributionNote: distributionNote(flavor),
@@ -443,7 +458,7 @@ export class ServerBackend implements NextTokenBackend {
     } catch (err) {
       throw err instanceof EngineFailure ? err : new EngineFailure(messageOf(err));
     }
-    const request = buildRequest(this.connection.flavor, this.api, this.connection.baseUrl, this.modelId, input);
+    const request = buildRequest(this.connection.flavor, this.api, this.connection.baseUrl, this.modelId, input, this.connection.version);
     return new StreamRun(context, maxTokens, table, this.connection, this.modelId, request);
   }
 

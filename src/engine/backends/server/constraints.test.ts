@@ -10,7 +10,7 @@ import { ServerBackend, type ServerConnection } from './backend';
 import { choiceGrammar } from '../../grammar/choices';
 import { serverConstraintSupport, toolCallSchema } from './constraints';
 import { buildRequest, type GenerationInput } from './requests';
-import type { ServerApi, ServerFlavor } from './types';
+import { vllmTakesGuidedFields, type ServerApi, type ServerFlavor } from './types';
 
 const SCHEMA = { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] };
 const PARAMETERS = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
@@ -177,5 +177,33 @@ describe('the backend refuses before sending anything', () => {
     await expect(sequence.next([...prompt, prompt[0]])).rejects.toThrow(/vLLM enforces a constraint from the start of the text it generates.*local model/);
     await sequence.dispose();
     expect(fetchSpy).not.toHaveBeenCalled();
+  });
+});
+
+describe('vLLM before 0.10.2 takes guided_* fields', () => {
+  it.each([
+    ['0.9.2', true],
+    ['0.10.1.1', true],
+    ['v0.10.1', true],
+    ['0.10.2', false],
+    ['0.11.0', false],
+    ['1.0.0', false],
+    [undefined, false],
+    ['main', false],
+  ] as const)('version %s → guided %s', (version, guided) => {
+    expect(vllmTakesGuidedFields(version)).toBe(guided);
+  });
+
+  it.each([
+    ['json', { response_format: { type: 'json_object' } }],
+    ['json-schema', { guided_json: SCHEMA }],
+    ['regex', { guided_regex: '[0-9]{3}' }],
+    ['grammar', { guided_grammar: 'root ::= "a" | "b"' }],
+    ['choice', { guided_choice: ['yes', 'no'] }],
+  ] as const)('%s', (kind, fields) => {
+    const request = buildRequest('vllm', 'completions', 'http://x/v1', 'm', input('completions', SPECS[kind]), '0.9.2');
+    expect(request.body).toMatchObject(fields);
+    expect(request.body).not.toHaveProperty('structured_outputs');
+    expect(serverConstraintSupport('vllm', 'completions', kind, '0.9.2')).toMatchObject({ supported: true, option: Object.keys(fields)[0] });
   });
 });

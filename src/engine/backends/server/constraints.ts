@@ -19,7 +19,7 @@ import type { ToolDefinition } from '../../chat/types';
 import type { ConstraintKind, ConstraintSpec } from '../../grammar/types';
 import { choiceGrammar, choiceLines } from '../../grammar/choices';
 import { EngineFailure } from '../../handlers';
-import { serverName, type ServerApi, type ServerFlavor } from './types';
+import { serverName, vllmTakesGuidedFields, type ServerApi, type ServerFlavor } from './types';
 
 /**
  * Whether a server enforces a kind of constraint on an API, and through which request field (for the UI: "enforced by
@@ -42,12 +42,25 @@ const GBNF_NOTE =
 
 const OPENAI_JSON_NOTE = 'OpenAI refuses JSON mode unless the conversation itself asks for JSON (the word "JSON" in a message).';
 
-export function serverConstraintSupport(flavor: ServerFlavor, api: ServerApi, kind: ConstraintKind): ServerConstraintSupport {
+/** vLLM's `guided_*` field (before 0.10.2) for each kind; a forced tool call on chat stays `tool_choice`. */
+const VLLM_GUIDED_FIELDS: Record<Exclude<ConstraintKind, 'none'>, string> = {
+  json: 'response_format',
+  'json-schema': 'guided_json',
+  tool: 'guided_json',
+  regex: 'guided_regex',
+  grammar: 'guided_grammar',
+  choice: 'guided_choice',
+};
+
+/** `version`: the server's own (vLLM's decides its fields); unknown = current. */
+export function serverConstraintSupport(flavor: ServerFlavor, api: ServerApi, kind: ConstraintKind, version?: string): ServerConstraintSupport {
   if (kind === 'none') return { supported: true, option: '' };
   const refuse = (why: string): ServerConstraintSupport => ({ supported: false, reason: `${serverName(flavor)} cannot enforce a ${KIND_NAMES[kind]} constraint: ${why}` });
   switch (flavor) {
     case 'vllm':
-      return { supported: true, option: kind === 'tool' && api === 'chat' ? 'tool_choice' : 'structured_outputs' };
+      if (kind === 'tool' && api === 'chat') return { supported: true, option: 'tool_choice' };
+      if (vllmTakesGuidedFields(version)) return { supported: true, option: VLLM_GUIDED_FIELDS[kind], note: `vLLM ${version} predates structured_outputs (0.10.2), so its guided_* fields are used` };
+      return { supported: true, option: 'structured_outputs' };
     case 'llama.cpp':
       if (kind === 'regex') return refuse('it has no regular-expression option (its grammars are GBNF). Write the pattern as a grammar instead.');
       if (kind === 'grammar') return { supported: true, option: 'grammar', note: GBNF_NOTE };
@@ -123,13 +136,19 @@ function forcedToolCall(spec: ConstraintSpec, tools: readonly ToolDefinition[], 
  * conversation's list when the constraint adds its tool); {} for no constraint. Throws an EngineFailure naming the
  * server and the kind when the server cannot enforce it, and one saying what is wrong when the constraint is invalid.
  */
-export function constraintFields(flavor: ServerFlavor, api: ServerApi, spec: ConstraintSpec | null, tools: readonly ToolDefinition[]): Record<string, unknown> {
+export function constraintFields(
+  flavor: ServerFlavor,
+  api: ServerApi,
+  spec: ConstraintSpec | null,
+  tools: readonly ToolDefinition[],
+  version?: string,
+): Record<string, unknown> {
   if (!spec || spec.kind === 'none') return {};
-  const support = serverConstraintSupport(flavor, api, spec.kind);
+  const support = serverConstraintSupport(flavor, api, spec.kind, version);
   if (!support.supported) throw new EngineFailure(`${support.reason} ${ELSEWHERE}`);
   switch (flavor) {
     case 'vllm':
-      return vllmFields(api, spec, tools);
+      return vllmFields(api, spec, tools, vllmTakesGuidedFields(version));
     case 'llama.cpp':
       return llamaCppFields(spec);
     case 'ollama':
@@ -150,9 +169,10 @@ function jsonSchemaOf(spec: ConstraintSpec): Record<string, unknown> {
   return schemaOf(spec.text);
 }
 
-function vllmFields(api: ServerApi, spec: ConstraintSpec, tools: readonly ToolDefinition[]): Record<string, unknown> {
+function vllmFields(api: ServerApi, spec: ConstraintSpec, tools: readonly ToolDefinition[], guided: boolean): Record<string, unknown> {
   // a named tool_choice is vLLM's forced tool call: it constrains the arguments to the tool's parameters itself
   if (spec.kind === 'tool' && api === 'chat') return forcedToolCall(spec, tools, false);
+  if (guided) return vllmGuidedFields(spec);
   const option = (() => {
     switch (spec.kind) {
       case 'json':
@@ -168,6 +188,22 @@ function vllmFields(api: ServerApi, spec: ConstraintSpec, tools: readonly ToolDe
     }
   })();
   return { structured_outputs: option };
+}
+
+/** The same options as vLLM before 0.10.2 took them: one `guided_*` field each, JSON mode as `response_format`. */
+function vllmGuidedFields(spec: ConstraintSpec): Record<string, unknown> {
+  switch (spec.kind) {
+    case 'json':
+      return { response_format: { type: 'json_object' } };
+    case 'regex':
+      return { guided_regex: nonEmpty(spec.text, 'a regular expression') };
+    case 'grammar':
+      return { guided_grammar: nonEmpty(spec.text, 'a grammar') };
+    case 'choice':
+      return { guided_choice: choicesOf(spec.text) };
+    default:
+      return { guided_json: jsonSchemaOf(spec) };
+  }
 }
 
 function llamaCppFields(spec: ConstraintSpec): Record<string, unknown> {

@@ -132,12 +132,13 @@ function chatMessages(input: GenerationInput, flavor: ServerFlavor): { messages:
   return { messages, continuing: true };
 }
 
-export function buildRequest(flavor: ServerFlavor, api: ServerApi, baseUrl: string, modelId: string, input: GenerationInput): GenerationRequest {
+/** `version`: the server's own where known (vLLM's decides its structured-output fields). */
+export function buildRequest(flavor: ServerFlavor, api: ServerApi, baseUrl: string, modelId: string, input: GenerationInput, version?: string): GenerationRequest {
   const sampling = samplingFields(flavor, input.settings, input.seed);
   const n = input.topLogprobs;
   const conversationTools = input.conversation?.tools ?? [];
   const tools = conversationTools.length > 0 ? { tools: conversationTools } : {};
-  const constraint = constraintFields(flavor, api, input.constraint, api === 'chat' ? conversationTools : []);
+  const constraint = constraintFields(flavor, api, input.constraint, api === 'chat' ? conversationTools : [], version);
   if (flavor === 'ollama') {
     const { temperature, top_p, seed, ...rest } = sampling;
     const options = { temperature, top_p, seed, ...rest, num_predict: input.maxTokens };

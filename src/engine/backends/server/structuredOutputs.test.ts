@@ -162,3 +162,43 @@ describe('an invalid constraint is the server’s 400', () => {
     expect(await answer.json()).toMatchObject({ error: { message: 'Either "json_schema" or "grammar" can be specified, but not both' } });
   });
 });
+
+describe('a vLLM older than 0.10.2 (it ignores structured_outputs) gets its guided_* fields', () => {
+  it('the version is read at connect; a choice, a regex and a schema are sent as guided_* and hold', async () => {
+    const old = await startOpenAIServer({ flavor: 'vllm', vllmVersion: '0.9.2' });
+    try {
+      const connection = await connectServer(old.url);
+      expect(connection.version).toBe('0.9.2');
+      const run = async (api: ServerApi, constraint: ConstraintSpec, seed: number) => {
+        const backend = await openServerBackend({ connection, modelId: old.modelId, api });
+        expect(backend.info.server?.version).toBe('0.9.2');
+        const sequence = backend.openSequence({ useKvCache: true, settings: { ...DEFAULT_SAMPLING, seed }, maxNewTokens: 40, constraint });
+        const context = backend.promptIds({ text: PROMPT, addSpecialTokens: true }, { messages: [{ role: 'user', content: 'Answer.' }], tools: [] });
+        try {
+          for (;;) {
+            const answer = await sequence.next(context);
+            if ('end' in answer) return { text: backend.tokenizer.decode(context.slice(1)), body: old.requests.at(-1)!.body as Record<string, unknown> };
+            if (answer.scores.vocabulary !== 'partial') throw new Error('expected a partial step');
+            context.push(answer.scores.chosenId!);
+          }
+        } finally {
+          await sequence.dispose();
+        }
+      };
+      for (const seed of [1, 2]) {
+        const choice = await run('completions', CHOICE, seed);
+        expect(choice.body.guided_choice).toEqual(['yes', 'no', 'maybe later']);
+        expect(choice.body.structured_outputs).toBeUndefined();
+        expect(['yes', 'no', 'maybe later']).toContain(choice.text);
+      }
+      const regex = await run('chat', REGEX, 3);
+      expect(regex.body.guided_regex).toBe(REGEX.text);
+      expect(regex.text).toMatch(/^[0-9]{3}-[a-z]{2}$/);
+      const schema = await run('completions', JSON_SCHEMA, 4);
+      expect(schema.body.guided_json).toEqual(SCHEMA);
+      expect(Object.keys(JSON.parse(schema.text) as object).sort()).toEqual(['level', 'ok']);
+    } finally {
+      await old.close();
+    }
+  });
+});

@@ -23,6 +23,18 @@ export function serverName(flavor: ServerFlavor): string {
   return SERVER_NAMES[flavor];
 }
 
+/**
+ * Whether a vLLM of this version (its `GET /version`) takes structured outputs as the older `guided_*` fields: the
+ * `structured_outputs` object arrived in 0.10.2, and an older server ignores it (its output would be unconstrained
+ * while the page said it was enforced). An unknown version is taken as current.
+ */
+export function vllmTakesGuidedFields(version: string | undefined): boolean {
+  const match = version?.match(/^v?(\d+)\.(\d+)\.(\d+)/);
+  if (!match) return false;
+  const [major, minor, patch] = match.slice(1).map(Number);
+  return major === 0 && (minor < 10 || (minor === 10 && patch < 2));
+}
+
 export interface ServerModel {
   id: string;
   /** tokens the model attends to, where the server says (vLLM's `max_model_len`); null when it does not */
@@ -40,6 +52,8 @@ export interface ServerBackendInfo {
   baseUrl: string;
   api: ServerApi;
   flavor: ServerFlavor;
+  /** the server's version where it says (vLLM's `GET /version`); it decides vLLM's structured-output fields */
+  version?: string;
   /**
    * What candidate ids mean. Token ids of a server backend are always its own numbering of the distinct tokens it
    * has met (servers send token TEXT); 'model' says the server also reported the model's own ids (llama.cpp, vLLM
