@@ -354,13 +354,18 @@ export interface EngineErrorInfo {
   code?: 'stale-edit' | 'cancelled' | 'not-started';
 }
 
-/** UI → worker. */
-export type ToWorker = { kind: 'request'; id: number; request: EngineRequest } | { kind: 'cancel'; id: number };
+/**
+ * UI → worker. `ping` asks the worker to show it is alive: it answers `pong` at once, between decode steps and
+ * analysis windows too (both loops yield to the worker's event loop), so a worker that stays silent is dead.
+ */
+export type ToWorker = { kind: 'request'; id: number; request: EngineRequest } | { kind: 'cancel'; id: number } | { kind: 'ping' };
 
 /** Worker → UI. An error without an id is the engine's own. */
 export type FromWorker =
   /** sent once, when the worker's script has loaded and it listens */
   | { kind: 'ready' }
+  /** the answer to a `ping` */
+  | { kind: 'pong' }
   | { kind: 'response'; id: number; response: EngineResponse }
   | { kind: 'event'; id?: number; event: EngineEvent }
   | { kind: 'error'; id?: number; error: EngineErrorInfo };

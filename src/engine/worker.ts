@@ -132,6 +132,10 @@ async function answer<T extends RequestType>(id: number, request: RequestOf<T>, 
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const message = e.data;
+  if (message.kind === 'ping') {
+    post({ kind: 'pong' });
+    return;
+  }
   if (message.kind === 'cancel') {
     running.get(message.id)?.abort();
     return;
