@@ -18,6 +18,7 @@ import type {
   GenerationSummary,
   LoadProgress,
   ModelInfo,
+  PromptFit,
   ResampledStep,
   SamplingSettings,
   StepDistribution,
@@ -36,7 +37,7 @@ export type { ConstraintInfo, ConstraintProblem, ConstraintSpec };
 
 export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult, PricingCatalogue, PricingEntry };
 export type { InsideRequest, InsideResponse, InsideResult };
-export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
+export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, PromptFit, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
 
 /** A BuiltinTokenizerId or a loaded model's id. */
 export type TokenizerChoice = string;
@@ -163,6 +164,20 @@ export interface GenerateRequest extends GenerationParams {
   /** With a server on the chat API: the conversation (and tools) to answer, instead of `prompt` as one user message.
    * Ignored by the local model and the completions API. */
   messages?: Conversation;
+}
+
+/** Does this prompt fit the current model's window, and where does its end that fits begin? (light work, asked while typing) */
+export interface PromptFitRequest {
+  type: 'prompt-fit';
+  prompt: { text: string; addSpecialTokens: boolean };
+  maxNewTokens: number;
+}
+
+export interface PromptFitResponse {
+  type: 'prompt-fit';
+  /** the model it was measured for; null: no model yet, or a server (its window is its own) */
+  modelId: string | null;
+  fit: PromptFit | null;
 }
 
 /** "Pick this token instead": continue from step `stepIndex` of a branch with `tokenId`. */
@@ -324,6 +339,7 @@ export interface EngineCalls {
   'pricing-catalogue': { request: PricingCatalogueRequest; response: PricingCatalogueResponse };
   'analyse-text': { request: AnalyseTextRequest; response: AnalyseTextResponse };
   inside: { request: InsideRequest; response: InsideResponse };
+  'prompt-fit': { request: PromptFitRequest; response: PromptFitResponse };
 }
 
 export type RequestType = keyof EngineCalls;
