@@ -51,7 +51,9 @@ function analyseInPage(text: string): Promise<{ longestTaskMs: number; renderTas
     const confirm = await B.until(() => document.querySelector('[data-testid="analyse-confirm-run"]') ?? document.querySelector('[data-testid="analysed-text"]'), 60_000);
     if ((confirm.value as HTMLElement).dataset.testid === 'analyse-confirm-run') (confirm.value as HTMLButtonElement).click();
     const done = await B.until(() => B.events('analysis-done').length > 0 || (document.querySelector('[data-testid="analyse-status"]')?.textContent ?? '').includes('Not analysed'), 600_000);
-    await new Promise((r) => setTimeout(r, 3000));
+    // a long result is drawn a part per task: wait until every token is drawn (a build that draws all at once has no mark)
+    await B.until(() => document.querySelector('[data-testid="analysed-text"]:not([data-drawn="partly"])'), 120_000);
+    await new Promise((r) => setTimeout(r, 1500));
     const tokens = document.querySelectorAll('[data-testid="analysed-token"]').length;
     return { ms: done.t - t0, longestTaskMs: B.longestTask(t0), renderTaskMs: B.longestTask(done.t - 5), tokens };
   })();
