@@ -7,8 +7,8 @@
  *
  *   --quick      one repetition, small inputs, a subset of tokenizers (CI proves the harness still works)
  *   --no-build   reuse dist-bench/ (the app plus the bench page, built with NEXTTOKEN_BENCH=1)
- *   --only=a,b   run only these suites (startup, tokenize, paste, inference, health, memory, server, grammar, inside); the
- *                others are kept from bench/results.json when it holds a run of the same kind
+ *   --only=a,b   run only these suites (startup, tokenize, paste, inference, health, memory, server, grammar, inside,
+ *                longTasks); the others are kept from bench/results.json when it holds a run of the same kind
  */
 import { spawn, execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';

@@ -150,3 +150,16 @@ test('a tool name that does not validate is kept as typed, said in the editor, a
   await expect(page.getByTestId('chat-stored-problem')).toHaveCount(0);
   await expect(page.getByTestId('chat-message-content').first()).toHaveValue('My own system prompt.');
 });
+
+test('a conversation of 1,500 messages is imported whole: every message drawn, the template rendered to its end', async ({ page }) => {
+  const messages = Array.from({ length: 1500 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `Message number ${i + 1} of the long chat.` }));
+  await importPasted(page, JSON.stringify({ messages, tools: [] }));
+  // drawn a part at a time: the count reaches every message, and the last one holds its text
+  await expect(page.getByTestId('chat-message')).toHaveCount(1500, { timeout: 60_000 });
+  await expect(page.getByTestId('chat-message-content').last()).toHaveValue('Message number 1500 of the long chat.');
+  await expect(page.getByTestId('rendered-template')).toContainText('Message number 1500 of the long chat.', { timeout: 60_000 });
+  // editing one message keeps every other one drawn
+  await page.getByTestId('chat-message-content').nth(1200).fill('Edited far down the list.');
+  await expect(page.getByTestId('chat-message')).toHaveCount(1500);
+  await expect(page.getByTestId('rendered-template')).toContainText('Edited far down the list.', { timeout: 60_000 });
+});

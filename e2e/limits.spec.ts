@@ -1,15 +1,49 @@
 /** Inputs larger than the model can take are said plainly, with the numbers. */
 import { test, expect } from './support/test';
-import { openLab } from './support/lab';
+import { openLab, setUp, waitForRunEnd } from './support/lab';
 
-test('a prompt longer than the context window says its token count against the window', async ({ page }) => {
+const LONG_PROMPT = 'The keeper climbed the stairs of the lighthouse and lit the lamp. '.repeat(760); // ≈ 50,000 characters
+
+test('a prompt longer than the context window says its token count against the window before Generate', async ({ page }) => {
   await openLab(page);
-  const prompt = 'The keeper climbed the stairs of the lighthouse and lit the lamp. '.repeat(760); // ≈ 50,000 characters
-  await page.getByTestId('prompt-input').fill(prompt);
-  await page.getByTestId('generate').click();
-  await expect(page.getByTestId('generation-error')).toContainText(/The prompt alone is [\d,]+ tokens, and the model's context window is 256/);
-  const tokens = Number((await page.getByTestId('generation-error').textContent())!.match(/alone is ([\d,]+) tokens/)![1].replace(/,/g, ''));
+  await page.getByTestId('prompt-input').fill(LONG_PROMPT);
+  const notice = page.getByTestId('prompt-too-long');
+  await expect(notice).toContainText(/The prompt alone is [\d,]+ tokens against a 256-token window/);
+  const tokens = Number((await notice.textContent())!.match(/alone is ([\d,]+) tokens/)![1].replace(/,/g, ''));
   expect(tokens).toBeGreaterThan(256);
-  await expect(page.getByTestId('prompt-input')).toHaveValue(prompt);
+  await expect(page.getByTestId('generate')).toBeDisabled();
+  await expect(page.getByTestId('prompt-input')).toHaveValue(LONG_PROMPT);
+  // a prompt that fits again: the notice goes and Generate can run
+  await page.getByTestId('prompt-input').fill('The keeper climbed');
+  await expect(notice).toHaveCount(0);
   await expect(page.getByTestId('generate')).toBeEnabled();
+});
+
+test('keeping the last tokens of a too-long prompt leaves room for the new tokens, and the whole prompt can be put back', async ({ page }) => {
+  await openLab(page);
+  await setUp(page, { temperature: 0, maxNewTokens: 8 });
+  await page.getByTestId('prompt-input').fill(LONG_PROMPT);
+  // the window is 256 tokens: the end kept is as long as fits with 8 new tokens after it
+  await expect(page.getByTestId('prompt-keep-end')).toHaveText(/^Keep its last \d+ tokens \(room for \d+ new\)$/);
+  const [, keptTokens, room] = (await page.getByTestId('prompt-keep-end').textContent())!.match(/last (\d+) tokens \(room for (\d+) new/)!.map(Number);
+  expect(keptTokens + room).toBe(256);
+  expect(room).toBeGreaterThanOrEqual(8);
+  expect(keptTokens).toBeGreaterThan(240);
+  await page.getByTestId('prompt-keep-end').click();
+  const kept = await page.getByTestId('prompt-input').inputValue();
+  expect(kept.length).toBeGreaterThan(200);
+  expect(kept.length).toBeLessThan(LONG_PROMPT.length / 10);
+  expect(LONG_PROMPT.endsWith(kept)).toBe(true);
+  await expect(page.getByTestId('prompt-too-long')).toHaveCount(0);
+  await expect(page.getByTestId('prompt-cut')).toContainText(`cut to its last ${keptTokens} tokens`);
+  await page.getByTestId('generate').click();
+  await waitForRunEnd(page);
+  // the kept end is the prompt the model read, and the 8 new tokens fit after it
+  await expect(page.getByTestId('run-summary')).toHaveAttribute('data-reason', /max-tokens|eos/);
+  const used = Number(await page.getByTestId('context-meter').getAttribute('data-used'));
+  expect(used).toBeGreaterThan(keptTokens);
+  expect(used).toBeLessThanOrEqual(keptTokens + 8);
+  await page.getByTestId('prompt-cut-undo').click();
+  await expect(page.getByTestId('prompt-input')).toHaveValue(LONG_PROMPT);
+  await expect(page.getByTestId('prompt-too-long')).toBeVisible();
 });

@@ -57,3 +57,22 @@ test('an inline script injected into the page is refused', async ({ page }) => {
   await page.waitForTimeout(300);
   takeCspViolations(); // the same refusal, reported once per policy (the <meta> and the header)
 });
+
+test("a policy without 'wasm-unsafe-eval' (an extension's, a proxy's): the model error blames the policy, not the network", async ({ page }) => {
+  // the app's files as served, under a stricter policy that refuses to compile WebAssembly: the page's (header and
+  // <meta>) and the engine worker's (its script's header, which a dedicated worker runs under)
+  const stricter = (policy: string) => policy.replace(/\s*'wasm-unsafe-eval'/g, '');
+  await page.route(/\/($|index\.html|#|assets\/worker-[^/]*\.js)/, async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers(), 'content-security-policy': stricter(response.headers()['content-security-policy'] ?? '') };
+    const isDocument = route.request().resourceType() === 'document';
+    const body = isDocument ? stricter(await response.text()) : await response.body();
+    await route.fulfill({ response, headers, body });
+  });
+  await page.goto('/#tab=generate');
+  await page.getByTestId('prompt-input').fill('Typed before the refusal');
+  await expect(page.getByTestId('model-error')).toContainText("the page's Content-Security-Policy refused", { timeout: 60_000 });
+  await expect(page.getByTestId('model-error')).not.toContainText(/connection|could not be found/);
+  await expect(page.getByTestId('prompt-input')).toHaveValue('Typed before the refusal');
+  expect(takeCspViolations().join('\n'), 'the refusal happened').toMatch(/wasm|script-src/i);
+});

@@ -8,10 +8,11 @@ import { grammar } from './grammar';
 import { health } from './health';
 import { inference } from './inference';
 import { inside } from './inside';
+import { longTasks } from './longTasks';
 import { memory } from './memory';
 import { paste } from './paste';
 import { server } from './server';
 import { startup } from './startup';
 import { tokenize } from './tokenize';
 
-export const suites: Suite[] = [startup, tokenize, paste, inference, health, memory, server, grammar, inside];
+export const suites: Suite[] = [startup, tokenize, paste, inference, health, memory, server, grammar, inside, longTasks];

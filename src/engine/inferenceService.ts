@@ -30,12 +30,15 @@ import type {
   ResampleResponse,
   RunDoneResponse,
   RunManyRequest,
+  PromptFitRequest,
+  PromptFitResponse,
   RunManyResponse,
   ServerModelsResponse,
   UseServerRequest,
 } from './protocol';
 import { EngineFailure, type HandlerContext } from './handlers';
 import { messageOf } from './protocol';
+import { fitPrompt } from './generation/promptFit';
 import { LOAD_STALL_MS, LoadStalledError, checkRuntimeFiles, configureTransformers, guardLoad, wasmThreads } from './onnxRuntimeFiles';
 import { rememberModelHost } from './modelFiles';
 import { isEmbeddedModel } from './generation/catalog';
@@ -63,7 +66,7 @@ function refuseOverlongPrompt({ backend, server }: Current, promptTokens: number
   const window = backend.info.contextWindow;
   if (server || promptTokens < window) return;
   throw new EngineFailure(
-    `The prompt alone is ${promptTokens.toLocaleString('en')} tokens, and the model's context window is ${window.toLocaleString('en')}: nothing can be generated after it. Shorten the prompt to fewer than ${window.toLocaleString('en')} tokens (the model reads the end of a text: keep its last part).`,
+    `The prompt alone is ${promptTokens.toLocaleString('en')} tokens against a ${window.toLocaleString('en')}-token window: nothing can be generated after it. Shorten the prompt to fewer than ${window.toLocaleString('en')} tokens (the model reads the end of a text: keep its last part).`,
   );
 }
 
@@ -205,6 +208,15 @@ export class InferenceService {
     const tokenTexts: Record<number, string> = {};
     for (const seq of result.sequences) for (const id of seq) tokenTexts[id] ??= backend.tokenizer.decode([id]);
     return { type: 'run-many-done', tree: divergenceTree(result.sequences), texts: result.texts, sequences: result.sequences, tokenTexts };
+  }
+
+  /** How the prompt being typed fits the current model's window (a server's window is its own: not measured). */
+  async promptFit(req: PromptFitRequest): Promise<PromptFitResponse> {
+    const current = this.current;
+    if (!current || current.server) return { type: 'prompt-fit', modelId: null, fit: null };
+    const { tokenizer, info } = current.backend;
+    const counter = { count: (text: string, special: boolean) => tokenizer.encode(text, { add_special_tokens: special }).length };
+    return { type: 'prompt-fit', modelId: info.modelId, fit: fitPrompt(counter, req.prompt.text, req.prompt.addSpecialTokens, info.contextWindow, req.maxNewTokens) };
   }
 
   /** Re-samples a stored step: pure math over kept logits, no model call. */

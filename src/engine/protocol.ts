@@ -18,6 +18,7 @@ import type {
   GenerationSummary,
   LoadProgress,
   ModelInfo,
+  PromptFit,
   ResampledStep,
   SamplingSettings,
   StepDistribution,
@@ -36,7 +37,7 @@ export type { ConstraintInfo, ConstraintProblem, ConstraintSpec };
 
 export type { ChatAnalysis, Conversation, AnalysisProgress, AnalysisResult, PricingCatalogue, PricingEntry };
 export type { InsideRequest, InsideResponse, InsideResult };
-export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
+export type { DivergenceNode, GenerationSummary, LoadProgress, ModelInfo, PromptFit, ResampledStep, SamplingSettings, StepDistribution, StepSnapshot };
 
 /** A BuiltinTokenizerId or a loaded model's id. */
 export type TokenizerChoice = string;
@@ -163,6 +164,20 @@ export interface GenerateRequest extends GenerationParams {
   /** With a server on the chat API: the conversation (and tools) to answer, instead of `prompt` as one user message.
    * Ignored by the local model and the completions API. */
   messages?: Conversation;
+}
+
+/** Does this prompt fit the current model's window, and where does its end that fits begin? (light work, asked while typing) */
+export interface PromptFitRequest {
+  type: 'prompt-fit';
+  prompt: { text: string; addSpecialTokens: boolean };
+  maxNewTokens: number;
+}
+
+export interface PromptFitResponse {
+  type: 'prompt-fit';
+  /** the model it was measured for; null: no model yet, or a server (its window is its own) */
+  modelId: string | null;
+  fit: PromptFit | null;
 }
 
 /** "Pick this token instead": continue from step `stepIndex` of a branch with `tokenId`. */
@@ -324,6 +339,7 @@ export interface EngineCalls {
   'pricing-catalogue': { request: PricingCatalogueRequest; response: PricingCatalogueResponse };
   'analyse-text': { request: AnalyseTextRequest; response: AnalyseTextResponse };
   inside: { request: InsideRequest; response: InsideResponse };
+  'prompt-fit': { request: PromptFitRequest; response: PromptFitResponse };
 }
 
 export type RequestType = keyof EngineCalls;
@@ -354,13 +370,18 @@ export interface EngineErrorInfo {
   code?: 'stale-edit' | 'cancelled' | 'not-started';
 }
 
-/** UI → worker. */
-export type ToWorker = { kind: 'request'; id: number; request: EngineRequest } | { kind: 'cancel'; id: number };
+/**
+ * UI → worker. `ping` asks the worker to show it is alive: it answers `pong` at once, between decode steps and
+ * analysis windows too (both loops yield to the worker's event loop), so a worker that stays silent is dead.
+ */
+export type ToWorker = { kind: 'request'; id: number; request: EngineRequest } | { kind: 'cancel'; id: number } | { kind: 'ping' };
 
 /** Worker → UI. An error without an id is the engine's own. */
 export type FromWorker =
   /** sent once, when the worker's script has loaded and it listens */
   | { kind: 'ready' }
+  /** the answer to a `ping` */
+  | { kind: 'pong' }
   | { kind: 'response'; id: number; response: EngineResponse }
   | { kind: 'event'; id?: number; event: EngineEvent }
   | { kind: 'error'; id?: number; error: EngineErrorInfo };

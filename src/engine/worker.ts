@@ -97,6 +97,8 @@ const routes: { [T in RequestType]: Route<T> } = {
     scope: 'chat',
     handle: (req) => handleChatRequest(req, (id) => tokenizers.get(id), (id, file) => modelFileUrl(id, file) ?? embeddedModelUrl(id, file)),
   },
+  // counting the prompt's tokens while the user types: the model's tokenizer only, never behind a run
+  'prompt-fit': { lane: 'light', scope: 'generate', handle: (req) => inference.promptFit(req) },
   'pricing-catalogue': { lane: 'light', scope: 'chat', handle: () => handlePricingCatalogueRequest() },
   'load-model': { lane: 'model', scope: 'model', handle: (req, ctx) => inference.load(req, ctx) },
   // a model list is light work on the network: it must not wait behind a generation
@@ -132,6 +134,10 @@ async function answer<T extends RequestType>(id: number, request: RequestOf<T>, 
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const message = e.data;
+  if (message.kind === 'ping') {
+    post({ kind: 'pong' });
+    return;
+  }
   if (message.kind === 'cancel') {
     running.get(message.id)?.abort();
     return;

@@ -2,8 +2,10 @@
  * The UI's handle on the engine worker (protocol.ts): every request is a promise, aborted with an AbortSignal;
  * the events a request streams go to its own `onEvent`; events that belong to no request go to `on` listeners.
  * A crashed worker is handled here, once: every request in flight fails with scope 'engine', the worker is
- * restarted lazily, and the stores that hold engine-side state hear it through `onRestart`.
+ * restarted lazily, and the stores that hold engine-side state hear it through `onRestart`. A worker that dies
+ * without a word (terminated, killed for memory) is found by its silence (heartbeat.ts) and handled the same way.
  */
+import { Heartbeat } from './heartbeat';
 import type { EngineErrorInfo, EngineEvent, EngineRequest, ErrorScope, FromWorker, RequestType, ResponseTo, ToWorker } from '../engine/protocol';
 
 /** A request that failed; `message` is written for the user. */
@@ -43,7 +45,23 @@ const START_STALLED = `The engine could not start: its script (the app's worker 
 /** After an abort the worker answers at once; if it does not within this time, the request fails as cancelled. */
 const CANCEL_GRACE_MS = 3000;
 
+/** How often a started worker is asked whether it is alive. */
+const PING_EVERY_MS = 1000;
+/**
+ * How long a worker may stay silent before it is taken for dead. It answers between decode steps and analysis
+ * windows, so only one forward pass can hold it up: 30 s is many times the slowest pass we allow for.
+ */
+const SILENCE_LIMIT_MS = 30_000;
+/** While a model loads: creating its session compiles the whole graph in one blocking call. */
+const LOAD_SILENCE_LIMIT_MS = 180_000;
+
+const NO_CANCEL_ANSWER = `Stopped here: the engine did not confirm the stop within ${CANCEL_GRACE_MS / 1000} s (if it stays silent, it is restarted).`;
+
+const stoppedAnswering = (silentMs: number) =>
+  `The engine stopped answering (no reply for ${Math.round(silentMs / 1000)} s; it may have run out of memory). It was restarted, and a model it held loads again; what you typed is kept.`;
+
 interface Pending {
+  type: RequestType;
   resolve(response: unknown): void;
   reject(error: EngineError): void;
   onEvent?: (event: EngineEvent) => void;
@@ -57,6 +75,12 @@ class EngineClient {
   /** set from the worker's creation until it says it is ready */
   private startWatch: ReturnType<typeof setTimeout> | undefined;
   private started = false;
+  private readonly heartbeat = new Heartbeat({
+    everyMs: PING_EVERY_MS,
+    silenceLimitMs: () => ([...this.pending.values()].some((p) => p.type === 'load-model') ? LOAD_SILENCE_LIMIT_MS : SILENCE_LIMIT_MS),
+    ping: () => this.worker?.postMessage({ kind: 'ping' } satisfies ToWorker),
+    onSilent: (silentMs) => this.restart(stoppedAnswering(silentMs)),
+  });
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<EventListener>();
@@ -70,7 +94,7 @@ class EngineClient {
       let grace: ReturnType<typeof setTimeout> | undefined;
       const onAbort = () => {
         this.post({ kind: 'cancel', id });
-        grace = setTimeout(() => this.pending.get(id)?.reject(new EngineError({ scope: 'engine', message: 'Cancelled.', code: 'cancelled' })), CANCEL_GRACE_MS);
+        grace = setTimeout(() => this.pending.get(id)?.reject(new EngineError({ scope: 'engine', message: NO_CANCEL_ANSWER, code: 'cancelled' })), CANCEL_GRACE_MS);
       };
       /** settles once: the first answer wins, later ones (a late response after a cancel) are ignored */
       const finish = (settle: () => void) => {
@@ -80,6 +104,7 @@ class EngineClient {
         settle();
       };
       this.pending.set(id, {
+        type: request.type,
         resolve: (response) => finish(() => resolve(response as ResponseTo<R['type'] & RequestType>)),
         reject: (error) => finish(() => reject(error)),
         onEvent,
@@ -106,11 +131,15 @@ class EngineClient {
   }
 
   private receive(message: FromWorker): void {
-    const entry = message.kind === 'ready' || message.id === undefined ? undefined : this.pending.get(message.id);
+    this.heartbeat.heard();
+    const entry = message.kind === 'ready' || message.kind === 'pong' || message.id === undefined ? undefined : this.pending.get(message.id);
     switch (message.kind) {
       case 'ready':
         this.started = true;
         clearTimeout(this.startWatch);
+        this.heartbeat.start();
+        return;
+      case 'pong':
         return;
       case 'response':
         entry?.resolve(message.response);
@@ -147,6 +176,7 @@ class EngineClient {
   /** Drops the worker; every request in flight fails with the reason, and a fresh worker starts on the next request. */
   private restart(reason: string, code?: 'not-started'): void {
     clearTimeout(this.startWatch);
+    this.heartbeat.stop();
     this.worker?.terminate();
     this.worker = null;
     for (const entry of [...this.pending.values()]) entry.reject(new EngineError({ scope: 'engine', message: reason, code }));

@@ -367,8 +367,8 @@ async function run(runId: string, label: string, activate: boolean, request: Ext
     if (runId === get().activeRunId) resampleLatest.request();
   } catch (err) {
     flushSteps();
-    // a crashed engine is reported once, by the restart handler below
-    if (!(err instanceof EngineError && err.scope === 'engine')) dispatch({ type: 'run-failed', runId, message: messageOf(err) });
+    // a crashed engine is reported once, by the restart handler below; a Stop the engine never confirmed still ends the run
+    if (!(err instanceof EngineError && err.scope === 'engine' && !err.cancelled)) dispatch({ type: 'run-failed', runId, message: messageOf(err) });
   }
 }
 
@@ -473,7 +473,7 @@ export const generateActions = {
       }
     } catch (err) {
       // a crashed engine is reported once, by the restart handler below
-      if (load === latestLoad && !(err instanceof EngineError && err.scope === 'engine')) dispatch({ type: 'model-failed', message: messageOf(err) });
+      if (load === latestLoad && !(err instanceof EngineError && err.scope === 'engine' && !err.cancelled)) dispatch({ type: 'model-failed', message: messageOf(err) });
     }
   },
 

@@ -180,3 +180,13 @@ export interface DivergenceNode {
   runs: number[];
   children: DivergenceNode[];
 }
+
+/** Whether a prompt fits the model's context window (generation/promptFit.ts). */
+export interface PromptFit {
+  /** the prompt's tokens */
+  tokens: number;
+  contextWindow: number;
+  /** null when the prompt leaves room for at least one new token; else where its end that fits begins (a character
+   * offset) and that end's tokens (room is left for the new tokens asked for) */
+  keep: { from: number; tokens: number } | null;
+}

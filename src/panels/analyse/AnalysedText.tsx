@@ -1,5 +1,8 @@
 import { memo, useCallback, useMemo, type KeyboardEvent } from 'react';
+import { partStarts, useDrawnInSteps } from '../../components/drawnInSteps';
+import type { AnalysisResult } from '../../engine/protocol';
 import { analyseActions, useAnalyseStore } from '../../state/analyseStore';
+import type { ColourMeasure } from '../../state/analyseStore';
 import { tokenAriaLabel, tokenColour } from './colours';
 
 function tokenElementId(index: number): string {
@@ -51,24 +54,54 @@ const Token = memo(function Token({ index, id, text, prob, rank, colour, label, 
   );
 });
 
+/** Tokens per part of a long text (components/drawnInSteps.ts); a part is a block that skips layout and paint off screen. */
+const PART_TOKENS = 1000;
+
+interface ChunkProps {
+  result: AnalysisResult;
+  measure: ColourMeasure;
+  thresholds: readonly number[];
+  from: number;
+  to: number;
+  /** the selected token and the tab stop when they fall in this chunk, else -1 (so other chunks do not re-render) */
+  selected: number;
+  tabStop: number;
+}
+
+const Chunk = memo(function Chunk({ result, measure, thresholds, from, to, selected, tabStop }: ChunkProps) {
+  const tokens = [];
+  for (let i = from; i < to; i++) {
+    const text = result.texts[i] ?? '';
+    const rank = result.rank[i];
+    const prob = result.prob[i];
+    tokens.push(
+      <Token
+        key={i}
+        index={i}
+        id={result.ids[i]}
+        text={text}
+        prob={prob}
+        rank={rank}
+        colour={tokenColour(measure, rank, prob, result.surprisal[i], thresholds)}
+        label={`Token ${i + 1}, ${tokenAriaLabel(text, rank, prob, result.surprisal[i], thresholds)}`}
+        selected={i === selected}
+        tabbable={i === tabStop}
+      />,
+    );
+  }
+  return <div className="a-chunk">{tokens}</div>;
+});
+
 /** The analysed text as tokens coloured by the chosen measure; one tab stop, arrow keys move between tokens. */
 export function AnalysedText() {
   const result = useAnalyseStore((s) => s.result);
   const measure = useAnalyseStore((s) => s.measure);
   const thresholds = useAnalyseStore((s) => s.thresholds);
   const selected = useAnalyseStore((s) => s.selected);
+  const count = result?.ids.length ?? 0;
 
-  const base = useMemo(() => {
-    if (!result) return [];
-    return Array.from(result.ids, (id, i) => ({
-      id,
-      text: result.texts[i] ?? '',
-      prob: result.prob[i],
-      rank: result.rank[i],
-      colour: tokenColour(measure, result.rank[i], result.prob[i], result.surprisal[i], thresholds),
-      label: `Token ${i + 1}, ${tokenAriaLabel(result.texts[i] ?? '', result.rank[i], result.prob[i], result.surprisal[i], thresholds)}`,
-    }));
-  }, [result, measure, thresholds]);
+  const starts = useMemo(() => (result ? partStarts(result.ids.length, PART_TOKENS, (i) => (result.texts[i] ?? '').endsWith('\n')) : []), [result]);
+  const chunks = useDrawnInSteps(result, starts.length);
 
   const indexOf = (target: EventTarget | null): number | null => {
     const el = (target as HTMLElement | null)?.closest?.('[data-index]');
@@ -79,13 +112,13 @@ export function AnalysedText() {
     (e: KeyboardEvent<HTMLDivElement>) => {
       const i = indexOf(e.target);
       if (i === null) return;
-      const last = base.length - 1;
+      const last = count - 1;
       const next = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? Math.min(last, i + 1) : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? Math.max(0, i - 1) : e.key === 'Home' ? 0 : e.key === 'End' ? last : null;
       if (next === null) return;
       e.preventDefault();
       focusToken(next);
     },
-    [base.length],
+    [count],
   );
 
   if (!result) return null;
@@ -95,7 +128,9 @@ export function AnalysedText() {
       className="a-text"
       role="group"
       aria-label="Analysed text, one button per token. Use the arrow keys to move between tokens."
+      aria-busy={chunks < starts.length}
       data-testid="analysed-text"
+      data-drawn={chunks < starts.length ? 'partly' : 'all'}
       onKeyDown={onKeyDown}
       onFocus={(e) => {
         const i = indexOf(e.target);
@@ -111,9 +146,11 @@ export function AnalysedText() {
       }}
       onMouseLeave={() => analyseActions.hover(null)}
     >
-      {base.map((t, i) => (
-        <Token key={i} index={i} {...t} selected={i === selected} tabbable={i === tabStop} />
-      ))}
+      {starts.slice(0, chunks).map((from, c) => {
+        const to = starts[c + 1] ?? count;
+        const inChunk = (i: number) => (i >= from && i < to ? i : -1);
+        return <Chunk key={from} result={result} measure={measure} thresholds={thresholds} from={from} to={to} selected={inChunk(selected ?? -1)} tabStop={inChunk(tabStop)} />;
+      })}
     </div>
   );
 }

@@ -3,7 +3,8 @@
  * the context window as a budget by role. The heavy work runs in the worker
  * (chat-analyse); this panel only projects the store.
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
+import { partStarts, useDrawnInSteps } from '../../components/drawnInSteps';
 import type { ChatAnalysis } from '../../engine/protocol';
 import { FAMILIES, OPENAI_FORMAT_DOC, PLAIN_FORMAT_DOC } from '../../engine/chat/catalog';
 import { EMBEDDED_MODELS } from '../../engine/generation/catalog';
@@ -112,13 +113,35 @@ function TemplateControls() {
   );
 }
 
+/** Tokens of the rendered template drawn per task (components/drawnInSteps.ts). */
+const PIECES_PER_PART = 2000;
+
+interface Piece {
+  key: number;
+  text: string;
+  part: number;
+  id: number;
+}
+
+const RenderedPart = memo(function RenderedPart({ pieces, from, to, parts }: { pieces: Piece[]; from: number; to: number; parts: ChatAnalysis['parts'] }) {
+  return (
+    <span className="rendered-part">
+      {pieces.slice(from, to).map((p) => (
+        <span key={p.key} className="rtok" style={{ background: partColour(parts[p.part].kind) }} title={`${parts[p.part].label} · token id ${p.id}`}>
+          {p.text}
+        </span>
+      ))}
+    </span>
+  );
+});
+
 function Rendered({ analysis }: { analysis: ChatAnalysis }) {
   const { text, ids, offsets, tokenParts, parts } = analysis;
   const templateId = useChatStore((s) => s.analysisTemplateId);
   // with a server on the chat API, "Run" sends these messages (and tools) through chat completions instead
   const onServerChat = useGenerateStore((s) => s.model.info?.server?.api === 'chat');
   const pieces = useMemo(() => {
-    const out: { key: number; text: string; part: number; id: number }[] = [];
+    const out: Piece[] = [];
     let pos = 0;
     for (let t = 0; t < ids.length; t++) {
       const e = offsets[2 * t + 1];
@@ -129,6 +152,9 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
     if (pos < text.length) out.push({ key: -1, text: text.slice(pos), part: 0, id: -1 });
     return out;
   }, [text, ids, offsets, tokenParts]);
+  // a long conversation's template is drawn a part at a time, each part a block that breaks where the text does
+  const starts = useMemo(() => partStarts(pieces.length, PIECES_PER_PART, (i) => pieces[i].text.endsWith('\n')), [pieces]);
+  const drawn = useDrawnInSteps(pieces, starts.length);
   return (
     <section className="card" aria-labelledby="chat-rendered-h">
       <h2 id="chat-rendered-h">
@@ -146,10 +172,8 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
         ))}
       </div>
       <pre className="rendered" data-testid="rendered-template" tabIndex={0} aria-label="The exact rendered template; each token is coloured by the message it came from">
-        {pieces.map((p) => (
-          <span key={p.key} className="rtok" style={{ background: partColour(parts[p.part].kind) }} title={`${parts[p.part].label} · token id ${p.id}`}>
-            {p.text}
-          </span>
+        {starts.slice(0, drawn).map((from, k) => (
+          <RenderedPart key={from} pieces={pieces} from={from} to={starts[k + 1] ?? pieces.length} parts={parts} />
         ))}
       </pre>
       <div className="row">

@@ -1,52 +1,67 @@
 /** Add, edit, reorder and delete messages; assistant tool calls; tool results. */
-import { useState } from 'react';
+import { memo, useState } from 'react';
+import { useDrawnInSteps } from '../../components/drawnInSteps';
 import type { ChatMessage, Role, ToolCall } from '../../engine/chat/types';
 import { chatActions, useChatStore } from '../../state/chatStore';
 
 const ROLES: Role[] = ['system', 'user', 'assistant', 'tool'];
 
+/** Messages drawn per task: a few thousand take several tasks, none long. */
+const MESSAGES_PER_PART = 100;
+
+/** One message; drawn again only when it, its place or its count changes (typing in one leaves the others alone). */
+const MessageItem = memo(function MessageItem({ message: m, index: i, last, tokens }: { message: ChatMessage; index: number; last: boolean; tokens: number | undefined }) {
+  const { updateMessage, removeMessage, moveMessage } = chatActions;
+  return (
+    <li data-testid="chat-message" data-role={m.role} className={`chat-message role-${m.role}`}>
+      <div className="row">
+        <label>
+          Role of message {i + 1}{' '}
+          <select value={m.role} onChange={(e) => updateMessage(i, changeRole(m, e.target.value as Role))}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        {tokens !== undefined && <span className="muted">{tokens} tokens of content</span>}
+        <span className="spacer" />
+        <button type="button" onClick={() => moveMessage(i, -1)} disabled={i === 0} aria-label={`Move message ${i + 1} up`}>↑</button>
+        <button type="button" onClick={() => moveMessage(i, 1)} disabled={last} aria-label={`Move message ${i + 1} down`}>↓</button>
+        <button type="button" onClick={() => removeMessage(i)} aria-label={`Delete message ${i + 1}`}>Delete</button>
+      </div>
+      {m.role === 'tool' && (
+        <label className="row">
+          Answers tool call id{' '}
+          <input type="text" value={m.tool_call_id ?? ''} onChange={(e) => updateMessage(i, { ...m, tool_call_id: e.target.value })} />
+        </label>
+      )}
+      <label className="sr-only" htmlFor={`chat-content-${i}`}>Content of message {i + 1} ({m.role})</label>
+      <textarea
+        id={`chat-content-${i}`}
+        data-testid="chat-message-content"
+        rows={Math.min(8, Math.max(2, (m.content ?? '').split('\n').length))}
+        value={m.content ?? ''}
+        placeholder={m.role === 'assistant' && m.tool_calls?.length ? '(no text: this message only calls a tool)' : ''}
+        onChange={(e) => updateMessage(i, { ...m, content: e.target.value })}
+      />
+      {m.role === 'assistant' && <ToolCallsEditor message={m} onChange={(next) => updateMessage(i, next)} index={i} />}
+    </li>
+  );
+});
+
 export function MessagesEditor({ tokensPerMessage }: { tokensPerMessage: number[] | null }) {
   const messages = useChatStore((s) => s.conversation.messages);
-  const { updateMessage, removeMessage, moveMessage, addMessage } = chatActions;
+  const { addMessage } = chatActions;
   const [newRole, setNewRole] = useState<Role>('user');
+  // thousands of messages (an import) are drawn a part at a time (components/drawnInSteps.ts)
+  // (the same list while it is edited: what is drawn stays drawn)
+  const shown = MESSAGES_PER_PART * useDrawnInSteps(null, Math.ceil(messages.length / MESSAGES_PER_PART));
   return (
     <section className="card" aria-labelledby="chat-messages-h">
       <h2 id="chat-messages-h">Messages</h2>
       <ol className="chat-messages">
-        {messages.map((m, i) => (
-          <li key={i} data-testid="chat-message" data-role={m.role} className={`chat-message role-${m.role}`}>
-            <div className="row">
-              <label>
-                Role of message {i + 1}{' '}
-                <select value={m.role} onChange={(e) => updateMessage(i, changeRole(m, e.target.value as Role))}>
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>{r}</option>
-                  ))}
-                </select>
-              </label>
-              {tokensPerMessage && <span className="muted">{tokensPerMessage[i] ?? 0} tokens of content</span>}
-              <span className="spacer" />
-              <button type="button" onClick={() => moveMessage(i, -1)} disabled={i === 0} aria-label={`Move message ${i + 1} up`}>↑</button>
-              <button type="button" onClick={() => moveMessage(i, 1)} disabled={i === messages.length - 1} aria-label={`Move message ${i + 1} down`}>↓</button>
-              <button type="button" onClick={() => removeMessage(i)} aria-label={`Delete message ${i + 1}`}>Delete</button>
-            </div>
-            {m.role === 'tool' && (
-              <label className="row">
-                Answers tool call id{' '}
-                <input type="text" value={m.tool_call_id ?? ''} onChange={(e) => updateMessage(i, { ...m, tool_call_id: e.target.value })} />
-              </label>
-            )}
-            <label className="sr-only" htmlFor={`chat-content-${i}`}>Content of message {i + 1} ({m.role})</label>
-            <textarea
-              id={`chat-content-${i}`}
-              data-testid="chat-message-content"
-              rows={Math.min(8, Math.max(2, (m.content ?? '').split('\n').length))}
-              value={m.content ?? ''}
-              placeholder={m.role === 'assistant' && m.tool_calls?.length ? '(no text: this message only calls a tool)' : ''}
-              onChange={(e) => updateMessage(i, { ...m, content: e.target.value })}
-            />
-            {m.role === 'assistant' && <ToolCallsEditor message={m} onChange={(next) => updateMessage(i, next)} index={i} />}
-          </li>
+        {messages.slice(0, shown).map((m, i) => (
+          <MessageItem key={i} message={m} index={i} last={i === messages.length - 1} tokens={tokensPerMessage ? (tokensPerMessage[i] ?? 0) : undefined} />
         ))}
       </ol>
       <div className="row">

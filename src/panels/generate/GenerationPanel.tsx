@@ -5,6 +5,8 @@ import { interpolateRgb } from 'd3';
 import { constraintBlocker, generateActions, isGenerating, sequenceSteps, useGenerateStore } from '../../state/generateStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { NumberField } from '../../components/NumberField';
+import { useTooLongPrompt } from '../../state/promptFitStore';
+import { PromptFitNotice } from './PromptFitNotice';
 import type { DoneReason, StepSnapshot } from '../../engine/generation/types';
 import type { PromptTokens as PromptTokensOf } from '../../engine/protocol';
 
@@ -147,7 +149,8 @@ export function GenerationPanel() {
   const error = useGenerateStore((s) => s.error);
   const addSpecialTokens = useGenerateStore((s) => s.addSpecialTokens);
   const blocker = useGenerateStore(constraintBlocker);
-  const ids = { prompt: useId(), max: useId(), special: useId(), blocker: useId() };
+  const overlong = useTooLongPrompt() !== null;
+  const ids = { prompt: useId(), max: useId(), special: useId(), blocker: useId(), fit: useId() };
   return (
     <section className="card" aria-labelledby="generation-heading">
       <h2 id="generation-heading">Generation</h2>
@@ -156,7 +159,7 @@ export function GenerationPanel() {
       </label>
       <textarea id={ids.prompt} data-testid="prompt-input" rows={3} value={prompt} onChange={(e) => generateActions.setPrompt(e.target.value)} />
       <div className="controls">
-        <button type="button" className="primary" data-testid="generate" onClick={() => generateActions.generate()} disabled={!ready || generating || !prompt || blocker !== null} aria-describedby={blocker ? ids.blocker : undefined}>
+        <button type="button" className="primary" data-testid="generate" onClick={() => generateActions.generate()} disabled={!ready || generating || !prompt || blocker !== null || overlong} aria-describedby={blocker ? ids.blocker : overlong ? ids.fit : undefined}>
           Generate
         </button>
         <button type="button" data-testid="stop" onClick={() => generateActions.stop()} disabled={!generating}>
@@ -169,6 +172,7 @@ export function GenerationPanel() {
           <label htmlFor={ids.special}>Add the model’s special tokens (BOS)</label>
         </span>
       </div>
+      <PromptFitNotice id={ids.fit} />
       {blocker && (
         <p id={ids.blocker} className="muted" data-testid="generate-blocked">
           {blocker}
