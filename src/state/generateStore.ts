@@ -236,7 +236,7 @@ export async function fullSequenceSteps(runId: string): Promise<StepSnapshot[]> 
     if (!d) gone.push(i + 1);
     return d ? withDistribution(r, d) : null;
   });
-  if (gone.length) throw new Error(`the engine no longer keeps the distributions of ${gone.length === 1 ? `step ${gone[0]}` : `steps ${gone[0]}–${gone[gone.length - 1]}`} (it keeps the latest 4,096 generated steps); generate again to export`);
+  if (gone.length) throw new Error(`the engine no longer keeps the distributions of ${gone.length === 1 ? `step ${gone[0]}` : `steps ${gone[0]}–${gone[gone.length - 1]}`} (it keeps the latest 4,096 steps generated with the loaded model); generate again to export`);
   return out as StepSnapshot[];
 }
 

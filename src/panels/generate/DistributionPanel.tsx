@@ -60,7 +60,7 @@ export function DistributionPanel() {
         <p className="muted" role="status" data-testid="dist-source" data-source={view.source}>
           {view.source === 'fetching'
             ? 'Fetching this step’s distribution from the engine…'
-            : 'The engine no longer keeps this step’s distribution (it keeps the latest 4,096 generated steps): generate again to see it.'}
+            : 'The engine no longer has this step’s distribution (it keeps the latest 4,096 steps generated with the loaded model): generate again to see it.'}
         </p>
       </section>
     );
