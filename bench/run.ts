@@ -22,7 +22,7 @@ import type { Results, Row } from './types';
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const only = [...args].find((a) => a.startsWith('--only='))?.slice(7).split(',');
-const port = 4321;
+const port = Number(process.env.BENCH_PORT) || 4321;
 const base = `http://localhost:${port}`;
 
 // the bench page is built only here, into dist-bench/: the app's own dist/ carries no bench code

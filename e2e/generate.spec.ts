@@ -5,6 +5,7 @@
  */
 import { test, expect, type Page } from './support/test';
 import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { EMBEDDED_MODEL, MODELS_DIR, reference, softmaxAt, type Reference } from './support/reference';
 import { bars, engineTraffic, generate, generatedIds, modelRunRequests, openLab, promptIds, selectStep, setUp, spyOnEngine, waitForRunEnd } from './support/lab';
 import { startHubServer, type HubServer } from './support/hubServer';
@@ -123,6 +124,32 @@ test.describe('with the embedded model', () => {
     expect((await engineTraffic(page)).filter((t) => t.type === 'resample').length).toBeGreaterThan(resamples);
     expect(await generatedIds(page)).toEqual(generated);
     await expect(page.getByTestId('gen-token').nth(2)).toHaveAttribute('aria-pressed', 'true');
+  });
+
+  test('after a long run an early step shows its exact distribution again (from the engine), and the export carries every step in full', async () => {
+    await setUp(page, { prompt: PROMPT, temperature: 1, topK: 0, topP: 1, minP: 0, seed: 11, maxNewTokens: 160 });
+    await generate(page);
+    const prompt = await promptIds(page);
+    const generated = await generatedIds(page);
+    // far more steps than the page keeps full distributions for (stepRecords.ts: 32)
+    expect(generated.length).toBeGreaterThan(64);
+    const asked = () => engineTraffic(page).then((t) => t.filter((x) => x.dir === 'request' && x.type === 'step-distributions').length);
+    const askedBefore = await asked();
+
+    await selectStep(page, 3);
+    const logits = await ref.nextLogits([...prompt, ...generated.slice(0, 3)]);
+    expectBarsToBeSoftmax(await bars(page), logits, 1);
+    // the page did not hold step 4's distribution: it asked the engine for it
+    await expect.poll(asked).toBeGreaterThan(askedBefore);
+
+    const download = page.waitForEvent('download');
+    await page.getByTestId('run-export-json').click();
+    const exported = JSON.parse(readFileSync((await (await download).path())!, 'utf8'));
+    expect(exported.steps.map((s: { chosen: { id: number } }) => s.chosen.id)).toEqual(generated);
+    for (const s of exported.steps) expect(s.distribution.candidates.length).toBeGreaterThanOrEqual(20);
+    const early = exported.steps[3].distribution;
+    expect(early.chosenId).toBe(generated[3]);
+    expectBarsToBeSoftmax(early.candidates.map((c: { id: number; prob: number }) => ({ id: c.id, prob: c.prob })), logits, 1);
   });
 
   test('the same seed reproduces the same text at temperature 1.5; another seed gives another', async () => {

@@ -48,6 +48,8 @@ interface BenchProbe {
   dragMeasure?: Promise<FramesMeasure<void>>;
   /** startup: when the tokenizer lab first became interactive (performance.now(), from navigation start) */
   interactive?: Promise<{ value: true; t: number }>;
+  /** startup: when Generate became enabled and when the first generated token was drawn (from navigation start) */
+  firstToken?: Promise<{ modelReady: number; t: number }>;
 }
 
 function installBenchProbe(): void {

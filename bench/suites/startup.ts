@@ -1,7 +1,9 @@
 /**
- * 0. Start-up: the size of the UI entry chunk (the module script of dist-bench/index.html, the same app build) and the time from navigation to
- * an interactive tokenizer lab (its text field editable and the first token chip drawn), with a cold cache (a new
- * browser context) and a warm one (the same context, navigating again).
+ * 0. Start-up: the size of the UI entry chunk (the module script of dist-bench/index.html, the same app build), the
+ * time from navigation to an interactive tokenizer lab (its text field editable and the first token chip drawn), and
+ * the time from navigation to the first generated token on the embedded model (the Generate lab opened by its link,
+ * Generate pressed the moment it is enabled, until the first generated token is drawn), each with a cold cache (a
+ * new browser context) and a warm one (the same context, navigating again).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,6 +46,22 @@ function tokenizerInteractive(): true | null {
 }
 const watchInteractive = pageScript(`window.__bench.interactive = window.__bench.until(${tokenizerInteractive}, 60000)`);
 
+/** In the page: the Generate button once the model is ready (and the default prompt is there). */
+function generateEnabled(): HTMLButtonElement | null {
+  const b = document.querySelector<HTMLButtonElement>('[data-testid="generate"]');
+  return b && !b.disabled ? b : null;
+}
+function firstGeneratedToken(): true | null {
+  return document.querySelector('[data-testid="gen-token"]') ? true : null;
+}
+/** Presses Generate as soon as it is enabled; resolves when the first generated token is drawn. */
+const watchFirstToken = pageScript(`window.__bench.firstToken = (async () => {
+  const ready = await window.__bench.until(${generateEnabled}, 120000);
+  ready.value.click();
+  const first = await window.__bench.until(${firstGeneratedToken}, 120000);
+  return { modelReady: ready.t, t: first.t };
+})()`);
+
 interface StartSample {
   ms: number;
   resources: number;
@@ -56,6 +74,19 @@ async function interactiveAfter(page: BenchedPage): Promise<StartSample> {
     const rs = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
     const transfer = rs.reduce((s, r) => s + r.transferSize, 0);
     return { ms: t, resources: rs.length, transferKB: transfer / 1000 };
+  });
+}
+
+interface TokenSample extends StartSample {
+  /** navigation → the Generate button enabled (the model loaded) */
+  modelReady: number;
+}
+
+async function firstTokenAfter(page: BenchedPage): Promise<TokenSample> {
+  return page.evaluate(async () => {
+    const { t, modelReady } = await window.__bench.firstToken!;
+    const rs = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+    return { ms: t, modelReady, resources: rs.length, transferKB: rs.reduce((s, r) => s + r.transferSize, 0) / 1000 };
   });
 }
 
@@ -104,6 +135,32 @@ export const startup: Suite = {
     rows.push(figure('navigation → tokenizer lab interactive, cold cache', cold, COLD_START_TARGET_MS));
     rows.push(figure('navigation → tokenizer lab interactive, warm cache', warm, WARM_START_TARGET_MS));
     for (const r of rows.slice(-2)) log(r);
-    return { rows, entry, preloads, cold, warm, errors };
+
+    // the Generate lab by its link, fresh settings (the default prompt), the embedded model
+    const tokenCold: TokenSample[] = [];
+    const tokenWarm: TokenSample[] = [];
+    const generateUrl = `${base}/#tab=generate`;
+    for (let i = 0; i < reps; i++) {
+      const ctx = await browser.newContext();
+      const page = await newPage(ctx, generateUrl, { probe: true, init: watchFirstToken });
+      tokenCold.push(await firstTokenAfter(page));
+      // a fresh page of the same context (same HTTP cache and storage): a return visit
+      const again = await newPage(ctx, generateUrl, { probe: true, init: watchFirstToken });
+      tokenWarm.push(await firstTokenAfter(again));
+      errors.push(...page.errors, ...again.errors);
+      await ctx.close();
+    }
+    const tokenFigure = (label: string, samples: TokenSample[]): Row => ({
+      label,
+      value: median(samples.map((s) => s.ms)),
+      unit: 'ms',
+      better: 'lower',
+      samples: samples.map((s) => s.ms),
+      note: `model ready (Generate enabled) at ${median(samples.map((s) => s.modelReady)).toFixed(0)} ms; ${median(samples.map((s) => s.resources))} resources, ${median(samples.map((s) => s.transferKB)).toFixed(0)} kB transferred`,
+    });
+    rows.push(tokenFigure('navigation → first generated token (embedded model), cold cache', tokenCold));
+    rows.push(tokenFigure('navigation → first generated token (embedded model), warm cache', tokenWarm));
+    for (const r of rows.slice(-2)) log(r);
+    return { rows, entry, preloads, cold, warm, tokenCold, tokenWarm, errors };
   },
 };

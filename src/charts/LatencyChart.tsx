@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { max, scaleBand, scaleLinear } from 'd3';
 import { ChartFrame } from './ChartFrame';
 
@@ -8,10 +9,33 @@ export interface LatencySeries {
   ms: number[];
 }
 
-/** Per-step latency bars, one group per step, so prefill vs decode (and KV cache on vs off) read at a glance. */
-export function LatencyChart({ series, width = 640, height = 180 }: { series: LatencySeries[]; width?: number; height?: number }) {
-  const steps = Math.max(0, ...series.map((s) => s.ms.length));
-  if (steps === 0) return null;
+interface BarProps {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  fill: string;
+  title: string;
+}
+
+/** One bar; memoised, so a streamed step renders its own bar, not every bar again (their scales stay put, see `slots`). */
+const Bar = memo(function Bar({ x, y, width, height, fill, title }: BarProps) {
+  return (
+    <rect x={x} y={y} width={width} height={height} fill={fill}>
+      <title>{title}</title>
+    </rect>
+  );
+});
+
+/**
+ * Per-step latency bars, one group per step, so prefill vs decode (and KV cache on vs off) read at a glance.
+ * `slots`: the steps the x axis has room for (while a run streams, the steps it may reach), so the bars drawn do not
+ * move (and lay out again) with every new step.
+ */
+export function LatencyChart({ series, slots = 0, width = 640, height = 180 }: { series: LatencySeries[]; slots?: number; width?: number; height?: number }) {
+  const drawn = Math.max(0, ...series.map((s) => s.ms.length));
+  if (drawn === 0) return null;
+  const steps = Math.max(drawn, slots);
   const margin = { top: 8, right: 8, bottom: 24, left: 48 };
   const innerW = width - margin.left - margin.right;
   const innerH = height - margin.top - margin.bottom;
@@ -41,9 +65,15 @@ export function LatencyChart({ series, width = 640, height = 180 }: { series: La
         ))}
         {series.map((s, si) =>
           s.ms.map((ms, i) => (
-            <rect key={`${si}-${i}`} x={(x(i) ?? 0) + (sub(si) ?? 0)} y={y(ms)} width={Math.max(1, sub.bandwidth())} height={innerH - y(ms)} fill={s.colour}>
-              <title>{`${s.label}, step ${i + 1}${i === 0 ? ' (prefill)' : ''}: ${ms.toFixed(1)} ms`}</title>
-            </rect>
+            <Bar
+              key={`${si}-${i}`}
+              x={(x(i) ?? 0) + (sub(si) ?? 0)}
+              y={y(ms)}
+              width={Math.max(1, sub.bandwidth())}
+              height={innerH - y(ms)}
+              fill={s.colour}
+              title={`${s.label}, step ${i + 1}${i === 0 ? ' (prefill)' : ''}: ${ms.toFixed(1)} ms`}
+            />
           )),
         )}
         <text x={0} y={innerH + 16} fontSize={10} fill="#545763">

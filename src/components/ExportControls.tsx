@@ -5,13 +5,23 @@ interface Props {
   /** e.g. "run", "analysis": names the buttons and the test ids (`${what}-export-json`, `${what}-import-file`, …) */
   what: string;
   disabled: boolean;
-  onExport(kind: 'json' | 'csv'): void;
+  /** may gather its data first (a Promise); a failure is said here */
+  onExport(kind: 'json' | 'csv'): void | Promise<void>;
   /** throws with what is wrong; nothing may change then */
   onImport(text: string): void;
 }
 
 export function ExportControls({ what, disabled, onExport, onImport }: Props) {
   const [error, setError] = useState<string | null>(null);
+  const [exportError, setExportError] = useState<string | null>(null);
+  const exportAs = async (kind: 'json' | 'csv') => {
+    try {
+      await onExport(kind);
+      setExportError(null);
+    } catch (err) {
+      setExportError(`The ${what} cannot be exported: ${(err as Error).message}.`);
+    }
+  };
   const importFile = async (file: File) => {
     try {
       onImport(await file.text());
@@ -23,10 +33,10 @@ export function ExportControls({ what, disabled, onExport, onImport }: Props) {
   return (
     <>
       <div className="row">
-        <button type="button" data-testid={`${what}-export-json`} disabled={disabled} onClick={() => onExport('json')}>
+        <button type="button" data-testid={`${what}-export-json`} disabled={disabled} onClick={() => void exportAs('json')}>
           Export {what} (JSON)
         </button>
-        <button type="button" data-testid={`${what}-export-csv`} disabled={disabled} onClick={() => onExport('csv')}>
+        <button type="button" data-testid={`${what}-export-csv`} disabled={disabled} onClick={() => void exportAs('csv')}>
           Export {what} (CSV)
         </button>
         <label>
@@ -43,6 +53,11 @@ export function ExportControls({ what, disabled, onExport, onImport }: Props) {
           />
         </label>
       </div>
+      {exportError && (
+        <p className="error-box" role="alert" data-testid={`${what}-export-error`}>
+          {exportError}
+        </p>
+      )}
       {error && (
         <p className="error-box" role="alert" data-testid={`${what}-import-error`}>
           {error}

@@ -14,6 +14,7 @@ import type { Conversation } from './chat/types';
 import { ConstraintService, isUnconstrained } from './constraintService';
 import { Generator, type GenerateOptions } from './generation/generator';
 import { divergenceTree } from './generation/divergence';
+import { DistributionStore } from './generation/distributionStore';
 import type { GenerationSummary, StepSnapshot } from './generation/types';
 import { chooseBackend, type BackendDecision } from './backendChoice';
 import type {
@@ -34,6 +35,8 @@ import type {
   PromptFitResponse,
   RunManyResponse,
   ServerModelsResponse,
+  StepDistributionsRequest,
+  StepDistributionsResponse,
   UseServerRequest,
 } from './protocol';
 import { EngineFailure, type HandlerContext } from './handlers';
@@ -49,6 +52,8 @@ interface Current {
   /** set when the backend is a server (its prompts are text or messages, not token ids) */
   server: ServerBackend | null;
   constraints: ConstraintService;
+  /** every streamed step's distribution as generated (the UI asks for those it no longer holds) */
+  distributions: DistributionStore;
 }
 
 
@@ -148,7 +153,7 @@ export class InferenceService {
 
   private async makeCurrent(backend: NextTokenBackend, server: ServerBackend | null): Promise<void> {
     const previous = this.current;
-    this.current = { backend, generator: new Generator(backend), server, constraints: new ConstraintService(backend) };
+    this.current = { backend, generator: new Generator(backend), server, constraints: new ConstraintService(backend), distributions: new DistributionStore() };
     previous?.constraints.dispose();
     if (previous && previous.backend !== backend) await previous.backend.dispose().catch(() => undefined);
   }
@@ -184,7 +189,7 @@ export class InferenceService {
     refuseOverlongPrompt(current, ids.length);
     const options = await this.runOptions(current, req, signal);
     emit({ type: 'run-started', prompt: this.promptTokens(backend, ids), parent: null, useKvCache: req.useKvCache });
-    return this.stream(generator.generate(ids, options), emit);
+    return this.stream(current, generator.generate(ids, options), emit);
   }
 
   async branch(req: BranchRequest, { signal, emit }: HandlerContext): Promise<RunDoneResponse> {
@@ -193,7 +198,7 @@ export class InferenceService {
     const { promptIds } = generator.sequence(req.fromBranchId);
     const options = await this.runOptions(current, req, signal);
     emit({ type: 'run-started', prompt: this.promptTokens(backend, promptIds), parent: { branchId: req.fromBranchId, stepIndex: req.stepIndex }, useKvCache: req.useKvCache });
-    return this.stream(generator.continueFrom(req.fromBranchId, req.stepIndex, req.tokenId, options), emit);
+    return this.stream(current, generator.continueFrom(req.fromBranchId, req.stepIndex, req.tokenId, options), emit);
   }
 
   async runMany(req: RunManyRequest, { signal, emit }: HandlerContext): Promise<RunManyResponse> {
@@ -226,6 +231,12 @@ export class InferenceService {
     return { type: 'resampled', step: await generator.resample(req.branchId, req.stepIndex, req.settings, constraint) };
   }
 
+  /** Streamed steps' distributions as generated, from the engine's bounded store (null for a step it no longer has). */
+  stepDistributions(req: StepDistributionsRequest): StepDistributionsResponse {
+    const { distributions } = this.require();
+    return { type: 'step-distributions', distributions: req.steps.map((s) => distributions.get(s.branchId, s.stepIndex)) };
+  }
+
   /** Compiles a constraint for the current model (progress as events); an invalid one is answered with its problem. */
   async compileConstraint(req: CompileConstraintRequest, { emit }: HandlerContext): Promise<CompileConstraintResponse> {
     const outcome = await this.require().constraints.compile(req.constraint, (phase) => emit({ type: 'constraint-progress', phase }));
@@ -233,9 +244,10 @@ export class InferenceService {
   }
 
   /** Streams every step as an event; Stop (the signal) ends the loop at once, and the summary says "stopped". */
-  private async stream(steps: AsyncGenerator<StepSnapshot, GenerationSummary>, emit: HandlerContext['emit']): Promise<RunDoneResponse> {
+  private async stream({ distributions }: Current, steps: AsyncGenerator<StepSnapshot, GenerationSummary>, emit: HandlerContext['emit']): Promise<RunDoneResponse> {
     let next = await steps.next();
     while (!next.done) {
+      distributions.put(next.value.branchId, next.value.stepIndex, next.value.distribution);
       emit({ type: 'step', step: next.value });
       next = await steps.next();
     }

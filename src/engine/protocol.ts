@@ -233,6 +233,21 @@ export type CompileConstraintResponse =
 /** Stages of a constraint's compile, for its progress line. */
 export type ConstraintCompilePhase = 'engine' | 'vocabulary' | 'compile';
 
+/**
+ * The distributions of streamed steps exactly as they were generated. The UI keeps full distributions only for the
+ * steps it shows (and a short recent window); any other step, and every step of an export, is asked for here.
+ */
+export interface StepDistributionsRequest {
+  type: 'step-distributions';
+  steps: { branchId: string; stepIndex: number }[];
+}
+
+export interface StepDistributionsResponse {
+  type: 'step-distributions';
+  /** one per requested step, in order; null where the engine no longer keeps it (see generation/distributionStore.ts) */
+  distributions: (StepDistribution | null)[];
+}
+
 export interface ResampleResponse {
   type: 'resampled';
   step: ResampledStep;
@@ -334,6 +349,7 @@ export interface EngineCalls {
   branch: { request: BranchRequest; response: RunDoneResponse };
   'run-many': { request: RunManyRequest; response: RunManyResponse };
   resample: { request: ResampleRequest; response: ResampleResponse };
+  'step-distributions': { request: StepDistributionsRequest; response: StepDistributionsResponse };
   'compile-constraint': { request: CompileConstraintRequest; response: CompileConstraintResponse };
   'chat-analyse': { request: ChatAnalyseRequest; response: ChatAnalyseResponse };
   'pricing-catalogue': { request: PricingCatalogueRequest; response: PricingCatalogueResponse };

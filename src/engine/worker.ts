@@ -108,6 +108,7 @@ const routes: { [T in RequestType]: Route<T> } = {
   branch: { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.branch(req, ctx) },
   'run-many': { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.runMany(req, ctx) },
   resample: { lane: 'immediate', scope: 'generate', handle: (req) => inference.resample(req) },
+  'step-distributions': { lane: 'immediate', scope: 'generate', handle: async (req) => inference.stepDistributions(req) },
   'compile-constraint': { lane: 'model', scope: 'generate', handle: (req, ctx) => inference.compileConstraint(req, ctx) },
   'analyse-text': { lane: 'model', scope: 'analyse', handle: (req, ctx) => handleAnalyseRequest(req, inference.backend, ctx) },
   // one forward pass with the graph's internals: after any generation in flight, on the same session

@@ -3,6 +3,7 @@ import { DEFAULT_SAMPLING } from '../engine/sampling/types';
 import type { GenerationSummary, ModelInfo, StepSnapshot } from '../engine/protocol';
 import { DEFAULT_CONSTRAINT } from './constraintChoice';
 import { NO_RUNS, reduceGenerate, type GenerateEvent, type GenerateState } from './generateReducer';
+import { MAX_DISTRIBUTIONS } from './stepRecords';
 
 const info: ModelInfo = { modelId: 'm', device: 'wasm', dtype: 'fp32', architecture: 'llama', vocabSize: 10, contextWindow: 8, eosTokenIds: [0], bosTokenId: null, numLayers: 1 };
 
@@ -99,6 +100,23 @@ describe('the Generate lab reducer', () => {
     expect(reduce(s, { type: 'steps', runId: 'r1', steps: [step(0, 3)] }).resampled).toBeNull();
     s = { ...s, selectedStep: 0 };
     expect(reduce(s, { type: 'steps', runId: 'r1', steps: [step(0, 3)] }).resampled).toBe(resampled);
+  });
+
+  it('a long run keeps every step compactly and only a bounded window of full distributions, the selected step among them', () => {
+    let s = reduce(initial(), { type: 'run-queued', runId: 'r1', label: 'g', activate: true, useKvCache: true });
+    for (let i = 0; i < 2000; i += 4) s = reduce(s, { type: 'steps', runId: 'r1', steps: [0, 1, 2, 3].map((k) => step(i + k, (i + k) % 10)) });
+    expect(s.runs.r1.steps).toHaveLength(2000);
+    expect(s.runs.r1.steps[1234]).toMatchObject({ stepIndex: 1234, chosen: { id: 4 }, entropyBits: 0, removedMass: null });
+    expect(s.runs.r1.steps[0]).not.toHaveProperty('distribution');
+    expect(s.distributions.size).toBe(MAX_DISTRIBUTIONS);
+    expect(s.distributions.get('b0:1999')?.chosenId).toBe(9);
+    expect(s.distributions.has('b0:5')).toBe(false);
+    // an early step, fetched from the engine and selected, stays while newer steps stream
+    const early = step(5, 5).distribution;
+    s = reduce({ ...s, selectedStep: 5 }, { type: 'distributions-fetched', entries: [['b0:5', early]] });
+    for (let i = 2000; i < 2100; i++) s = reduce(s, { type: 'steps', runId: 'r1', steps: [step(i, 1)] });
+    expect(s.distributions.get('b0:5')).toBe(early);
+    expect(s.distributions.size).toBe(MAX_DISTRIBUTIONS);
   });
 
   it('a failed run says why; events for an unknown run change nothing', () => {

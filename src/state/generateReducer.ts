@@ -17,10 +17,12 @@ import type {
   SamplingSettings,
   ServerApi,
   ServerModel,
+  StepDistribution,
   StepSnapshot,
 } from '../engine/protocol';
 import { EMBEDDED_MODEL_ID } from '../engine/generation/catalog';
 import type { ConstraintChoice, ConstraintStatus } from './constraintChoice';
+import { NO_DISTRIBUTIONS, RECENT_DISTRIBUTIONS, cacheDistributions, distributionKey, toStepRecord, type DistributionCache, type StepRecord } from './stepRecords';
 
 export interface RunView {
   runId: string;
@@ -28,8 +30,10 @@ export interface RunView {
   branchId: string | null;
   prompt: PromptTokens;
   parent: { branchId: string; stepIndex: number } | null;
-  /** the steps this run computed (a branch starts at its branch point) */
-  steps: StepSnapshot[];
+  /** the steps this run computed (a branch starts at its branch point), without their distributions (see stepRecords.ts) */
+  steps: StepRecord[];
+  /** an imported run's distributions, one per step (its steps are not in the engine); absent for a run made here */
+  distributions?: StepDistribution[];
   summary: GenerationSummary | null;
   status: 'running' | 'done' | 'error';
   useKvCache: boolean;
@@ -103,6 +107,8 @@ export interface GenerateState extends GenerateChoices {
   runs: Record<string, RunView>;
   runOrder: string[];
   activeRunId: string | null;
+  /** the full distributions the page holds: recent, selected and fetched steps (bounded; the engine keeps the rest) */
+  distributions: DistributionCache;
   /** null: follow the newest step */
   selectedStep: number | null;
   resampled: ResampledStep | null;
@@ -122,6 +128,7 @@ export const NO_RUNS = {
   runs: {},
   runOrder: [],
   activeRunId: null,
+  distributions: NO_DISTRIBUTIONS,
   selectedStep: null,
   resampled: null,
   resampledSettings: null,
@@ -140,6 +147,8 @@ export type GenerateEvent =
   | { type: 'run-queued'; runId: string; label: string; activate: boolean; useKvCache: boolean }
   | { type: 'run-started'; runId: string; prompt: PromptTokens; parent: RunView['parent']; useKvCache: boolean }
   | { type: 'steps'; runId: string; steps: StepSnapshot[] }
+  /** distributions the engine gave back on request (null: it no longer keeps the step) */
+  | { type: 'distributions-fetched'; entries: [string, StepDistribution | null][] }
   | { type: 'run-done'; runId: string; summary: GenerationSummary }
   | { type: 'run-failed'; runId: string; message: string }
   | { type: 'resampled'; step: ResampledStep; settings: SamplingSettings; constraint: ConstraintChoice }
@@ -178,10 +187,19 @@ export function reduceGenerate(s: GenerateState, e: GenerateEvent): GenerateStat
     case 'run-started':
       return patchRun(s, e.runId, () => ({ prompt: e.prompt, parent: e.parent, useKvCache: e.useKvCache }));
     case 'steps': {
-      const next = patchRun(s, e.runId, (run) => ({ steps: [...run.steps, ...e.steps], branchId: run.branchId ?? e.steps[0]?.branchId ?? null }));
+      const patched = patchRun(s, e.runId, (run) => {
+        const branchId = run.branchId ?? e.steps[0]?.branchId ?? null;
+        return { steps: [...run.steps, ...e.steps.map((step) => toStepRecord(step, branchId ?? step.branchId))], branchId };
+      });
+      if (patched === s) return s;
+      // the page keeps the newest steps' distributions; any other is fetched from the engine when it is shown
+      const recent = e.steps.slice(-RECENT_DISTRIBUTIONS).map((step): [string, StepDistribution] => [distributionKey(step.branchId, step.stepIndex), step.distribution]);
+      const next = { ...patched, distributions: cacheDistributions(s.distributions, recent, selectedKey(patched)) };
       // following the newest step: its distribution comes from the step itself until re-sampled
       return e.runId === s.activeRunId && s.selectedStep === null ? { ...next, resampled: null } : next;
     }
+    case 'distributions-fetched':
+      return { ...s, distributions: cacheDistributions(s.distributions, e.entries, selectedKey(s)) };
     case 'run-done':
       return patchRun(s, e.runId, () => ({ summary: e.summary, status: 'done' }));
     case 'run-failed':
@@ -211,6 +229,34 @@ export function reduceGenerate(s: GenerateState, e: GenerateEvent): GenerateStat
         constraintStatus: { state: 'none' },
       };
   }
+}
+
+/** Every step of a run's sequence, inherited ones (before a branch point) included; cached per `runs` object, so
+ * selectors return stable values (zustand compares by identity). */
+const NO_STEPS: StepRecord[] = [];
+const sequenceCache = new WeakMap<Record<string, RunView>, Map<string, StepRecord[]>>();
+
+export function sequenceSteps(state: Pick<GenerateState, 'runs'>, runId: string | null): StepRecord[] {
+  if (!runId) return NO_STEPS;
+  const run = state.runs[runId];
+  if (!run) return NO_STEPS;
+  if (!run.parent) return run.steps;
+  let byRun = sequenceCache.get(state.runs);
+  if (!byRun) sequenceCache.set(state.runs, (byRun = new Map()));
+  const cached = byRun.get(runId);
+  if (cached) return cached;
+  const parentRun = Object.values(state.runs).find((r) => r.branchId === run.parent!.branchId);
+  const inherited = parentRun ? sequenceSteps(state, parentRun.runId).slice(0, run.parent.stepIndex) : NO_STEPS;
+  const out = [...inherited, ...run.steps];
+  byRun.set(runId, out);
+  return out;
+}
+
+/** The cache key of the selected step (null while following the newest one, which the recent window holds). */
+function selectedKey(s: GenerateState): string | null {
+  if (s.selectedStep === null) return null;
+  const step = sequenceSteps(s, s.activeRunId)[s.selectedStep];
+  return step ? distributionKey(step.branchId, step.stepIndex) : null;
 }
 
 function patchRun(s: GenerateState, runId: string, patch: (run: RunView) => Partial<RunView>): GenerateState {

@@ -15,9 +15,11 @@ import { latestWins } from './latestWins';
 import { defined, field, isRecord, persisted } from './persistence';
 import { DEFAULT_CONSTRAINT, constraintKey, constraintSpecOf, readConstraintChoice, type ConstraintChoice } from './constraintChoice';
 import type { ConstraintKind } from '../engine/grammar/types';
-import { NO_RUNS, reduceGenerate, type BackendKind, type GenerateChoices, type GenerateEvent, type GenerateState, type RunView } from './generateReducer';
+import { distributionKey, withDistribution, type StepRecord } from './stepRecords';
+import { NO_RUNS, reduceGenerate, sequenceSteps, type BackendKind, type GenerateChoices, type GenerateEvent, type GenerateState, type RunView } from './generateReducer';
 
 export type { GenerateState } from './generateReducer';
+export { sequenceSteps } from './generateReducer';
 
 const DEFAULT_PROMPT = 'The ship';
 
@@ -138,28 +140,7 @@ function newRunId(prefix: string): string {
 
 // ---------------------------------------------------------------- derived
 
-const NO_STEPS: StepSnapshot[] = [];
-/** Derived arrays are cached per `runs` object so selectors return stable values (zustand compares by identity). */
-const sequenceCache = new WeakMap<Record<string, RunView>, Map<string, StepSnapshot[]>>();
-
-/** Every step of a run's sequence, inherited ones (before a branch point) included. */
-export function sequenceSteps(state: Pick<GenerateState, 'runs'>, runId: string | null): StepSnapshot[] {
-  if (!runId) return NO_STEPS;
-  const run = state.runs[runId];
-  if (!run) return NO_STEPS;
-  if (!run.parent) return run.steps;
-  let byRun = sequenceCache.get(state.runs);
-  if (!byRun) sequenceCache.set(state.runs, (byRun = new Map()));
-  const cached = byRun.get(runId);
-  if (cached) return cached;
-  const parentRun = Object.values(state.runs).find((r) => r.branchId === run.parent!.branchId);
-  const inherited = parentRun ? sequenceSteps(state, parentRun.runId).slice(0, run.parent.stepIndex) : NO_STEPS;
-  const out = [...inherited, ...run.steps];
-  byRun.set(runId, out);
-  return out;
-}
-
-export function decodeTimings(steps: StepSnapshot[]) {
+export function decodeTimings(steps: readonly Pick<StepRecord, 'phase' | 'ms'>[]) {
   const prefill = steps.find((s) => s.phase === 'prefill');
   const decode = steps.filter((s) => s.phase === 'decode');
   const decodeMs = decode.reduce((a, s) => a + s.ms, 0);
@@ -175,21 +156,26 @@ export function isGenerating(s: GenerateState): boolean {
 }
 
 export interface StepView {
-  step: StepSnapshot;
+  step: StepRecord;
   stepIndex: number;
-  distribution: StepDistribution;
+  /** null while it is fetched from the engine ('fetching'), or when the engine no longer keeps it ('gone') */
+  distribution: StepDistribution | null;
   /** 'current': re-sampled from the kept logits with the settings now shown; 'updating': re-sampled with earlier
    * settings, a re-sample with the shown ones is on its way; 'generation': as generated */
-  source: 'current' | 'updating' | 'generation';
+  source: 'current' | 'updating' | 'generation' | 'fetching' | 'gone';
 }
 
 let viewCache: { key: unknown[]; view: StepView | null } = { key: [], view: null };
 
-/** The selected step as the panels draw it (memoised on its inputs, so selectors stay stable). */
+/** The selected step as the panels draw it (memoised on its inputs and on what it shows, so selectors stay stable:
+ * a streamed step that changes neither the selected step nor its distribution re-renders nothing). */
 export function selectedStepView(s: GenerateState): StepView | null {
-  const key = [s.runs, s.activeRunId, s.selectedStep, s.resampled, s.resampledSettings, s.settings, s.resampledConstraint, s.constraint];
+  const key = [s.runs, s.activeRunId, s.selectedStep, s.resampled, s.resampledSettings, s.settings, s.resampledConstraint, s.constraint, s.distributions];
   if (key.every((k, i) => k === viewCache.key[i])) return viewCache.view;
-  viewCache = { key, view: computeStepView(s) };
+  const view = computeStepView(s);
+  const old = viewCache.view;
+  const same = old && view && old.step === view.step && old.stepIndex === view.stepIndex && old.distribution === view.distribution && old.source === view.source;
+  viewCache = { key, view: same ? old : view };
   return viewCache.view;
 }
 
@@ -203,7 +189,55 @@ function computeStepView(s: GenerateState): StepView | null {
     const current = s.resampledSettings === s.settings && s.resampledConstraint === s.constraint;
     return { step, stepIndex, distribution: r.distribution, source: current ? 'current' : 'updating' };
   }
-  return { step, stepIndex, distribution: step.distribution, source: 'generation' };
+  const imported = s.activeRunId ? s.runs[s.activeRunId]?.distributions?.[stepIndex] : undefined;
+  if (imported) return { step, stepIndex, distribution: imported, source: 'generation' };
+  const held = s.distributions.get(distributionKey(step.branchId, step.stepIndex));
+  if (held === undefined) return { step, stepIndex, distribution: null, source: 'fetching' };
+  return { step, stepIndex, distribution: held, source: held ? 'generation' : 'gone' };
+}
+
+/** Fetches the shown step's distribution as generated when the page does not hold it (one request per step). */
+let fetchingKey: string | null = null;
+async function fetchShownDistribution(step: StepRecord) {
+  const key = distributionKey(step.branchId, step.stepIndex);
+  if (fetchingKey === key) return;
+  fetchingKey = key;
+  try {
+    const { distributions } = await engine.request({ type: 'step-distributions', steps: [{ branchId: step.branchId, stepIndex: step.stepIndex }] });
+    dispatch({ type: 'distributions-fetched', entries: [[key, distributions[0] ?? null]] });
+  } catch {
+    // no model (the engine restarted, or another model was loaded): the step's runs are gone with it
+    dispatch({ type: 'distributions-fetched', entries: [[key, null]] });
+  } finally {
+    if (fetchingKey === key) fetchingKey = null;
+  }
+}
+
+/**
+ * Every step of a run's sequence in full, for an export: the page's records with their distributions as generated
+ * (an imported run's own, else the page's cache, else asked from the engine in one request). Throws, naming the
+ * steps, when the engine no longer keeps some of them.
+ */
+export async function fullSequenceSteps(runId: string): Promise<StepSnapshot[]> {
+  const s = get();
+  const run = s.runs[runId];
+  const steps = sequenceSteps(s, runId);
+  if (run?.distributions) return steps.map((r, i) => withDistribution(r, run.distributions![i]));
+  const missing = steps.filter((r) => !s.distributions.get(distributionKey(r.branchId, r.stepIndex)));
+  const fetched = new Map<string, StepDistribution | null>();
+  if (missing.length) {
+    const { distributions } = await engine.request({ type: 'step-distributions', steps: missing.map((r) => ({ branchId: r.branchId, stepIndex: r.stepIndex })) });
+    missing.forEach((r, i) => fetched.set(distributionKey(r.branchId, r.stepIndex), distributions[i] ?? null));
+  }
+  const gone: number[] = [];
+  const out = steps.map((r, i) => {
+    const key = distributionKey(r.branchId, r.stepIndex);
+    const d = s.distributions.get(key) ?? fetched.get(key) ?? null;
+    if (!d) gone.push(i + 1);
+    return d ? withDistribution(r, d) : null;
+  });
+  if (gone.length) throw new Error(`the engine no longer keeps the distributions of ${gone.length === 1 ? `step ${gone[0]}` : `steps ${gone[0]}–${gone[gone.length - 1]}`} (it keeps the latest 4,096 steps generated with the loaded model); generate again to export`);
+  return out as StepSnapshot[];
 }
 
 /** The step the panels show: the selected one, else the newest. */
@@ -531,6 +565,8 @@ export const generateActions = {
 
 useGenerateStore.subscribe((s, prev) => {
   if (s.settings !== prev.settings || s.selectedStep !== prev.selectedStep || s.activeRunId !== prev.activeRunId) resampleLatest.request();
+  const view = selectedStepView(s);
+  if (view?.source === 'fetching') void fetchShownDistribution(view.step);
   if (s.constraint !== prev.constraint) compileSoon(s.constraint.kind !== prev.constraint.kind ? 0 : 250);
   else if (s.model.info !== prev.model.info && s.model.status === 'ready') compileSoon(0);
 });

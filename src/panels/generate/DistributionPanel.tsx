@@ -51,6 +51,20 @@ export function DistributionPanel() {
     );
   }
   const d = view.distribution;
+  if (!d) {
+    return (
+      <section className="card" aria-labelledby="dist-heading">
+        <h2 id="dist-heading">
+          Next-token distribution at step {view.stepIndex + 1} ({view.step.phase})
+        </h2>
+        <p className="muted" role="status" data-testid="dist-source" data-source={view.source}>
+          {view.source === 'fetching'
+            ? 'Fetching this step’s distribution from the engine…'
+            : 'The engine no longer has this step’s distribution (it keeps the latest 4,096 steps generated with the loaded model): generate again to see it.'}
+        </p>
+      </section>
+    );
+  }
   // a partial distribution (a server's top N): each known token's share of the whole distribution, so the bars and
   // "all other tokens" add up to 1 (at T = 1 without filters these are exactly the server's probabilities)
   const known = d.vocabulary === 'partial' ? 1 - d.otherMass : 1;
@@ -70,16 +84,16 @@ export function DistributionPanel() {
     chosen: c.id === d.chosenId,
   }));
   const cutoffs: { label: string; prob: number }[] = [];
-  if (view.distribution.cutoffs.topP) cutoffs.push({ label: `top-p ${view.distribution.cutoffs.topP.p}`, prob: view.distribution.cutoffs.topP.lastKeptProb });
-  if (view.distribution.cutoffs.minP) cutoffs.push({ label: `min-p ${view.distribution.cutoffs.minP.minP}`, prob: view.distribution.cutoffs.minP.threshold });
-  if (view.distribution.cutoffs.topK) cutoffs.push({ label: `top-k ${view.distribution.cutoffs.topK.k}`, prob: view.distribution.cutoffs.topK.kthProb });
+  if (d.cutoffs.topP) cutoffs.push({ label: `top-p ${d.cutoffs.topP.p}`, prob: d.cutoffs.topP.lastKeptProb });
+  if (d.cutoffs.minP) cutoffs.push({ label: `min-p ${d.cutoffs.minP.minP}`, prob: d.cutoffs.minP.threshold });
+  if (d.cutoffs.topK) cutoffs.push({ label: `top-k ${d.cutoffs.topK.k}`, prob: d.cutoffs.topK.kthProb });
   return (
     <section className="card" aria-labelledby="dist-heading">
       <h2 id="dist-heading">
         Next-token distribution at step {view.stepIndex + 1} ({view.step.phase})
       </h2>
       <p className="muted" data-testid="dist-source" data-source={view.source}>
-        {SOURCE_TEXT[view.source]} Entropy{' '}
+        {SOURCE_TEXT[view.source as keyof typeof SOURCE_TEXT]} Entropy{' '}
         {d.entropyBits.toFixed(2)} bits; {formatCount(d.keptCount)} tokens survive the filters. Grey bars: probability before the filters.
       </p>
       {d.mask && <ConstraintMaskNote mask={d.mask} candidates={d.candidates} />}

@@ -1,22 +1,23 @@
 /** Share the Generate lab's prompt and settings; export the shown run as JSON or CSV, and import a JSON export back. */
-import { sequenceSteps, useGenerateStore } from '../../state/generateStore';
+import { fullSequenceSteps, useGenerateStore } from '../../state/generateStore';
 import { importedRunView, readRunExport, runCsv, runJson, type RunExport } from '../../state/share/runExport';
 import { parseExportJson } from '../../state/share/exportFormat';
 import { download } from '../../components/download';
 import { ShareBar } from '../../components/ShareBar';
 import { ExportControls } from '../../components/ExportControls';
 
-function shownRun(): RunExport | null {
+/** The shown run in full: the page holds only the shown steps' distributions, the engine gives back the others. */
+async function shownRun(): Promise<RunExport | null> {
   const s = useGenerateStore.getState();
   const run = s.activeRunId ? s.runs[s.activeRunId] : null;
   if (!run) return null;
-  const steps = sequenceSteps(s, run.runId);
+  const steps = await fullSequenceSteps(run.runId);
   if (steps.length === 0) return null;
   return { model: s.model.info?.modelId ?? s.modelId, settings: s.settings, maxNewTokens: s.maxNewTokens, constraint: s.constraint, prompt: run.prompt, steps, summary: run.summary, label: run.label };
 }
 
-function exportRun(kind: 'json' | 'csv') {
-  const run = shownRun();
+async function exportRun(kind: 'json' | 'csv') {
+  const run = await shownRun();
   if (!run) return;
   if (kind === 'json') download(runJson(run), 'run.json', 'application/json');
   else download(runCsv(run), 'run.csv', 'text/csv');

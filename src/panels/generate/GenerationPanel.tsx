@@ -7,7 +7,8 @@ import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { NumberField } from '../../components/NumberField';
 import { useTooLongPrompt } from '../../state/promptFitStore';
 import { PromptFitNotice } from './PromptFitNotice';
-import type { DoneReason, StepSnapshot } from '../../engine/generation/types';
+import type { DoneReason } from '../../engine/generation/types';
+import type { StepRecord } from '../../state/stepRecords';
 import type { PromptTokens as PromptTokensOf } from '../../engine/protocol';
 
 /** Low probability → warm, high → green; light enough that dark text keeps its contrast. */
@@ -42,7 +43,7 @@ function ConstraintLegend() {
 const selectStep = (i: number) => generateActions.selectStep(i);
 
 interface ChipProps {
-  step: StepSnapshot;
+  step: StepRecord;
   index: number;
   selected: boolean;
   /** a server backend numbers the tokens it meets itself: only the model's own ids (where it sent them) are shown */
@@ -59,15 +60,15 @@ const TokenChip = memo(function TokenChip({ step: s, index: i, selected, onServe
     <button
       type="button"
       className={`gen-token${selected ? ' selected' : ''}${s.chosen.forced ? ' forced' : ''}`}
-      style={{ background: probColour(s.chosen.prob), ...(s.distribution.mask && { boxShadow: removedMassStrip(s.distribution.mask.removedMass) }) }}
+      style={{ background: probColour(s.chosen.prob), ...(s.removedMass !== null && { boxShadow: removedMassStrip(s.removedMass) }) }}
       data-testid="gen-token"
       data-token-id={id}
       data-token-text={s.chosen.text}
       data-prob={s.chosen.prob}
       data-step={i}
-      data-removed-mass={s.distribution.mask?.removedMass}
+      data-removed-mass={s.removedMass ?? undefined}
       aria-pressed={selected}
-      aria-label={`Step ${i + 1}: "${escapeTokenText(s.chosen.text)}"${onServer && s.chosen.modelTokenId === undefined ? '' : `, ID ${id}`}, probability ${(s.chosen.prob * 100).toFixed(1)}%${s.chosen.forced ? ', picked by you' : ''}${s.distribution.mask ? `, the constraint removed ${(s.distribution.mask.removedMass * 100).toFixed(1)}% of the model’s probability` : ''}`}
+      aria-label={`Step ${i + 1}: "${escapeTokenText(s.chosen.text)}"${onServer && s.chosen.modelTokenId === undefined ? '' : `, ID ${id}`}, probability ${(s.chosen.prob * 100).toFixed(1)}%${s.chosen.forced ? ', picked by you' : ''}${s.removedMass !== null ? `, the constraint removed ${(s.removedMass * 100).toFixed(1)}% of the model’s probability` : ''}`}
       onClick={() => selectStep(i)}
     >
       {s.chosen.text}
@@ -93,7 +94,7 @@ function GeneratedTokens() {
   const onServer = useGenerateStore((s) => s.model.info?.server !== undefined);
   if (!prompt) return <p className="muted">Press Generate to watch the model pick one token at a time.</p>;
   const current = selected ?? steps.length - 1;
-  const constrained = steps.some((s) => s.distribution.mask);
+  const constrained = steps.some((s) => s.removedMass !== null);
   return (
     <>
     {constrained && <ConstraintLegend />}

@@ -14,16 +14,17 @@ export function SamplingPipelinePanel() {
   const view = useGenerateStore(selectedStepView);
   const settings = useGenerateStore((s) => s.settings);
   const constraintBy = useGenerateStore((s) => (s.constraintStatus.state === 'ready' ? s.constraintStatus.info.enforcedBy : null));
-  if (!view) return null;
-  const rows = view.distribution.candidates.slice(0, ROWS);
-  const kept = view.distribution.candidates.filter((c) => c.prob > 0);
-  const chosen = view.distribution.candidates.find((c) => c.id === view.distribution.chosenId);
+  const d = view?.distribution;
+  if (!view || !d) return null;
+  const rows = d.candidates.slice(0, ROWS);
+  const kept = d.candidates.filter((c) => c.prob > 0);
+  const chosen = d.candidates.find((c) => c.id === d.chosenId);
   const greedy = !(settings.temperature > 0);
-  const mask = view.distribution.mask;
+  const mask = d.mask;
   const filters: string[] = [];
-  if (view.distribution.cutoffs.topK) filters.push(`top-k ${view.distribution.cutoffs.topK.k} removed ${formatCount(view.distribution.cutoffs.topK.removed)}`);
-  if (view.distribution.cutoffs.topP) filters.push(`top-p ${view.distribution.cutoffs.topP.p} removed ${formatCount(view.distribution.cutoffs.topP.removed)} (nucleus mass ${view.distribution.cutoffs.topP.cumulativeAtCut.toFixed(3)})`);
-  if (view.distribution.cutoffs.minP) filters.push(`min-p ${view.distribution.cutoffs.minP.minP} removed ${formatCount(view.distribution.cutoffs.minP.removed)} (threshold ${view.distribution.cutoffs.minP.threshold.toExponential(2)})`);
+  if (d.cutoffs.topK) filters.push(`top-k ${d.cutoffs.topK.k} removed ${formatCount(d.cutoffs.topK.removed)}`);
+  if (d.cutoffs.topP) filters.push(`top-p ${d.cutoffs.topP.p} removed ${formatCount(d.cutoffs.topP.removed)} (nucleus mass ${d.cutoffs.topP.cumulativeAtCut.toFixed(3)})`);
+  if (d.cutoffs.minP) filters.push(`min-p ${d.cutoffs.minP.minP} removed ${formatCount(d.cutoffs.minP.removed)} (threshold ${d.cutoffs.minP.threshold.toExponential(2)})`);
   return (
     <section className="card" aria-labelledby="pipeline-heading">
       <h2 id="pipeline-heading">Sampling pipeline, step {view.stepIndex + 1}</h2>
@@ -40,14 +41,14 @@ export function SamplingPipelinePanel() {
         <li>{greedy ? 'Temperature 0: greedy — the highest logit wins, no randomness.' : `Divided by temperature ${settings.temperature}.`}</li>
         <li>Softmax turns the logits into probabilities.</li>
         <li>{greedy ? 'Filters skipped (greedy).' : filters.length ? `Filters: ${filters.join('; ')}.` : 'No filter is on.'}</li>
-        <li>Renormalised over the {formatCount(view.distribution.keptCount)} surviving tokens.</li>
+        <li>Renormalised over the {formatCount(d.keptCount)} surviving tokens.</li>
         <li>
           {greedy
             ? 'No draw.'
-            : `Random draw u = ${view.distribution.draw.u.toFixed(4)} (seed ${settings.seed}) fell in [${view.distribution.draw.cumulativeBefore.toFixed(4)}, ${view.distribution.draw.cumulativeAfter.toFixed(4)}), the ${view.distribution.draw.rank + 1}. most likely token.`}
+            : `Random draw u = ${d.draw.u.toFixed(4)} (seed ${settings.seed}) fell in [${d.draw.cumulativeBefore.toFixed(4)}, ${d.draw.cumulativeAfter.toFixed(4)}), the ${d.draw.rank + 1}. most likely token.`}
         </li>
         <li>
-          Chosen: <code data-testid="pipeline-chosen">"{escapeTokenText(chosen?.text ?? view.step.chosen.text)}"</code> (ID {view.distribution.chosenId}, {pct(view.distribution.chosenProb)}).
+          Chosen: <code data-testid="pipeline-chosen">"{escapeTokenText(chosen?.text ?? view.step.chosen.text)}"</code> (ID {d.chosenId}, {pct(d.chosenProb)}).
         </li>
       </ol>
       {!greedy && (
@@ -55,11 +56,11 @@ export function SamplingPipelinePanel() {
           segments={[
             ...kept.map((c) => ({ id: c.id, label: escapeTokenText(c.text), prob: c.prob })),
             // the kept tokens beyond the listed candidates, as one segment, so the bar spans [0, 1]
-            ...(view.distribution.keptCount > kept.length
-              ? [{ id: -1, label: `${formatCount(view.distribution.keptCount - kept.length)} other tokens`, prob: Math.max(0, 1 - kept.reduce((a, c) => a + c.prob, 0)) }]
+            ...(d.keptCount > kept.length
+              ? [{ id: -1, label: `${formatCount(d.keptCount - kept.length)} other tokens`, prob: Math.max(0, 1 - kept.reduce((a, c) => a + c.prob, 0)) }]
               : []),
           ]}
-          u={view.distribution.draw.u}
+          u={d.draw.u}
         />
       )}
       <table className="pipeline-table">
@@ -77,7 +78,7 @@ export function SamplingPipelinePanel() {
         </thead>
         <tbody>
           {rows.map((c, rank) => (
-            <tr key={rank} className={c.id === view.distribution.chosenId ? 'chosen-row' : c.removedBy ? 'removed-row' : ''}>
+            <tr key={rank} className={c.id === d.chosenId ? 'chosen-row' : c.removedBy ? 'removed-row' : ''}>
               <td>
                 <code>"{escapeTokenText(c.text)}"</code>
               </td>

@@ -23,6 +23,8 @@ export function TimingsPanel() {
   const steps = useGenerateStore((s) => sequenceSteps(s, s.activeRunId));
   const kvOff = useGenerateStore((s) => (s.kvOffRunId ? s.runs[s.kvOffRunId] : null));
   const generating = useGenerateStore(isGenerating);
+  const maxNewTokens = useGenerateStore((s) => s.maxNewTokens);
+  const ownSteps = useGenerateStore((s) => (s.activeRunId ? (s.runs[s.activeRunId]?.steps.length ?? 0) : 0));
   if (!activeRunId || steps.length === 0) return null;
   const on = decodeTimings(steps);
   const off = kvOff ? decodeTimings(kvOff.steps) : null;
@@ -58,7 +60,8 @@ export function TimingsPanel() {
         )}
       </div>
       {kvOff?.status === 'done' && <KvOffOutput on={steps.map((s) => s.chosen.id)} off={kvOff.steps.map((s) => s.chosen.id)} />}
-      <LatencyChart series={series} width={520} />
+      {/* while streaming, room for the steps the run may reach: the bars drawn stay put */}
+      <LatencyChart series={series} slots={generating ? steps.length - ownSteps + maxNewTokens : 0} width={520} />
       <div className="controls">
         <button type="button" data-testid="run-no-kv" onClick={() => generateActions.generateWithoutKvCache()} disabled={generating}>
           Compare: same prompt with the KV cache off

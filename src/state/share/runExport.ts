@@ -7,6 +7,7 @@ import type { ConstraintChoice } from '../constraintChoice';
 import { readConstraintChoice } from '../constraintChoice';
 import type { RunView } from '../generateReducer';
 import { isRecord } from '../persistence';
+import { toStepRecord } from '../stepRecords';
 import { readLabShare } from './labState';
 import { toCsv, toExportJson } from './exportFormat';
 
@@ -90,14 +91,16 @@ export function readRunExport(v: unknown): RunExport {
   };
 }
 
-/** The run as the lab keeps it, marked imported (its logits are not in the engine: it can be viewed, not re-sampled). */
+/** The run as the lab keeps it, marked imported (its logits are not in the engine: it can be viewed, not re-sampled;
+ * its distributions stay with it, since the engine cannot give them back). */
 export function importedRunView(e: RunExport, runId: string): RunView {
   return {
     runId,
     branchId: e.steps[0].branchId,
     prompt: e.prompt,
     parent: null,
-    steps: e.steps,
+    steps: e.steps.map((s) => toStepRecord(s)),
+    distributions: e.steps.map((s) => s.distribution),
     summary: e.summary,
     status: 'done',
     useKvCache: e.summary?.useKvCache ?? true,
