@@ -9,6 +9,7 @@
  *   --no-build   reuse dist-bench/ (the app plus the bench page, built with NEXTTOKEN_BENCH=1)
  *   --only=a,b   run only these suites (startup, tokenize, paste, inference, health, memory, server, grammar, inside); the
  *                others are kept from bench/results.json when it holds a run of the same kind
+ * BENCH_PORT (environment): the preview server's port (default 4321), for runs side by side
  */
 import { spawn, execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -22,7 +23,7 @@ import type { Results, Row } from './types';
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const only = [...args].find((a) => a.startsWith('--only='))?.slice(7).split(',');
-const port = 4321;
+const port = Number(process.env.BENCH_PORT ?? 4321);
 const base = `http://localhost:${port}`;
 
 // the bench page is built only here, into dist-bench/: the app's own dist/ carries no bench code
