@@ -3,6 +3,7 @@
  * added tokens → normalizer → pre-tokenizer → BPE (with a per-piece cache) → ids + offsets.
  */
 import { AddedTokenMatcher } from './addedTokens';
+import { asciiScanner, type Scanner } from './asciiScanner';
 import { ABSORBED, bpeMerge } from './bpe';
 import { MergeTable } from './mergeTable';
 import type { Normalizer } from './normalizers';
@@ -66,6 +67,9 @@ export class BpePipeline {
   readonly splitMode: 'regex' | 'bigram' | 'none';
   /** no normalizer and a single regex level: sections take directSection */
   private readonly direct: boolean;
+  /** for a direct pipeline whose regex has a hand-written ASCII scanner: the scanner, and the regex made sticky */
+  private readonly scanner: Scanner | null = null;
+  private readonly sticky: RegExp | null = null;
 
   constructor(readonly spec: PipelineSpec) {
     const raw = (special: boolean) =>
@@ -84,6 +88,11 @@ export class BpePipeline {
       this.splitMode = 'none';
     }
     this.direct = !normalizer && pre.levels.length === 1 && this.splitMode !== 'bigram';
+    if (this.direct && pre.scanner) {
+      this.scanner = asciiScanner(pre.scanner);
+      const { regex } = pre.levels[0];
+      this.sticky = new RegExp(regex.source, regex.flags.replace('g', '') + 'y');
+    }
   }
 
   /**
@@ -201,7 +210,28 @@ export class BpePipeline {
   private directSection(text: string, a: number, b: number, sink: TokenSink): void {
     const s = a === 0 && b === text.length ? text : text.slice(a, b);
     const { regex, keepGaps } = this.spec.pre.levels[0];
-    forEachMatch(regex, keepGaps, s, (p, start) => this.directPiece(p, a + start, sink));
+    const scan = this.scanner;
+    const sticky = this.sticky;
+    if (!scan || !sticky) {
+      forEachMatch(regex, keepGaps, s, (p, start) => this.directPiece(p, a + start, sink));
+      return;
+    }
+    // the scanner's patterns match every character and never match empty, look behind or leave gaps: the match
+    // at i is where the previous one ended, and the sticky regex finds it where the scanner cannot
+    for (let i = 0; i < s.length; ) {
+      let j = scan(s, i);
+      if (j < 0) {
+        sticky.lastIndex = i;
+        const m = sticky.exec(s);
+        if (m === null || m[0].length === 0) {
+          forEachMatch(regex, keepGaps, s.slice(i), (p, start) => this.directPiece(p, a + i + start, sink));
+          return;
+        }
+        j = i + m[0].length;
+      }
+      this.directPiece(s.slice(i, j), a + i, sink);
+      i = j;
+    }
   }
 
   private directPiece(p: string, base: number, sink: TokenSink): void {

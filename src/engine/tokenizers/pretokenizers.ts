@@ -5,6 +5,7 @@
  */
 import { SplitPreTokenizer, ByteLevelPreTokenizer } from '@huggingface/tokenizers';
 import { UnsupportedConfigError } from './normalizers';
+import type { ScannerKind } from './asciiScanner';
 
 export interface SplitLevel {
   regex: RegExp;
@@ -22,14 +23,24 @@ export interface PreTokenizer {
   newlineSplits: boolean;
   /** single-character String splits (e.g. Gemma's split on ' '): the split char, else null */
   singleCharSplits: number[];
+  /** the only level's regex has a hand-written ASCII scanner (asciiScanner.ts) of this kind */
+  scanner?: ScannerKind;
 }
 
 /** Oniguruma patterns (as written in tokenizer.json) whose split points are proved at BpePipeline.isSplitPoint. */
+/** Llama 3's pattern (cl100k_base's) and Qwen's: they have hand-written ASCII scanners. */
+const LLAMA3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const QWEN_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const SCANNED_HF_PATTERNS = new Map<string, ScannerKind>([
+  [LLAMA3_PATTERN, 'cl100k'],
+  [QWEN_PATTERN, 'qwen'],
+]);
+
 const KNOWN_HF_PATTERNS = new Set<string>([
   // Llama 3
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+  LLAMA3_PATTERN,
   // Qwen 2 / 2.5 / 3
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+  QWEN_PATTERN,
   // DeepSeek V3
   '\\p{N}{1,3}',
   '[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+',
@@ -63,6 +74,8 @@ export function createPreTokenizer(config: unknown): PreTokenizer {
         result.levels.push({ regex: split.pattern, keepGaps: !c.invert });
         if (c.pattern?.Regex !== undefined) {
           if (!KNOWN_HF_PATTERNS.has(c.pattern.Regex)) result.knownFamily = false;
+          // a scanner stands for the whole pre-tokenizer only when its regex is the one level (directSection checks)
+          result.scanner = result.levels.length === 1 ? SCANNED_HF_PATTERNS.get(c.pattern.Regex) : undefined;
         } else if (c.pattern?.String !== undefined && c.pattern.String.length === 1 && !c.invert) {
           result.singleCharSplits.push(c.pattern.String.charCodeAt(0));
           result.knownFamily = false;
