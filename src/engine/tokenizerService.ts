@@ -5,7 +5,7 @@
  */
 import type { Encoding, SessionEdit, SessionUpdate, TextTokenizer } from './tokenizers';
 import { BUILTIN_TOKENIZERS, createHuggingFaceTokenizer, loadBuiltinTokenizer } from './tokenizers';
-import type { BuiltinTokenizerId } from './tokenizers';
+import type { BuiltinTokenizerId, TokenizerDataSource } from './tokenizers';
 import type { TokenizedPayload, TokenizerLoadPhase } from './protocol';
 import { PARALLEL_MIN_CHARS, type TokenizerPool } from './tokenizerPool';
 
@@ -33,6 +33,8 @@ export class TokenizerService {
     private readonly locateModelTokenizer: ModelTokenizerLocator,
     /** helpers for large texts (null: everything on this thread) */
     private readonly pool: TokenizerPool | null = null,
+    /** where built-in vocabularies come from (default: the bundled files, in a browser or worker) */
+    private readonly source?: TokenizerDataSource,
   ) {}
 
   get(tokenizerId: string): Promise<TextTokenizer> {
@@ -50,7 +52,7 @@ export class TokenizerService {
     this.onLoad(tokenizerId, 'download');
     let tokenizer: TextTokenizer;
     if (builtinIds.has(tokenizerId)) {
-      tokenizer = await loadBuiltinTokenizer(tokenizerId as BuiltinTokenizerId);
+      tokenizer = await loadBuiltinTokenizer(tokenizerId as BuiltinTokenizerId, this.source);
     } else {
       const files = await this.locateModelTokenizer(tokenizerId);
       if (!files) throw new Error(`No tokenizer is known for "${tokenizerId}". Load the model first or pick another tokenizer.`);
