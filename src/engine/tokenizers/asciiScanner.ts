@@ -5,9 +5,10 @@
  * classes reduce to a few comparisons.
  *
  * A scanner returns where the regex's match starting at i ends, or -1 when it would have to look at a character
- * outside ASCII, a newline, a run of whitespace or an apostrophe (a possible contraction): then the regex itself
- * matches from i (the caller's fallback). Every scanner follows its regex's alternatives in order, reading only ASCII,
- * so where it answers its answer is the regex's (asciiScanner.test.ts compares them on random text).
+ * outside ASCII, an apostrophe (a possible contraction) or, where a `\s*[\r\n]+` alternative decides, a newline:
+ * then the regex itself matches from i (the caller's fallback). Every scanner follows its regex's alternatives in
+ * order, reading only ASCII, so where it answers its answer is the regex's (asciiScanner.test.ts compares them on
+ * random text).
  */
 
 export type ScannerKind = 'o200k' | 'cl100k' | 'qwen' | 'r50k';
@@ -122,13 +123,12 @@ function prefixedWordScanner(word: (s: string, j: number) => number, digitsMax: 
     if (d === UNKNOWN) return -1;
     if (d === UPPER || d === LOWER) return word(s, i + 1);
     if (k === SPACE) {
-      if (c !== 32) return -1;
-      // ' ' + other: ` ?[^\s\p{L}\p{N}]+` and the trailing class; ' ' + digit: only `\s+` matches, the space alone
-      if (d === OTHER) {
+      // ' ' + other: ` ?[^\s\p{L}\p{N}]+` and the trailing class; else only the whitespace alternatives are left
+      if (c === 32 && d === OTHER) {
         const e = others(s, i + 2);
         return e < 0 ? -1 : trailing(s, e, slash);
       }
-      return d === DIGIT ? i + 1 : -1;
+      return spaces(s, i, false);
     }
     const e = others(s, i + 1);
     return e < 0 ? -1 : trailing(s, e, slash);
@@ -143,13 +143,33 @@ const r50kScanner: Scanner = (s, i) => {
   if (k === UPPER || k === LOWER) return letters(s, i + 1);
   if (k === DIGIT) return digitRun(s, i + 1);
   if (k === OTHER) return others(s, i + 1);
-  if (c !== 32 || i + 1 >= s.length) return -1;
-  const d = classAt(s, i + 1);
-  if (d === UPPER || d === LOWER) return letters(s, i + 2);
-  if (d === DIGIT) return digitRun(s, i + 2);
-  if (d === OTHER) return others(s, i + 2);
-  return -1; // whitespace runs and what lies outside ASCII: the regex
+  if (c === 32 && i + 1 < s.length) {
+    const d = classAt(s, i + 1);
+    if (d === UNKNOWN) return -1;
+    if (d === UPPER || d === LOWER) return letters(s, i + 2);
+    if (d === DIGIT) return digitRun(s, i + 2);
+    if (d === OTHER) return others(s, i + 2);
+  }
+  return spaces(s, i, true);
 };
+
+/**
+ * A run of whitespace from i where no alternative before `\s+(?!\S)|\s+` matched: all of it at the end of the
+ * text, else all but its last unit (which the next match may take as its leading space), else (one unit) that unit.
+ * `newlines` false: the pattern has a `\s*[\r\n]+` alternative first, so a run holding \r or \n goes to the regex.
+ */
+function spaces(s: string, i: number, newlines: boolean): number {
+  const n = s.length;
+  let j = i;
+  for (; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c >= 128) return -1;
+    if (CLASS[c] !== SPACE) break;
+    if (!newlines && (c === CR || c === LF)) return -1;
+  }
+  if (j === n) return n;
+  return j - i >= 2 ? j - 1 : i + 1;
+}
 
 export function asciiScanner(kind: ScannerKind): Scanner {
   switch (kind) {
