@@ -9,6 +9,7 @@
  *   --no-build   reuse dist-bench/ (the app plus the bench page, built with NEXTTOKEN_BENCH=1)
  *   --only=a,b   run only these suites (startup, tokenize, paste, inference, health, memory, server, grammar, inside,
  *                longTasks); the others are kept from bench/results.json when it holds a run of the same kind
+ * BENCH_PORT (environment): the preview server's port (default 4321), for runs side by side
  */
 import { spawn, execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';

@@ -1,6 +1,7 @@
 import { test, expect, type Page } from './support/test';
 import { referenceIds, referenceIdsWithSpecials } from '../tests/reference/tokenizerReference';
 import { makeShareLink } from '../src/state/shareLink';
+import { engineTraffic, spyOnEngine } from './support/lab';
 
 async function chipIds(page: Page): Promise<number[]> {
   return page.getByTestId('token').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-token-id'))));
@@ -201,6 +202,31 @@ test('a 1 MB paste is tokenized exactly, with chips shown a window at a time', a
   await expect(page.getByTestId('chip-window')).toContainText(`of ${expected.length.toLocaleString('en-US')}`);
   const first = await chipIds(page);
   expect(first).toEqual(expected.slice(0, 2000));
+});
+
+test('a large text is cut at safe points and tokenized on several cores, exactly', async ({ page }) => {
+  await spyOnEngine(page);
+  await page.reload();
+  expect(await page.evaluate(() => navigator.hardwareConcurrency), 'this test needs a machine with 2 cores or more').toBeGreaterThan(1);
+  await page.getByTestId('tokenizer-select').selectOption('o200k_base');
+  const unit = 'Split me where it is safe: words, numbers 1234, 日本語 and 🧩 emoji.\n';
+  let text = unit.repeat(Math.ceil(300_000 / unit.length));
+  await paste(page, text);
+  await expect(page.getByTestId('token-count')).toHaveText(String((await referenceIds('o200k_base', text)).length), { timeout: 60_000 });
+  // the first large text made the worker's helpers load the tokenizer: a large paste is then split across them
+  const input = page.getByTestId('tokenizer-input');
+  let parts = 1;
+  for (let k = 0; k < 8 && parts < 2; k++) {
+    const block = `Block ${k}: ${unit.repeat(Math.ceil(200_000 / unit.length))}`;
+    const at = Number(await input.getAttribute('data-window-start'));
+    await clipboardPaste(page, 0, block);
+    text = text.slice(0, at) + block + text.slice(at);
+    const expected = await referenceIds('o200k_base', text);
+    await expect(page.getByTestId('token-count')).toHaveText(String(expected.length), { timeout: 60_000 });
+    const tokenized = (await engineTraffic(page)).filter((m) => m.type === 'tokenized' && m.textLength === text.length);
+    parts = tokenized[tokenized.length - 1]?.parts ?? 1;
+  }
+  expect(parts).toBeGreaterThan(1);
 });
 
 test('a 5 MB paste gets an exact count and says it is too large to keep across reloads', async ({ page }) => {

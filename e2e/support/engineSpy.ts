@@ -27,6 +27,8 @@ export interface EngineMessage {
   ms?: number;
   /** tokenized events: the token range that was encoded again ([start, end)) */
   reencoded?: [number, number];
+  /** tokenized events: into how many parts the text was cut to be encoded in parallel (1: the engine worker alone) */
+  parts?: number;
   /** run-done events */
   ttftMs?: number;
   tokensPerSecond?: number;
@@ -49,6 +51,7 @@ function readEngineMessage(data: unknown, dir: EngineDirection): Omit<EngineMess
     textLength?: number;
     ms?: number;
     reencoded?: [number, number];
+    parts?: number;
     step?: { chosen?: { id?: number } };
     summary?: { tokenIds?: ArrayLike<number>; ttftMs?: number; decodeTokensPerSecond?: number; reason?: string };
   }
@@ -57,7 +60,7 @@ function readEngineMessage(data: unknown, dir: EngineDirection): Omit<EngineMess
   const id = env.kind === undefined ? undefined : env.id;
   const m: Omit<EngineMessage, 't'> = { dir, type: String(d.type), requestId: d.requestId ?? id, runId: d.runId ?? id };
   if (dir === 'request') return m;
-  if (d.type === 'tokenized') return { ...m, tokens: d.payload?.ids?.length, textLength: d.textLength, ms: d.ms, reencoded: d.reencoded };
+  if (d.type === 'tokenized') return { ...m, tokens: d.payload?.ids?.length, textLength: d.textLength, ms: d.ms, reencoded: d.reencoded, parts: d.parts };
   if (d.type === 'step') return { ...m, tokenId: d.step?.chosen?.id };
   if (d.type === 'run-done') {
     const s = d.summary;

@@ -64,6 +64,8 @@ export interface TokenizeRequest {
   tokenizerId: TokenizerChoice;
   change: TextChange;
   specialTokens: boolean;
+  /** false: encode on the engine worker alone, never split across helper workers (the bench's one-core figure) */
+  parallel?: boolean;
 }
 
 /** Result of tokenizing one text. All arrays are per token unless noted. */
@@ -90,6 +92,8 @@ export interface TokenizeResponse {
   ms: number;
   /** the range of tokens that was re-encoded (incremental edits touch only a few) */
   reencoded: [number, number];
+  /** into how many parts the re-encoded range was cut and encoded in parallel (1: on the engine worker alone) */
+  parts: number;
   payload: TokenizedPayload;
 }
 

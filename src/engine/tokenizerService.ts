@@ -5,8 +5,9 @@
  */
 import type { Encoding, SessionEdit, SessionUpdate, TextTokenizer } from './tokenizers';
 import { BUILTIN_TOKENIZERS, createHuggingFaceTokenizer, loadBuiltinTokenizer } from './tokenizers';
-import type { BuiltinTokenizerId } from './tokenizers';
+import type { BuiltinTokenizerId, TokenizerDataSource } from './tokenizers';
 import type { TokenizedPayload, TokenizerLoadPhase } from './protocol';
+import { PARALLEL_MIN_CHARS, type TokenizerPool } from './tokenizerPool';
 
 export type LoadListener = (tokenizerId: string, phase: TokenizerLoadPhase) => void;
 
@@ -30,6 +31,10 @@ export class TokenizerService {
   constructor(
     private readonly onLoad: LoadListener,
     private readonly locateModelTokenizer: ModelTokenizerLocator,
+    /** helpers for large texts (null: everything on this thread) */
+    private readonly pool: TokenizerPool | null = null,
+    /** where built-in vocabularies come from (default: the bundled files, in a browser or worker) */
+    private readonly source?: TokenizerDataSource,
   ) {}
 
   get(tokenizerId: string): Promise<TextTokenizer> {
@@ -47,7 +52,7 @@ export class TokenizerService {
     this.onLoad(tokenizerId, 'download');
     let tokenizer: TextTokenizer;
     if (builtinIds.has(tokenizerId)) {
-      tokenizer = await loadBuiltinTokenizer(tokenizerId as BuiltinTokenizerId);
+      tokenizer = await loadBuiltinTokenizer(tokenizerId as BuiltinTokenizerId, this.source);
     } else {
       const files = await this.locateModelTokenizer(tokenizerId);
       if (!files) throw new Error(`No tokenizer is known for "${tokenizerId}". Load the model first or pick another tokenizer.`);
@@ -58,8 +63,11 @@ export class TokenizerService {
     return tokenizer;
   }
 
-  /** Tokenizes through the incremental session of this tokenizer and mode (`edit`: how `text` came from the previous text). */
-  async tokenize(tokenizerId: string, text: string, specialTokens: boolean, edit?: SessionEdit) {
+  /**
+   * Tokenizes through the incremental session of this tokenizer and mode (`edit`: how `text` came from the previous
+   * text). A large re-encoded range is split across the pool's helpers when they are ready (`parallel` false: never).
+   */
+  async tokenize(tokenizerId: string, text: string, specialTokens: boolean, edit?: SessionEdit, options: { parallel?: boolean; signal?: AbortSignal } = {}) {
     const tokenizer = await this.get(tokenizerId);
     const key = `${tokenizerId}|${specialTokens ? 1 : 0}`;
     let state = this.sessions.get(key);
@@ -67,43 +75,144 @@ export class TokenizerService {
       state = { session: tokenizer.createSession({ specialTokens }), last: null };
       this.sessions.set(key, state);
     }
-    const encoding = state.session.update(text, edit);
+    const { session } = state;
+    let middle: Encoding | undefined;
+    let parts = 1;
+    const pool = this.pool;
+    if (pool && options.parallel !== false && builtinIds.has(tokenizerId) && tokenizer.fast && session.rangeOf && text.length >= PARALLEL_MIN_CHARS) {
+      pool.prepare(tokenizerId);
+      const [from, to] = session.rangeOf(text, edit);
+      if (to - from >= PARALLEL_MIN_CHARS && pool.available(tokenizerId) > 0) {
+        try {
+          const split = await encodeInParallel(pool, tokenizer, tokenizerId, text, from, to, specialTokens, options.signal);
+          middle = split.encoding;
+          parts = split.parts;
+        } catch (err) {
+          if (options.signal?.aborted) throw err;
+          // a helper failed (the pool turns itself off if it crashed): encode here, in one piece
+        }
+      }
+    }
+    // after an await: the session is only touched on the worker's light lane, one request at a time, so the range
+    // that rangeOf gave is still the one update re-encodes
+    const encoding = session.update(text, edit, middle);
     const packed = (state.last && repackEdit(tokenizer, state.last, encoding)) ?? packEncoding(tokenizer, encoding);
     state.last = packed;
     return {
       // copies cross to the UI (transferred), the originals stay for the next edit
       payload: copyPayload(packed),
       reencoded: [encoding.reencodedFrom, encoding.reencodedTo] as [number, number],
+      parts,
     };
   }
+}
+
+/**
+ * Encodes text[from, to) in as many parts as there are helpers ready, plus one on this worker, cut at proven split
+ * points: the parts' ids concatenated are those of the range encoded whole (offsets counted from the text's start).
+ */
+async function encodeInParallel(pool: TokenizerPool, tokenizer: TextTokenizer, tokenizerId: string, text: string, from: number, to: number, special: boolean, signal?: AbortSignal): Promise<{ encoding: Encoding; parts: number }> {
+  const range = from === 0 && to === text.length ? text : text.slice(from, to);
+  const cuts = [0, ...tokenizer.splitPoints(range, pool.available(tokenizerId) + 1, { specialTokens: special }), range.length];
+  const pieces = cuts.slice(1).map((end, k) => range.slice(cuts[k], end));
+  // the helpers take every part but the first; this worker encodes the first meanwhile
+  const remote = pieces.slice(1).map((piece) => pool.encode(tokenizerId, piece, special, signal));
+  // a rejected part is awaited below; until then it must not count as unhandled
+  for (const r of remote) r.catch(() => undefined);
+  const encodings = [tokenizer.encode(pieces[0], { specialTokens: special, template: false }), ...(await Promise.all(remote))];
+  let n = 0;
+  for (const e of encodings) n += e.ids.length;
+  const ids = new Uint32Array(n);
+  const offsets = new Uint32Array(2 * n);
+  let at = 0;
+  encodings.forEach((e, k) => {
+    ids.set(e.ids, at);
+    const shift = from + cuts[k];
+    for (let i = 0; i < e.offsets.length; i++) offsets[2 * at + i] = e.offsets[i] + shift;
+    at += e.ids.length;
+  });
+  return { encoding: { ids, offsets }, parts: pieces.length };
 }
 
 function copyPayload(p: TokenizedPayload): TokenizedPayload {
   return { ids: p.ids.slice(), offsets: p.offsets.slice(), byteEnds: p.byteEnds.slice(), bytes: p.bytes.slice(), special: p.special.slice() };
 }
 
-/** Packs tokens [from, to) of an encoding: their bytes concatenated, byte ends relative to `base`. */
+/**
+ * Each token's bytes and special flag by id, in flat typed arrays filled as tokens are first seen: packing a
+ * megabyte's 250,000 tokens then reads typed arrays instead of making two map lookups and a copy call per token.
+ */
+class TokenTable {
+  /** every learned token's bytes, back to back */
+  private data = new Uint8Array(1 << 16);
+  private used = 0;
+  /** per id: where its bytes start in `data`, and their length + 1 (0: not learned yet) */
+  private start: Uint32Array;
+  private lenPlusOne: Uint32Array;
+  private special: Uint8Array;
+
+  constructor(private readonly tokenizer: TextTokenizer) {
+    this.start = new Uint32Array(tokenizer.vocabSize);
+    this.lenPlusOne = new Uint32Array(tokenizer.vocabSize);
+    this.special = new Uint8Array(tokenizer.vocabSize);
+  }
+
+  private learn(id: number): void {
+    if (id >= this.start.length) {
+      const size = Math.max(id + 1, this.start.length * 2);
+      const grow = <T extends Uint32Array | Uint8Array>(a: T, b: T): T => (b.set(a), b);
+      this.start = grow(this.start, new Uint32Array(size));
+      this.lenPlusOne = grow(this.lenPlusOne, new Uint32Array(size));
+      this.special = grow(this.special, new Uint8Array(size));
+    }
+    const b = this.tokenizer.tokenBytes(id);
+    if (this.used + b.length > this.data.length) {
+      const data = new Uint8Array(Math.max(this.data.length * 2, this.used + b.length));
+      data.set(this.data.subarray(0, this.used));
+      this.data = data;
+    }
+    this.data.set(b, this.used);
+    this.start[id] = this.used;
+    this.lenPlusOne[id] = b.length + 1;
+    this.special[id] = this.tokenizer.isSpecial(id) ? 1 : 0;
+    this.used += b.length;
+  }
+
+  /** Packs tokens [from, to) of `ids`: their bytes concatenated, byte ends relative to `base`. */
+  pack(ids: Uint32Array, from: number, to: number, base: number) {
+    const n = to - from;
+    const byteEnds = new Uint32Array(n);
+    const special = new Uint8Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const id = ids[from + i];
+      if (id >= this.lenPlusOne.length || this.lenPlusOne[id] === 0) this.learn(id);
+      total += this.lenPlusOne[id] - 1;
+      byteEnds[i] = base + total;
+      special[i] = this.special[id];
+    }
+    const bytes = new Uint8Array(total);
+    const { data, start, lenPlusOne } = this;
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const id = ids[from + i];
+      const s = start[id];
+      const e = s + lenPlusOne[id] - 1;
+      for (let k = s; k < e; k++) bytes[at++] = data[k];
+    }
+    return { byteEnds, special, bytes };
+  }
+}
+
+const tables = new WeakMap<TextTokenizer, TokenTable>();
+
 function packRange(tokenizer: TextTokenizer, ids: Uint32Array, from: number, to: number, base: number) {
-  const n = to - from;
-  const byteEnds = new Uint32Array(n);
-  const special = new Uint8Array(n);
-  const pieces: Uint8Array[] = new Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const id = ids[from + i];
-    const b = tokenizer.tokenBytes(id);
-    pieces[i] = b;
-    total += b.length;
-    byteEnds[i] = base + total;
-    special[i] = tokenizer.isSpecial(id) ? 1 : 0;
+  let table = tables.get(tokenizer);
+  if (!table) {
+    table = new TokenTable(tokenizer);
+    tables.set(tokenizer, table);
   }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    bytes.set(pieces[i], at);
-    at += pieces[i].length;
-  }
-  return { byteEnds, special, bytes };
+  return table.pack(ids, from, to, base);
 }
 
 /** Concatenates every token's bytes so the UI can show pieces without another round-trip. */

@@ -8,6 +8,7 @@ import type { CompareRow, EngineEvent, ErrorScope, FromWorker, RequestOf, Reques
 import { messageOf, responseTransferables } from './protocol';
 import { EngineFailure, type Handler, type HandlerContext } from './handlers';
 import { TokenizerService } from './tokenizerService';
+import { TokenizerPool } from './tokenizerPool';
 import { embeddedModelUrl, fetchModelTokenizer, modelFileUrl } from './modelFiles';
 import { handleChatRequest, handlePricingCatalogueRequest } from './chat/workerHandler';
 import { handleAnalyseRequest } from './analyse/workerHandler';
@@ -33,10 +34,14 @@ self.addEventListener('securitypolicyviolation', (event) => {
 });
 
 const labDocument = new LabDocument();
-const tokenizers = new TokenizerService((tokenizerId, phase) => post({ kind: 'event', event: { type: 'tokenizer-load', tokenizerId, phase } }), fetchModelTokenizer);
+const tokenizers = new TokenizerService(
+  (tokenizerId, phase) => post({ kind: 'event', event: { type: 'tokenizer-load', tokenizerId, phase } }),
+  fetchModelTokenizer,
+  TokenizerPool.forThisMachine(),
+);
 const inference = new InferenceService();
 
-const tokenize: Handler<'tokenize'> = async (req) => {
+const tokenize: Handler<'tokenize'> = async (req, ctx) => {
   const started = performance.now();
   let lab;
   try {
@@ -45,7 +50,7 @@ const tokenize: Handler<'tokenize'> = async (req) => {
     if (err instanceof StaleEditError) throw new EngineFailure(err.message, 'stale-edit');
     throw err;
   }
-  const { payload, reencoded } = await tokenizers.tokenize(req.tokenizerId, lab.text, req.specialTokens, lab.edit);
+  const { payload, reencoded, parts } = await tokenizers.tokenize(req.tokenizerId, lab.text, req.specialTokens, lab.edit, { parallel: req.parallel, signal: ctx.signal });
   return {
     type: 'tokenized',
     tokenizerId: req.tokenizerId,
@@ -54,6 +59,7 @@ const tokenize: Handler<'tokenize'> = async (req) => {
     ...lab.counts,
     ms: performance.now() - started,
     reencoded,
+    parts,
     payload,
   };
 };

@@ -132,6 +132,14 @@ function changeFor(text: string): TextChange {
   return { baseRequestId: sent.textId, edit: diffText(sent.text, text) ?? NO_EDIT };
 }
 
+/**
+ * A change this large (a paste, a new text) is re-encoded in parts on several cores, which takes a while on a
+ * megabyte: the request is cancelled when the text, tokenizer or mode changes before it is answered (the worker stops
+ * its helpers). A keystroke's edit is answered in milliseconds and is never cancelled.
+ */
+const CANCELLABLE_CHANGE_CHARS = 64 * 1024;
+let cancellable: AbortController | null = null;
+
 const tokenizeLatest = latestWins(async () => {
   const { text, tokenizerId, specialTokens } = get();
   const textId = nextTextId++;
@@ -139,8 +147,11 @@ const tokenizeLatest = latestWins(async () => {
   const change = changeFor(text);
   sent = { textId, text };
   sinceSent = { text, span: null };
+  const changed = 'text' in change ? change.text.length : change.edit.insert.length + change.edit.deleteCount;
+  const abort = changed >= CANCELLABLE_CHANGE_CHARS ? new AbortController() : null;
+  cancellable = abort;
   try {
-    const r = await engine.request({ type: 'tokenize', requestId: textId, tokenizerId, change, specialTokens });
+    const r = await engine.request({ type: 'tokenize', requestId: textId, tokenizerId, change, specialTokens }, { signal: abort?.signal });
     set({
       result: { tokenizerId: r.tokenizerId, specialTokens: r.specialTokens, text, characters: r.characters, words: r.words, ms: r.ms, payload: r.payload },
       status: 'ready',
@@ -148,6 +159,7 @@ const tokenizeLatest = latestWins(async () => {
     });
   } catch (err) {
     sent = null; // the worker may not hold this text: the next request carries it whole
+    if (abort?.signal.aborted) return; // superseded: the newer text is already queued (latestWins)
     if (err instanceof EngineError && err.code === 'stale-edit') tokenizeLatest.request();
     else {
       set({ status: 'error', error: messageOf(err) });
@@ -156,6 +168,8 @@ const tokenizeLatest = latestWins(async () => {
       if (err instanceof EngineError && err.code === 'not-started') tokenizeLatest.reset();
       else if (err instanceof EngineError && err.scope === 'engine') tokenizeLatest.request();
     }
+  } finally {
+    if (cancellable === abort) cancellable = null;
   }
 });
 
@@ -200,6 +214,7 @@ engine.onRestart(() => {
 
 useTokenizerStore.subscribe((s, prev) => {
   if (s.text === prev.text && s.tokenizerId === prev.tokenizerId && s.specialTokens === prev.specialTokens) return;
+  cancellable?.abort();
   tokenizeLatest.request();
   clearShareLink(); // a link made with "Share link" no longer describes what is shown
 });

@@ -3,10 +3,11 @@
  * added tokens → normalizer → pre-tokenizer → BPE (with a per-piece cache) → ids + offsets.
  */
 import { AddedTokenMatcher } from './addedTokens';
+import { asciiScanner, type Scanner } from './asciiScanner';
 import { ABSORBED, bpeMerge } from './bpe';
 import { MergeTable } from './mergeTable';
 import type { Normalizer } from './normalizers';
-import { forEachPiece, type PreTokenizer } from './pretokenizers';
+import { forEachMatch, forEachPiece, type PreTokenizer } from './pretokenizers';
 import { TokenSink } from './tokenSink';
 import { isWhitespaceUnit, unitLength, utf8EncodeWithUnits } from './unicode';
 import { BYTE_TO_CHAR } from './byteLevel';
@@ -64,6 +65,11 @@ export class BpePipeline {
   private units = new Uint32Array(256);
   private sym = new Int32Array(256);
   readonly splitMode: 'regex' | 'bigram' | 'none';
+  /** no normalizer and a single regex level: sections take directSection */
+  private readonly direct: boolean;
+  /** for a direct pipeline whose regex has a hand-written ASCII scanner: the scanner, and the regex made sticky */
+  private readonly scanner: Scanner | null = null;
+  private readonly sticky: RegExp | null = null;
 
   constructor(readonly spec: PipelineSpec) {
     const raw = (special: boolean) =>
@@ -81,11 +87,49 @@ export class BpePipeline {
     } else {
       this.splitMode = 'none';
     }
+    this.direct = !normalizer && pre.levels.length === 1 && this.splitMode !== 'bigram';
+    if (this.direct && pre.scanner) {
+      this.scanner = asciiScanner(pre.scanner);
+      const { regex } = pre.levels[0];
+      this.sticky = new RegExp(regex.source, regex.flags.replace('g', '') + 'y');
+    }
   }
 
   /**
-   * Whether text can be cut at i (0 < i < text.length) so that both sides encode independently.
-   * Proofs: see splitPoints.ts.
+   * Whether text can be cut at i (0 < i < text.length) so that both sides encode independently: the pieces (and so
+   * the tokens) of text[0, i) and of text[i, end), each encoded alone, are those of the whole text. Incremental
+   * sessions re-encode between such points; parallel encoding (tokenizerPool.ts) cuts a large text at them.
+   *
+   * Added tokens: `spans(c1, c2)` is true when some added token's content holds c1 followed by c2; otherwise no
+   * occurrence of an added token crosses the cut, and both sides find the same ones.
+   *
+   * 'regex' mode (tiktoken's o200k_base, cl100k_base, r50k_base; Llama 3, Qwen 2/2.5/3, DeepSeek V3: the patterns
+   * of KNOWN_HF_PATTERNS and OPENAI_PATTERNS; no normalizer, or one that maps each character on its own). None of
+   * these patterns looks behind, so the pieces of text[i, end) are those of the whole text from i on, once a piece of
+   * the whole text starts at i. And their alternatives together match every character, so a piece starts at i
+   * exactly when no piece holds both text[i-1] and text[i]. What remains is that text[0, i) alone gives the pieces of
+   * the whole text before i: a match attempt that reads past i-1 has consumed c1 = text[i-1] and reads c2 = text[i];
+   * where nothing in the pattern can consume c2 after c1, it stops there as it stops at the end of the text, and the
+   * only construct that tells "c2" from "the end" otherwise is the lookahead (?!\S).
+   *  (a) c2 = ' ' and c1 not whitespace. A space occurs in a piece only as its first character (` ?X`,
+   *      `[^\r\n\p{L}\p{N}]?X`, DeepSeek's `[^\r\n\p{L}\p{P}\p{S}]?X`) or inside an all-whitespace piece
+   *      (`\s*[\r\n]+`, `\s+(?!\S)`, `\s+`); the trailing classes `[\r\n]*` and o200k's `[\r\n/]*` hold no
+   *      space. So no piece holds "c1 ' '", no attempt consumes ' ' after c1, and (?!\S) only follows whitespace,
+   *      which never includes c1: both sides split as the whole.
+   *  (b) c1 = '\n' and c2 neither whitespace nor '/', for the patterns with a `\s*[\r\n]+` alternative (all but
+   *      r50k_base / GPT-2's, flagged by `newlineSplits`). A '\n' occurs in a piece only inside whitespace pieces or
+   *      in a trailing `[\r\n]*` (o200k: `[\r\n/]*`, hence c2 ≠ '/'), which cannot go on with c2: no piece holds
+   *      "'\n' c2". The piece that holds c1: a trailing class stops at c2 as at the end. A whitespace piece starting
+   *      at s: the whitespace from s runs up to c1 = '\n', the alternatives before `\s*[\r\n]+` need a non-space
+   *      after at most one leading character (which would be c1 itself, and '\n' is excluded from those leading
+   *      classes), so `\s*[\r\n]+` matches, greedily, exactly [s, i) in both texts — it comes before the
+   *      lookahead alternative `\s+(?!\S)`, which is never tried. GPT-2's pattern has no such alternative: there
+   *      "x\n\nA" gives "\n", "\n" but "x\n\n" gives "\n\n", so r50k_base is not cut after a newline.
+   * Every other pair is refused ('regex' mode proves nothing else). splitEncode.test.ts fuzzes all of this.
+   *
+   * 'bigram' mode (non-byte-level models whose words are cut only at single characters, e.g. Gemma): a cut next to
+   * a split character, or between two characters of which one is a boundary character and whose pair occurs in no
+   * merge, is where the pre-tokenizer cuts anyway or where no merge can join the sides.
    */
   isSplitPoint(text: string, i: number, special: boolean): boolean {
     const c1 = text.charCodeAt(i - 1);
@@ -126,6 +170,10 @@ export class BpePipeline {
 
   private section(text: string, a: number, b: number, m: Mode, sink: TokenSink): void {
     if (a >= b) return;
+    if (this.direct) {
+      this.directSection(text, a, b, sink);
+      return;
+    }
     const raw = text.slice(a, b);
     const norm = this.spec.normalizer ? this.spec.normalizer.normalize(raw) : { text: raw, starts: null, ends: null };
     const s = norm.text;
@@ -154,6 +202,56 @@ export class BpePipeline {
     });
   }
 
+  /**
+   * The common case (every OpenAI encoding, Llama 3, Qwen, …): no normalizer and one regex level. The same pieces as
+   * section → subsection → forEachPiece → piece, without the closures and the second copy of each piece, and with the
+   * tokens written straight into the sink: this loop is most of a full encode.
+   */
+  private directSection(text: string, a: number, b: number, sink: TokenSink): void {
+    const s = a === 0 && b === text.length ? text : text.slice(a, b);
+    const { regex, keepGaps } = this.spec.pre.levels[0];
+    const scan = this.scanner;
+    const sticky = this.sticky;
+    if (!scan || !sticky) {
+      forEachMatch(regex, keepGaps, s, (p, start) => this.directPiece(p, a + start, sink));
+      return;
+    }
+    // the scanner's patterns match every character and never match empty, look behind or leave gaps: the match
+    // at i is where the previous one ended, and the sticky regex finds it where the scanner cannot
+    for (let i = 0; i < s.length; ) {
+      let j = scan(s, i);
+      if (j < 0) {
+        sticky.lastIndex = i;
+        const m = sticky.exec(s);
+        if (m === null || m[0].length === 0) {
+          forEachMatch(regex, keepGaps, s.slice(i), (p, start) => this.directPiece(p, a + i + start, sink));
+          return;
+        }
+        j = i + m[0].length;
+      }
+      this.directPiece(s.slice(i, j), a + i, sink);
+      i = j;
+    }
+  }
+
+  private directPiece(p: string, base: number, sink: TokenSink): void {
+    const packed = this.cache.get(p) ?? this.encodeAndCache(p);
+    if (packed.length === 3) {
+      sink.push(packed[0], base + packed[1], base + packed[2]);
+      return;
+    }
+    for (let k = 0; k < packed.length; k += 3) sink.push(packed[k], base + packed[k + 1], base + packed[k + 2]);
+  }
+
+  private encodeAndCache(p: string): Int32Array {
+    const packed = this.spec.model.byteLevel ? this.encodeBytePiece(p) : this.encodeCharPiece(p);
+    if (p.length <= MAX_CACHED_PIECE) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(p, packed);
+    }
+    return packed;
+  }
+
   /** Non-byte-level words (e.g. Gemma's whole text) are cut where no merge can span, then cached per part. */
   private wordPieces(sub: string, ps: number, pe: number, base: number, emit: (id: number, u0: number, u1: number) => void): void {
     const bigrams = this.spec.model.mergeBigrams!;
@@ -171,14 +269,7 @@ export class BpePipeline {
 
   /** One BPE word: cached packed [id, relStart, relEnd]*. */
   private piece(p: string, base: number, emit: (id: number, u0: number, u1: number) => void): void {
-    let packed = this.cache.get(p);
-    if (packed === undefined) {
-      packed = this.spec.model.byteLevel ? this.encodeBytePiece(p) : this.encodeCharPiece(p);
-      if (p.length <= MAX_CACHED_PIECE) {
-        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-        this.cache.set(p, packed);
-      }
-    }
+    const packed = this.cache.get(p) ?? this.encodeAndCache(p);
     for (let k = 0; k < packed.length; k += 3) emit(packed[k], base + packed[k + 1], base + packed[k + 2]);
   }
 

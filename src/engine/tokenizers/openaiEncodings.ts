@@ -3,6 +3,7 @@
  * Ranks come from gpt-tokenizer's rank tables (lazily imported, one chunk per encoding);
  * pre-tokenizer patterns and special tokens are tiktoken's own, as js-tiktoken uses them.
  */
+import type { ScannerKind } from './asciiScanner';
 import { bytesToByteLevel } from './byteLevel';
 import { BpePipeline, type BpeModel } from './bpePipeline';
 import { MergeTable } from './mergeTable';
@@ -12,17 +13,24 @@ import { utf8 } from './unicode';
 
 export type OpenAiEncodingName = 'o200k_base' | 'cl100k_base' | 'r50k_base';
 
-const CONTRACTIONS = "'s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D";
+/**
+ * tiktoken's case-insensitive contractions ('s|'S|'t|…|'LL|'d|'D), as one non-capturing group: no two alternatives
+ * can match at the same place, so their order does not matter, and a group that captures nothing is cheaper to run.
+ */
+const CONTRACTIONS = "'(?:[sS]|[tT]|[rR][eE]|[vV][eE]|[mM]|[lL][lL]|[dD])";
 
 /** tiktoken's pat_str for each encoding (compiled with flags "gu", as js-tiktoken does). */
-const OPENAI_PATTERNS: Record<OpenAiEncodingName, string> = {
+export const OPENAI_PATTERNS: Record<OpenAiEncodingName, string> = {
   o200k_base:
-    `[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(${CONTRACTIONS})?|` +
-    `[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(${CONTRACTIONS})?|` +
+    `[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?:${CONTRACTIONS})?|` +
+    `[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?:${CONTRACTIONS})?|` +
     `\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`,
-  cl100k_base: `(${CONTRACTIONS})|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`,
+  cl100k_base: `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`,
   r50k_base: "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
 };
+
+/** The hand-written ASCII pre-tokenizer of each pattern (asciiScanner.ts). */
+const OPENAI_SCANNERS: Record<OpenAiEncodingName, ScannerKind> = { o200k_base: 'o200k', cl100k_base: 'cl100k', r50k_base: 'r50k' };
 
 const OPENAI_SPECIAL_TOKENS: Record<OpenAiEncodingName, Record<string, number>> = {
   o200k_base: { '<|endoftext|>': 199999, '<|endofprompt|>': 200018 },
@@ -67,7 +75,7 @@ export function createOpenAiTokenizer(name: OpenAiEncodingName, ranks: RankTable
   const pipeline = new BpePipeline({
     model,
     normalizer: null,
-    pre: { levels: [{ regex: new RegExp(OPENAI_PATTERNS[name], 'gu'), keepGaps: false }], byteLevel: true, addPrefixSpace: false, knownFamily: true, newlineSplits: name !== 'r50k_base', singleCharSplits: [] },
+    pre: { levels: [{ regex: new RegExp(OPENAI_PATTERNS[name], 'gu'), keepGaps: false }], byteLevel: true, addPrefixSpace: false, knownFamily: true, newlineSplits: name !== 'r50k_base', singleCharSplits: [], scanner: OPENAI_SCANNERS[name] },
     added: specials.map(([content, id]) => ({ content, id, special: true, normalized: false })),
     template: { prefix: [], suffix: [] },
   });

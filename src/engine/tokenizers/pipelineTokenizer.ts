@@ -51,17 +51,18 @@ export class PipelineTokenizer extends VocabularyTokenizer implements TextTokeni
 
   encode(text: string, options?: EncodeOptions): Encoding {
     checkLength(text);
-    return encodeWhole(this.enc, text, options?.specialTokens ?? false);
+    return encodeWhole(this.enc, text, options?.specialTokens ?? false, options?.template ?? true);
   }
 
 
   createSession(options?: EncodeOptions): TokenizerSession {
     const inner = createIncrementalSession(this.enc, options?.specialTokens ?? false);
     return {
-      update(text: string, edit?: SessionEdit) {
+      update(text: string, edit?: SessionEdit, middle?: Encoding) {
         checkLength(text);
-        return inner.update(text, edit);
+        return inner.update(text, edit, middle);
       },
+      rangeOf: (text: string, edit?: SessionEdit) => inner.rangeOf(text, edit),
     };
   }
 

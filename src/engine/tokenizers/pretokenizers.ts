@@ -5,6 +5,7 @@
  */
 import { SplitPreTokenizer, ByteLevelPreTokenizer } from '@huggingface/tokenizers';
 import { UnsupportedConfigError } from './normalizers';
+import type { ScannerKind } from './asciiScanner';
 
 export interface SplitLevel {
   regex: RegExp;
@@ -16,20 +17,30 @@ export interface PreTokenizer {
   levels: SplitLevel[];
   byteLevel: boolean;
   addPrefixSpace: boolean;
-  /** every level is a regex whose split points we have proved (see splitPoints.ts) */
+  /** every level is a regex whose split points we have proved (see BpePipeline.isSplitPoint) */
   knownFamily: boolean;
   /** knownFamily and every regex has a `\s*[\r\n]+` alternative, so a cut after '\n' before a non-space is proved too (not GPT-2's pattern) */
   newlineSplits: boolean;
   /** single-character String splits (e.g. Gemma's split on ' '): the split char, else null */
   singleCharSplits: number[];
+  /** the only level's regex has a hand-written ASCII scanner (asciiScanner.ts) of this kind */
+  scanner?: ScannerKind;
 }
 
-/** Oniguruma patterns (as written in tokenizer.json) whose split points are proved in splitPoints.ts. */
+/** Oniguruma patterns (as written in tokenizer.json) whose split points are proved at BpePipeline.isSplitPoint. */
+/** Llama 3's pattern (cl100k_base's) and Qwen's: they have hand-written ASCII scanners. */
+const LLAMA3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const QWEN_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const SCANNED_HF_PATTERNS = new Map<string, ScannerKind>([
+  [LLAMA3_PATTERN, 'cl100k'],
+  [QWEN_PATTERN, 'qwen'],
+]);
+
 const KNOWN_HF_PATTERNS = new Set<string>([
   // Llama 3
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+  LLAMA3_PATTERN,
   // Qwen 2 / 2.5 / 3
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+  QWEN_PATTERN,
   // DeepSeek V3
   '\\p{N}{1,3}',
   '[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+',
@@ -63,6 +74,8 @@ export function createPreTokenizer(config: unknown): PreTokenizer {
         result.levels.push({ regex: split.pattern, keepGaps: !c.invert });
         if (c.pattern?.Regex !== undefined) {
           if (!KNOWN_HF_PATTERNS.has(c.pattern.Regex)) result.knownFamily = false;
+          // a scanner stands for the whole pre-tokenizer only when its regex is the one level (directSection checks)
+          result.scanner = result.levels.length === 1 ? SCANNED_HF_PATTERNS.get(c.pattern.Regex) : undefined;
         } else if (c.pattern?.String !== undefined && c.pattern.String.length === 1 && !c.invert) {
           result.singleCharSplits.push(c.pattern.String.charCodeAt(0));
           result.knownFamily = false;
@@ -107,27 +120,29 @@ function splitLevel(
 ): void {
   const { regex, keepGaps } = levels[level];
   const last = level === levels.length - 1;
-  const out = last
-    ? (a: number, b: number) => emit(base + a, base + b)
-    : (a: number, b: number) => splitLevel(levels, level + 1, s.slice(a, b), base + a, emit);
+  forEachMatch(regex, keepGaps, s, last ? (p, start) => emit(base + start, base + start + p.length) : (p, start) => splitLevel(levels, level + 1, p, base + start, emit));
+}
+
+/** Calls visit(piece, start) for each piece one split level cuts s into: the regex's matches, and the gaps between them if kept. */
+export function forEachMatch(regex: RegExp, keepGaps: boolean, s: string, visit: (piece: string, start: number) => void): void {
   regex.lastIndex = 0;
   let prevEnd = 0;
   for (;;) {
     const m = regex.exec(s);
     if (m === null) break;
     const start = m.index;
-    const len = m[0].length;
-    if (len === 0) {
+    const p = m[0];
+    if (p.length === 0) {
       // like regex_split in the reference: an empty match still ends the gap before it
-      if (keepGaps && prevEnd < start) out(prevEnd, start);
+      if (keepGaps && prevEnd < start) visit(s.slice(prevEnd, start), prevEnd);
       prevEnd = Math.max(prevEnd, start);
       regex.lastIndex = start + 1;
       continue;
     }
-    if (keepGaps && prevEnd < start) out(prevEnd, start);
-    out(start, start + len);
-    prevEnd = start + len;
+    if (keepGaps && prevEnd < start) visit(s.slice(prevEnd, start), prevEnd);
+    visit(p, start);
+    prevEnd = start + p.length;
   }
-  if (keepGaps && prevEnd < s.length) out(prevEnd, s.length);
+  if (keepGaps && prevEnd < s.length) visit(s.slice(prevEnd), prevEnd);
   regex.lastIndex = 0;
 }

@@ -1,8 +1,14 @@
 /** Growable output buffers for token ids and [start, end) offsets. */
 export class TokenSink {
-  ids = new Uint32Array(1024);
-  offsets = new Uint32Array(2048);
+  ids: Uint32Array;
+  offsets: Uint32Array;
   length = 0;
+
+  /** `capacity`: the tokens expected (a whole encode guesses from the text's length, saving the regrowth copies) */
+  constructor(capacity = 1024) {
+    this.ids = new Uint32Array(capacity);
+    this.offsets = new Uint32Array(2 * capacity);
+  }
 
   push(id: number, start: number, end: number): void {
     if (this.length === this.ids.length) this.grow(this.length * 2);

@@ -13,6 +13,8 @@ export interface Encoding {
 export interface EncodeOptions {
   /** add the model's special tokens (BOS…) and parse special-token text into special ids */
   specialTokens?: boolean;
+  /** false: parse special-token text but add no BOS/EOS around the text (a part of a split text); default true */
+  template?: boolean;
 }
 
 export interface SessionUpdate extends Encoding {
@@ -32,8 +34,14 @@ export interface SessionEdit {
 }
 
 export interface TokenizerSession {
-  /** `edit`, when given, describes the change from the previous text (it is checked against it) */
-  update(text: string, edit?: SessionEdit): SessionUpdate;
+  /**
+   * `edit`, when given, describes the change from the previous text (it is checked against it).
+   * `middle`, when given, is the encoding of the range `rangeOf(text, edit)` returned (made elsewhere, e.g. in
+   * parallel): text[from, to) encoded without template tokens, offsets counted from the start of `text`.
+   */
+  update(text: string, edit?: SessionEdit, middle?: Encoding): SessionUpdate;
+  /** The range [from, to) of `text` that update(text, edit) would re-encode; absent where a session always re-encodes all. */
+  rangeOf?(text: string, edit?: SessionEdit): [number, number];
 }
 
 export interface TextTokenizer {
