@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Tensor, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OnnxBackend } from '../backends/onnx/backend';
 import { forward } from '../backends/onnx/forward';
 import { loadCausalLM, type LoadedModel } from '../backends/onnx/loadModel';
 import { ATTENTION } from './graphOutputs';
@@ -17,7 +18,7 @@ import { float32Of, lensDistribution, rmsNorm, topTokens } from './lens';
 import { decoderSession, runInside } from './run';
 import { installInternalsHook } from './sessionHook';
 import { writeStandardExport } from '../../../tests/reference/standardExport';
-import { LENS_TOP } from './types';
+import { LENS_TOP, type InsideResult } from './types';
 
 const modelsDir = resolve(__dirname, '../../../public/models');
 
@@ -106,6 +107,46 @@ describe('the logit lens, attention and residual norms of the embedded model', (
       );
       p.internals.residual_norms.forEach((norm, l) => expect(Math.abs(inside.residualNorms![l] - norm) / norm).toBeLessThan(1e-4));
     }
+  });
+
+  it('a pass that reuses the last pass’s cache (same step, next step, another branch) equals a pass over the whole context', async () => {
+    const ids = context();
+    const same = (a: InsideResult, b: InsideResult) => {
+      expect(Array.from(a.lensIds!)).toEqual(Array.from(b.lensIds!));
+      Array.from(a.lensProbs!).forEach((p, i) => expect(Math.abs(p - b.lensProbs![i])).toBeLessThan(1e-4));
+      Array.from(a.attention!).forEach((w, i) => expect(Math.abs(w - b.attention![i])).toBeLessThan(1e-4));
+      Array.from(a.residualNorms!).forEach((r, i) => expect(Math.abs(r - b.residualNorms![i]) / r).toBeLessThan(1e-4));
+    };
+    for (const next of [ids, [...ids, 777], [...ids.slice(0, 4), 900, 901], ids.slice(0, 1)]) {
+      await runInside(lm, ids);
+      same(await runInside(lm, next), await runInside(lm, next, { reuse: false }));
+    }
+  });
+
+  it('after a generation, a step of it is explained from the generation’s cache: one token is run', async () => {
+    const ids = context();
+    const sequence = new OnnxBackend(lm).openSequence({ useKvCache: true });
+    await sequence.next(ids.slice(0, 6));
+    for (let n = 7; n <= ids.length; n++) await sequence.next(ids.slice(0, n));
+    await sequence.dispose();
+    const session = decoderSession(lm)!;
+    const run = session.run;
+    const fed: number[] = [];
+    session.run = (feeds, fetches) => {
+      fed.push((feeds['input_ids'] as { dims: number[] }).dims[1]);
+      return run(feeds, fetches);
+    };
+    const step = ids.slice(0, -2);
+    let reused: InsideResult;
+    try {
+      reused = await runInside(lm, step);
+    } finally {
+      session.run = run;
+    }
+    expect(fed).toEqual([1]);
+    const whole = await runInside(lm, step, { reuse: false });
+    expect(Array.from(reused.lensIds!)).toEqual(Array.from(whole.lensIds!));
+    Array.from(reused.lensProbs!).forEach((p, i) => expect(Math.abs(p - whole.lensProbs![i])).toBeLessThan(1e-4));
   });
 
   it('decoding fetches only logits and the cache: the internals cross only when asked', async () => {
