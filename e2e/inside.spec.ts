@@ -1,12 +1,19 @@
 /**
  * The Inside panel end to end with the real embedded model in the page's worker: the logit lens's last row against
  * the model's distribution computed in Node (e2e/support/reference.ts, float64 softmax), attention rows that are
- * distributions over the context, nothing fetched while the panel is closed, and the Analyse lab's selected token.
+ * distributions over the context, nothing fetched while the panel is closed, the Analyse lab's selected token, and a
+ * Hub model whose graph lists no internals (they are found in the graph and added as outputs in the page's worker).
  */
 import { test, expect, type Page } from './support/test';
 import AxeBuilder from '@axe-core/playwright';
 import { reference, softmaxAt, type Reference } from './support/reference';
 import { engineTraffic, generate, generatedIds, openLab, promptIds, selectStep, setUp, spyOnEngine } from './support/lab';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EMBEDDED_MODEL, MODELS_DIR } from './support/reference';
+import { startHubServer } from './support/hubServer';
+import { writeStandardExport } from '../tests/reference/standardExport';
 
 const PROB_TOLERANCE = 1e-4;
 const SUM_TOLERANCE = 1e-5;
@@ -117,4 +124,38 @@ test('in the Analyse lab the panel explains the selected token’s prediction', 
   const bos = ref.encode('', true);
   await expectLensToEndInModel(page, [...bos, ...ids.slice(0, k)]);
   expect((await attentionWeights(page)).length).toBe(bos.length + k);
+});
+
+test('a Hub model whose graph lists no internals: the lens and attention are found in its graph', async ({ page }) => {
+  // the embedded model as a standard export gives it (only logits and present.* as outputs, the exporter's tensor
+  // names), served from a Hub-like host: the same weights, so the Node reference still holds
+  const dir = mkdtempSync(join(tmpdir(), 'nt-hub-'));
+  const hub = await startHubServer({ 'test-org/standard-export': writeStandardExport(join(MODELS_DIR, EMBEDDED_MODEL), join(dir, 'standard-export')) }, 0);
+  try {
+    await openLab(page);
+    await page.getByText('Any Hugging Face Hub model').click();
+    await page.getByTestId('remote-host').fill(hub.url);
+    await page.getByTestId('hub-model-id').fill('test-org/standard-export');
+    await page.getByTestId('hub-load').click();
+    await expect(page.getByTestId('loaded-model')).toHaveText('test-org/standard-export', { timeout: 90_000 });
+
+    await setUp(page, { prompt: 'The old town by the river', temperature: 0, topK: 0, topP: 1, minP: 0, maxNewTokens: 3 });
+    await generate(page);
+    const context = [...(await promptIds(page)), ...(await generatedIds(page)).slice(0, 1)];
+    await selectStep(page, 1);
+    await page.getByTestId('inside-toggle').click();
+    await expectLensToEndInModel(page, context);
+    await expect(page.getByTestId('inside-unavailable')).toHaveCount(0);
+    // the graph computes its attention softmax explicitly: every head's row is a distribution over the context
+    for (const head of ['mean', '5']) {
+      await page.getByTestId('attention-head').selectOption({ value: head });
+      const w = await attentionWeights(page);
+      expect(w.length).toBe(context.length);
+      expect(Math.abs(w.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(SUM_TOLERANCE);
+    }
+    await expect(page.getByTestId('residual-norms')).toBeVisible();
+  } finally {
+    await hub.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

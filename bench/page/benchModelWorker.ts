@@ -127,10 +127,11 @@ const methods = {
     return { tokens: r.tokenIds.length, ttftMs: r.prefillMs, tokensPerSecond: r.decodeTokensPerSecond };
   },
 
-  /** The Inside panel's engine pass (one forward over the context with the internals, then the lens). */
-  async insideRun(ids: number[]) {
+  /** The Inside panel's engine pass (one forward over the context with the internals, then the lens); `reuse`: with
+   * the cache of the previous pass's shared prefix (the app's default), else over the whole context. */
+  async insideRun(ids: number[], reuse = false) {
     const lm = await loadModel();
-    const r = await runInside(lm.lm, ids);
+    const r = await runInside(lm.lm, ids, { reuse });
     return { ms: r.ms, positions: r.positions, layers: r.layers };
   },
 

@@ -147,7 +147,7 @@ const api = {
   bareRun: (promptIds: number[], steps: number) => callModel<RunFigures>('bareRun', promptIds, steps),
   constrainedRun: (promptIds: number[], steps: number) => callModel<RunFigures & { compileMs: number; maskMsPerStep: number }>('constrainedRun', promptIds, steps),
   bareRunOn: (modelId: string, promptIds: number[], steps: number) => callModel<RunFigures>('bareRunOn', modelId, promptIds, steps),
-  insideRun: (ids: number[]) => callModel<{ ms: number; positions: number; layers: number }>('insideRun', ids),
+  insideRun: (ids: number[], reuse = false) => callModel<{ ms: number; positions: number; layers: number }>('insideRun', ids, reuse),
   pipelineRun: (promptIds: number[], steps: number, useCache = true) => callModel<RunFigures>('pipelineRun', promptIds, steps, useCache),
 
   storeText(key: string, text: string): number {

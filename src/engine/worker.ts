@@ -14,6 +14,8 @@ import { handleChatRequest, handlePricingCatalogueRequest } from './chat/workerH
 import { handleAnalyseRequest } from './analyse/workerHandler';
 import { handleInsideRequest } from './inside/workerHandler';
 import { InferenceService } from './inferenceService';
+import { InferenceSession } from 'onnxruntime-web/webgpu';
+import { installInternalsHook } from './inside/sessionHook';
 import { countText } from './textCounts';
 import { LabDocument, StaleEditError } from './labDocument';
 import { noteSecurityRefusal } from './loadFaults';
@@ -39,6 +41,9 @@ const tokenizers = new TokenizerService(
   fetchModelTokenizer,
   TokenizerPool.forThisMachine(),
 );
+// every model graph gets the Inside panel's internals as outputs before its session is made (sessionHook.ts);
+// Transformers.js makes its sessions through this same class
+installInternalsHook(InferenceSession);
 const inference = new InferenceService();
 
 const tokenize: Handler<'tokenize'> = async (req, ctx) => {

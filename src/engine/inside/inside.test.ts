@@ -3,16 +3,22 @@
  * independent references: the model's own logits from a plain forward pass (float64 softmax here), the raw
  * attention tensors of the graph, and the values PyTorch wrote into golden.json at export time.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { Tensor, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OnnxBackend } from '../backends/onnx/backend';
 import { forward } from '../backends/onnx/forward';
 import { loadCausalLM, type LoadedModel } from '../backends/onnx/loadModel';
 import { ATTENTION } from './graphOutputs';
-import { lensDistribution, rmsNorm, topTokens } from './lens';
+import { float32Of, lensDistribution, rmsNorm, topTokens } from './lens';
 import { decoderSession, runInside } from './run';
-import { LENS_TOP } from './types';
+import { installInternalsHook } from './sessionHook';
+import { writeStandardExport } from '../../../tests/reference/standardExport';
+import { LENS_TOP, type InsideResult } from './types';
 
 const modelsDir = resolve(__dirname, '../../../public/models');
 
@@ -103,10 +109,101 @@ describe('the logit lens, attention and residual norms of the embedded model', (
     }
   });
 
+  it('a pass that reuses the last pass’s cache (same step, next step, another branch) equals a pass over the whole context', async () => {
+    const ids = context();
+    const same = (a: InsideResult, b: InsideResult) => {
+      expect(Array.from(a.lensIds!)).toEqual(Array.from(b.lensIds!));
+      Array.from(a.lensProbs!).forEach((p, i) => expect(Math.abs(p - b.lensProbs![i])).toBeLessThan(1e-4));
+      Array.from(a.attention!).forEach((w, i) => expect(Math.abs(w - b.attention![i])).toBeLessThan(1e-4));
+      Array.from(a.residualNorms!).forEach((r, i) => expect(Math.abs(r - b.residualNorms![i]) / r).toBeLessThan(1e-4));
+    };
+    for (const next of [ids, [...ids, 777], [...ids.slice(0, 4), 900, 901], ids.slice(0, 1)]) {
+      await runInside(lm, ids);
+      same(await runInside(lm, next), await runInside(lm, next, { reuse: false }));
+    }
+  });
+
+  it('after a generation, a step of it is explained from the generation’s cache: one token is run', async () => {
+    const ids = context();
+    const sequence = new OnnxBackend(lm).openSequence({ useKvCache: true });
+    await sequence.next(ids.slice(0, 6));
+    for (let n = 7; n <= ids.length; n++) await sequence.next(ids.slice(0, n));
+    await sequence.dispose();
+    const session = decoderSession(lm)!;
+    const run = session.run;
+    const fed: number[] = [];
+    session.run = (feeds, fetches) => {
+      fed.push((feeds['input_ids'] as { dims: number[] }).dims[1]);
+      return run(feeds, fetches);
+    };
+    const step = ids.slice(0, -2);
+    let reused: InsideResult;
+    try {
+      reused = await runInside(lm, step);
+    } finally {
+      session.run = run;
+    }
+    expect(fed).toEqual([1]);
+    const whole = await runInside(lm, step, { reuse: false });
+    expect(Array.from(reused.lensIds!)).toEqual(Array.from(whole.lensIds!));
+    Array.from(reused.lensProbs!).forEach((p, i) => expect(Math.abs(p - whole.lensProbs![i])).toBeLessThan(1e-4));
+  });
+
   it('decoding fetches only logits and the cache: the internals cross only when asked', async () => {
     const session = decoderSession(lm)!;
     expect(session.outputNames.filter((n) => n.startsWith('hidden_states.')).length).toBe(5);
     const outputs = (await lm.model.forward({
+      input_ids: new Tensor('int64', [0n, 442n], [1, 2]),
+      attention_mask: new Tensor('int64', [1n, 1n], [1, 2]),
+    })) as Record<string, unknown>;
+    expect(Object.keys(outputs).sort()).toEqual(['logits', ...Array.from({ length: 5 }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat()].sort());
+  });
+});
+
+describe('a Hub model whose graph lists no internals (a standard export of the embedded model)', () => {
+  let hub: LoadedModel;
+  let embedded: LoadedModel;
+  beforeAll(async () => {
+    // Transformers.js in Node makes its sessions with onnxruntime-node, from the file's path
+    installInternalsHook(ort.InferenceSession, async (path) => new Uint8Array(await readFile(path)));
+    const hubDir = mkdtempSync(join(tmpdir(), 'nt-hub-'));
+    writeStandardExport(resolve(modelsDir, 'nexttoken-base'), join(hubDir, 'test-org/standard'));
+    env.allowLocalModels = true;
+    env.allowRemoteModels = false;
+    env.localModelPath = `${hubDir}/`;
+    hub = await loadCausalLM({ modelId: 'test-org/standard', device: 'cpu' });
+    env.localModelPath = `${modelsDir}/`;
+    embedded = await loadCausalLM({ modelId: 'nexttoken-base', device: 'cpu' });
+  });
+  afterAll(async () => {
+    await hub?.dispose();
+    await embedded?.dispose();
+  });
+
+  it('gets its hidden states, attention and lens weights as outputs, found by structure', () => {
+    const session = decoderSession(hub)!;
+    expect(session.outputNames.some((n) => n.startsWith('hidden_states.'))).toBe(false);
+    expect(session.outputNames).toContain('/m/layers.4/Add_1_output_0');
+    expect(session.outputNames).toContain('/m/layers.0/self_attn/Softmax_output_0');
+  });
+
+  it('gives the same lens, attention and residual norms as the embedded model’s own outputs', async () => {
+    const ids = [...golden.prompts[0].input_ids, 300, 301];
+    const [a, b] = [await runInside(hub, ids), await runInside(embedded, ids)];
+    expect(a.unavailable).toEqual({});
+    expect(Array.from(a.lensIds!)).toEqual(Array.from(b.lensIds!));
+    expect(Array.from(a.lensProbs!)).toEqual(Array.from(b.lensProbs!));
+    expect(Array.from(a.attention!)).toEqual(Array.from(b.attention!));
+    expect(Array.from(a.residualNorms!)).toEqual(Array.from(b.residualNorms!));
+    // and the lens's last layer is the model's own distribution
+    const { logits } = await forward(hub, ids, null, 0, { positions: 'last', keepCache: false });
+    const top = topTokens(softmax64(logits), LENS_TOP);
+    const last = (a.layers - 1) * LENS_TOP;
+    top.probs.forEach((p, r) => expect(Math.abs(a.lensProbs![last + r] - p)).toBeLessThan(1e-4));
+  });
+
+  it('decodes fetching only logits and the cache', async () => {
+    const outputs = (await hub.model.forward({
       input_ids: new Tensor('int64', [0n, 442n], [1, 2]),
       attention_mask: new Tensor('int64', [1n, 1n], [1, 2]),
     })) as Record<string, unknown>;
@@ -123,6 +220,20 @@ describe('lens maths', () => {
     const rms = Math.sqrt((9 + 16) / 2);
     expect(out[0]).toBeCloseTo(3 / rms, 12);
     expect(out[1]).toBeCloseTo((2 * 4) / rms, 12);
+  });
+  it('a [hidden, vocab] head gives the same distribution as its [vocab, hidden] transpose', () => {
+    const [hidden, vocab] = [3, 4];
+    const head = Float32Array.from({ length: hidden * vocab }, (_, i) => Math.sin(i));
+    const transposed = Float32Array.from({ length: hidden * vocab }, (_, j) => head[(j % vocab) * hidden + Math.floor(j / vocab)]);
+    const x = Float32Array.from([1, -2, 0.5]);
+    const w = Float32Array.from([1, 0.5, 2]);
+    const a = lensDistribution(x, w, head, 1e-5, 'vocab-hidden');
+    const b = lensDistribution(x, w, transposed, 1e-5, 'hidden-vocab');
+    a.forEach((p, i) => expect(b[i]).toBeCloseTo(p, 12));
+  });
+  it('float16 outputs are widened exactly', () => {
+    const bits = Uint16Array.from([0x3c00, 0xc000, 0x3555, 0x0001, 0x7c00]);
+    expect(Array.from(float32Of({ data: bits, type: 'float16' }))).toEqual([1, -2, Math.fround(0.333251953125), 2 ** -24, Infinity]);
   });
   it('a lens distribution sums to 1', () => {
     const head = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i));

@@ -7,6 +7,17 @@ import { untilAborted } from '../abort';
 import type { DecodeSequence, NextTokenBackend, ScorePositionsOptions, SequenceStep } from '../types';
 import { forward, type ForwardResult } from './forward';
 import { loadCausalLM, type LoadedModel, type LoadOptions } from './loadModel';
+import { dropPast, keepPast, type OrtTensor } from './pastCache';
+
+/** Gives a sequence's cache to pastCache.ts (a key/value cache only; any other state is disposed). */
+function handOver(lm: LoadedModel, ids: readonly number[], cache: DynamicCache): void {
+  const entries = Object.entries(cache as unknown as Record<string, { ort_tensor: OrtTensor; dispose(): void }>);
+  if (entries.length === 0 || !entries.every(([name]) => /^past_key_values\.\d+\.(key|value)$/.test(name))) {
+    void cache.dispose();
+    return;
+  }
+  keepPast(lm, ids, Object.fromEntries(entries.map(([name, t]) => [name.replace('past_key_values', 'present'), t.ort_tensor])));
+}
 
 /** Logit floats one scoring chunk may hold by default (~128 MB). */
 const LOGIT_FLOAT_BUDGET = 32 * 1024 * 1024;
@@ -19,6 +30,8 @@ const LOGIT_FLOAT_BUDGET = 32 * 1024 * 1024;
 class OnnxSequence implements DecodeSequence {
   private cache: DynamicCache | null = null;
   private cachedLength = 0;
+  /** the context the cache covers */
+  private cachedIds: readonly number[] = [];
   private inFlight: Promise<ForwardResult> | null = null;
 
   constructor(
@@ -40,6 +53,7 @@ class OnnxSequence implements DecodeSequence {
     if (this.useKvCache) {
       this.cache = result.cache;
       this.cachedLength = context.length;
+      this.cachedIds = context;
     }
     return { scores: { vocabulary: 'full', logits: result.logits }, inputTokens: feed.length };
   }
@@ -48,7 +62,9 @@ class OnnxSequence implements DecodeSequence {
     const late = this.inFlight ? await this.inFlight.catch(() => null) : null;
     this.inFlight = null;
     if (late?.cache && late.cache !== this.cache) await late.cache.dispose();
-    if (this.cache) await this.cache.dispose();
+    // the finished sequence's cache is kept for an Inside pass over one of its steps (pastCache.ts)
+    if (this.cache && !late) handOver(this.lm, this.cachedIds, this.cache);
+    else if (this.cache) await this.cache.dispose();
     this.cache = null;
   }
 }
@@ -93,6 +109,7 @@ export class OnnxBackend implements NextTokenBackend {
   }
 
   dispose(): Promise<void> {
+    dropPast(this.lm);
     return this.lm.dispose();
   }
 }
