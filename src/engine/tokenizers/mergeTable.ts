@@ -80,3 +80,31 @@ export class MergeTable {
     for (let i = 0; i < keysA.length; i++) if (keysA[i] !== -1) this.add(keysA[i], keysB[i], ranks[i], merged[i]);
   }
 }
+
+/** rank stored for a pair known NOT to merge (a lookup of it answers -1, as for an absent pair) */
+const NO_MERGE = -1;
+
+/**
+ * A merge table that learns its pairs on first use: `mergeOf(a, b)` says whether the two symbols join into a token
+ * (its id, which is its rank, as in tiktoken) or not (-1). The answer is remembered either way. A vocabulary of 200k
+ * tokens has over a million (prefix, suffix) pairs to try up front, seconds of start-up; a text meets a small part
+ * of them, so they are found as the encoder meets them. Same answers as the table built up front.
+ */
+export class LearnedMergeTable extends MergeTable {
+  constructor(
+    expected: number,
+    private readonly mergeOf: (a: number, b: number) => number,
+  ) {
+    super(expected);
+  }
+
+  override find(a: number, b: number): number {
+    let slot = super.find(a, b);
+    if (slot < 0) {
+      const merged = this.mergeOf(a, b);
+      this.add(a, b, merged < 0 ? NO_MERGE : merged, merged);
+      slot = super.find(a, b);
+    }
+    return this.rankAt(slot) === NO_MERGE ? -1 : slot;
+  }
+}
