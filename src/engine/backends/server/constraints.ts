@@ -172,37 +172,25 @@ function jsonSchemaOf(spec: ConstraintSpec): Record<string, unknown> {
 function vllmFields(api: ServerApi, spec: ConstraintSpec, tools: readonly ToolDefinition[], guided: boolean): Record<string, unknown> {
   // a named tool_choice is vLLM's forced tool call: it constrains the arguments to the tool's parameters itself
   if (spec.kind === 'tool' && api === 'chat') return forcedToolCall(spec, tools, false);
-  if (guided) return vllmGuidedFields(spec);
-  const option = (() => {
-    switch (spec.kind) {
-      case 'json':
-        return { json_object: true };
-      case 'regex':
-        return { regex: nonEmpty(spec.text, 'a regular expression') };
-      case 'grammar':
-        return { grammar: nonEmpty(spec.text, 'a grammar') };
-      case 'choice':
-        return { choice: choicesOf(spec.text) };
-      default:
-        return { json: jsonSchemaOf(spec) };
-    }
-  })();
-  return { structured_outputs: option };
+  const [option, value] = vllmOption(spec);
+  if (!guided) return { structured_outputs: { [option]: value } };
+  // before 0.10.2 the same options were one `guided_*` field each, and JSON mode was `response_format`
+  return option === 'json_object' ? { response_format: { type: 'json_object' } } : { [`guided_${option}`]: value };
 }
 
-/** The same options as vLLM before 0.10.2 took them: one `guided_*` field each, JSON mode as `response_format`. */
-function vllmGuidedFields(spec: ConstraintSpec): Record<string, unknown> {
+/** vLLM's structured-output option for `spec` and its value (the key in `structured_outputs`, or after `guided_`). */
+function vllmOption(spec: ConstraintSpec): [option: 'json_object' | 'regex' | 'grammar' | 'choice' | 'json', value: unknown] {
   switch (spec.kind) {
     case 'json':
-      return { response_format: { type: 'json_object' } };
+      return ['json_object', true];
     case 'regex':
-      return { guided_regex: nonEmpty(spec.text, 'a regular expression') };
+      return ['regex', nonEmpty(spec.text, 'a regular expression')];
     case 'grammar':
-      return { guided_grammar: nonEmpty(spec.text, 'a grammar') };
+      return ['grammar', nonEmpty(spec.text, 'a grammar')];
     case 'choice':
-      return { guided_choice: choicesOf(spec.text) };
+      return ['choice', choicesOf(spec.text)];
     default:
-      return { guided_json: jsonSchemaOf(spec) };
+      return ['json', jsonSchemaOf(spec)];
   }
 }
 
