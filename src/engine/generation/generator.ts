@@ -23,7 +23,7 @@ import { countAllowed, isTokenAllowed } from '../grammar/bitmask';
 import type { ConstraintSpec } from '../grammar/types';
 import { samplingPipeline, topCandidates } from '../sampling/pipeline';
 import { drawUniform } from '../sampling/rng';
-import { argmax, entropyBits, entropyBitsOfLogits } from '../sampling/stages';
+import { argmax, entropyBits } from '../sampling/stages';
 import { REMOVAL_NONE, type SamplingSettings, type SamplingTrace } from '../sampling/types';
 import { LogitsStore, type StoredStep } from './logitsStore';
 import type { CandidateSnapshot, DoneReason, GenerationSummary, ResampledStep, StepDistribution, StepSnapshot } from './types';
@@ -455,7 +455,7 @@ export class Generator {
                 contextLength: context.length + 1,
                 chosen: { id: chosenId, text, prob: trace.final[chosenId], forced, byBackend, ...this.modelTokenId(chosenId) },
                 distribution: this.distribution(trace, stored, chosenId, topN),
-                modelEntropyBits: entropyBitsOfLogits(trace.raw, trace.rawLogSumExp),
+                modelEntropyBits: trace.rawEntropyBits,
                 ms: 0,
                 forwardMs,
                 maskMs,

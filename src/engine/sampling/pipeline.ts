@@ -27,7 +27,7 @@
  * (see order.ts) plus a few O(V) passes: fast enough to re-run on each slider event for a 262k vocabulary.
  */
 import { DescendingOrder } from './order';
-import { applyRepetitionPenalty, applyTemperature, argmax, logSumExp, softmax } from './stages';
+import { applyRepetitionPenalty, applyTemperature, argmax, logSumExpAndEntropy, softmax } from './stages';
 import { countAllowed, isTokenAllowed } from '../grammar/bitmask';
 import {
   REMOVAL_GRAMMAR,
@@ -192,7 +192,7 @@ export function samplingPipeline(
 ): SamplingTrace {
   const vocabSize = logits.length;
   if (vocabSize === 0) throw new Error('Cannot sample from an empty vocabulary.');
-  const rawLogSumExp = logSumExp(logits);
+  const { logSumExp: rawLogSumExp, entropyBits: rawEntropyBits } = logSumExpAndEntropy(logits);
   const { logits: penalized, penalizedIds } = applyRepetitionPenalty(logits, settings.repetitionPenalty, previousIds);
   const removedBy = new Uint8Array(vocabSize);
   const masking = allowed ? applyGrammarMask(logits, rawLogSumExp, penalized, allowed, removedBy) : null;
@@ -202,7 +202,7 @@ export function samplingPipeline(
   const order = new DescendingOrder(scaled);
   order.ensure(RANKED_AT_LEAST);
   const cutoffs: FilterCutoffs = { topK: null, topP: null, minP: null };
-  const base = { settings: { ...settings }, vocabSize, raw: logits, rawLogSumExp, penalized, penalizedIds, scaled, mask };
+  const base = { settings: { ...settings }, vocabSize, raw: logits, rawLogSumExp, rawEntropyBits, penalized, penalizedIds, scaled, mask };
 
   if (greedy) {
     const chosenId = argmax(scaled);

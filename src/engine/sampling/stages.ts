@@ -54,16 +54,6 @@ export function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-/** log Σ exp(x), computed stably in float64. */
-export function logSumExp(x: Float32Array): number {
-  let max = -Infinity;
-  for (let i = 0; i < x.length; i++) if (x[i] > max) max = x[i];
-  if (max === -Infinity) return -Infinity;
-  let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - max);
-  return max + Math.log(sum);
-}
-
 /** softmax(x), accumulated in float64. */
 export function softmax(x: Float32Array): Float32Array {
   let max = -Infinity;
@@ -91,12 +81,23 @@ export function entropyBits(probs: ArrayLike<number>): number {
   return h;
 }
 
-/** Entropy in bits of softmax(logits), given log Σ exp(logits); no array is allocated. */
-export function entropyBitsOfLogits(logits: Float32Array, logSumExpValue: number): number {
-  let h = 0;
-  for (let i = 0; i < logits.length; i++) {
-    const logP = logits[i] - logSumExpValue;
-    if (logP > -Infinity) h -= Math.exp(logP) * logP;
+/**
+ * log Σ exp(x) and the entropy in bits of softmax(x), from one pass of exponentials (every decode step needs both
+ * for the whole vocabulary): with m = max x, S = Σ e^(x−m) and T = Σ e^(x−m)(x−m), H = ln S − T/S nats.
+ */
+export function logSumExpAndEntropy(x: Float32Array): { logSumExp: number; entropyBits: number } {
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i++) if (x[i] > max) max = x[i];
+  if (max === -Infinity) return { logSumExp: -Infinity, entropyBits: 0 };
+  let sum = 0;
+  let weighted = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i] - max;
+    if (d === -Infinity) continue;
+    const e = Math.exp(d);
+    sum += e;
+    weighted += e * d;
   }
-  return h / Math.LN2;
+  const logSum = Math.log(sum);
+  return { logSumExp: max + logSum, entropyBits: Math.max(0, logSum - weighted / sum) / Math.LN2 };
 }

@@ -119,6 +119,8 @@ export interface SamplingTrace {
   raw: Float32Array;
   /** log Σ exp(raw): `rawProb(i) = exp(raw[i] - rawLogSumExp)`, the plain softmax at T = 1. */
   rawLogSumExp: number;
+  /** Entropy in bits of that plain softmax: the model's own uncertainty, before any setting. */
+  rawEntropyBits: number;
   /** Logits after the repetition penalty. */
   penalized: Float32Array;
   /** Distinct token ids the penalty touched (empty when it is off). */

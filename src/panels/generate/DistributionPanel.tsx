@@ -1,4 +1,5 @@
 import { useGenerateStore, selectedStepView, generateActions, isGenerating, branchingUnavailable } from '../../state/generateStore';
+import { useStepPanelState } from '../../state/streamingPanels';
 import { formatCount } from './format';
 import { DistributionBars, type DistributionBar } from '../../charts/DistributionBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
@@ -38,7 +39,7 @@ function ConstraintMaskNote({ mask, candidates }: { mask: StepMask; candidates: 
 
 /** The selected step's top candidates under the current settings; any candidate can be picked instead. */
 export function DistributionPanel() {
-  const view = useGenerateStore(selectedStepView);
+  const view = useStepPanelState(selectedStepView);
   const generating = useGenerateStore(isGenerating);
   const server = useGenerateStore((s) => s.model.info?.server ?? null);
   const noBranching = useGenerateStore(branchingUnavailable);

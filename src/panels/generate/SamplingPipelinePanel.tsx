@@ -1,4 +1,5 @@
 import { useGenerateStore, selectedStepView } from '../../state/generateStore';
+import { useStepPanelState } from '../../state/streamingPanels';
 import { formatCount } from './format';
 import { CumulativeDraw } from '../../charts/CumulativeDraw';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
@@ -11,7 +12,7 @@ function pct(p: number): string {
 
 /** Every stage of the selected step's decision: logits → ÷T → softmax → filters → renormalised → draw → token. */
 export function SamplingPipelinePanel() {
-  const view = useGenerateStore(selectedStepView);
+  const view = useStepPanelState(selectedStepView);
   const settings = useGenerateStore((s) => s.settings);
   const constraintBy = useGenerateStore((s) => (s.constraintStatus.state === 'ready' ? s.constraintStatus.info.enforcedBy : null));
   const d = view?.distribution;

@@ -1,4 +1,5 @@
 import { useGenerateStore, sequenceSteps, decodeTimings, generateActions, isGenerating } from '../../state/generateStore';
+import { useStepPanelState } from '../../state/streamingPanels';
 import { LatencyChart, type LatencySeries } from '../../charts/LatencyChart';
 
 function fmt(n: number | null, digits = 1): string {
@@ -20,11 +21,11 @@ function KvOffOutput({ on, off }: { on: number[]; off: number[] }) {
 /** Prefill vs decode, and what the KV cache saves. */
 export function TimingsPanel() {
   const activeRunId = useGenerateStore((s) => s.activeRunId);
-  const steps = useGenerateStore((s) => sequenceSteps(s, s.activeRunId));
+  const steps = useStepPanelState((s) => sequenceSteps(s, s.activeRunId));
   const kvOff = useGenerateStore((s) => (s.kvOffRunId ? s.runs[s.kvOffRunId] : null));
   const generating = useGenerateStore(isGenerating);
   const maxNewTokens = useGenerateStore((s) => s.maxNewTokens);
-  const ownSteps = useGenerateStore((s) => (s.activeRunId ? (s.runs[s.activeRunId]?.steps.length ?? 0) : 0));
+  const ownSteps = useStepPanelState((s) => (s.activeRunId ? (s.runs[s.activeRunId]?.steps.length ?? 0) : 0));
   if (!activeRunId || steps.length === 0) return null;
   const on = decodeTimings(steps);
   const off = kvOff ? decodeTimings(kvOff.steps) : null;

@@ -1,14 +1,15 @@
 /** The Inside panel wired to each lab: the context of the Generate lab's selected step, or of the Analyse lab's selected token. */
 import { useMemo } from 'react';
-import { selectedStepView, sequenceSteps, useGenerateStore } from '../../state/generateStore';
+import { selectedStepView, sequenceSteps } from '../../state/generateStore';
+import { useStepPanelState } from '../../state/streamingPanels';
 import { useAnalyseStore } from '../../state/analyseStore';
 import { InsidePanel } from './InsidePanel';
 
 /** The selected step: the prompt and the tokens chosen before it (what the model saw when it predicted the step). */
 export function GenerateInside() {
-  const view = useGenerateStore(selectedStepView);
-  const runs = useGenerateStore((s) => s.runs);
-  const activeRunId = useGenerateStore((s) => s.activeRunId);
+  const view = useStepPanelState(selectedStepView);
+  const runs = useStepPanelState((s) => s.runs);
+  const activeRunId = useStepPanelState((s) => s.activeRunId);
   const { ids, texts } = useMemo(() => {
     const run = activeRunId ? runs[activeRunId] : null;
     if (!view || !run) return { ids: null, texts: [] };
