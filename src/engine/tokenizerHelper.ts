@@ -5,19 +5,14 @@
  */
 import { loadBuiltinTokenizer, type BuiltinTokenizerId, type TextTokenizer } from './tokenizers';
 import type { HelperReply, HelperRequest } from './tokenizerPool';
+import { sharedUntilFailure } from './sharedUntilFailure';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const loaded = new Map<string, Promise<TextTokenizer>>();
 
 function tokenizer(id: string): Promise<TextTokenizer> {
-  let pending = loaded.get(id);
-  if (!pending) {
-    pending = loadBuiltinTokenizer(id as BuiltinTokenizerId);
-    loaded.set(id, pending);
-    pending.catch(() => loaded.delete(id));
-  }
-  return pending;
+  return sharedUntilFailure(loaded, id, () => loadBuiltinTokenizer(id as BuiltinTokenizerId));
 }
 
 function reply(message: HelperReply, transfer: Transferable[] = []): void {

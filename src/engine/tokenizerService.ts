@@ -8,6 +8,7 @@ import { BUILTIN_TOKENIZERS, createHuggingFaceTokenizer, loadBuiltinTokenizer } 
 import type { BuiltinTokenizerId, TokenizerDataSource } from './tokenizers';
 import type { TokenizedPayload, TokenizerLoadPhase } from './protocol';
 import { PARALLEL_MIN_CHARS, type TokenizerPool } from './tokenizerPool';
+import { sharedUntilFailure } from './sharedUntilFailure';
 
 export type LoadListener = (tokenizerId: string, phase: TokenizerLoadPhase) => void;
 
@@ -38,14 +39,7 @@ export class TokenizerService {
   ) {}
 
   get(tokenizerId: string): Promise<TextTokenizer> {
-    let pending = this.loading.get(tokenizerId);
-    if (!pending) {
-      pending = this.load(tokenizerId);
-      this.loading.set(tokenizerId, pending);
-      // a failed load may succeed later (e.g. a network hiccup): do not cache failures
-      pending.catch(() => this.loading.delete(tokenizerId));
-    }
-    return pending;
+    return sharedUntilFailure(this.loading, tokenizerId, () => this.load(tokenizerId));
   }
 
   private async load(tokenizerId: string): Promise<TextTokenizer> {

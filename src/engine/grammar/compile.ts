@@ -10,6 +10,7 @@ import { toolCallFormat } from '../chat/toolCalls';
 import { captureFatal, loadXGrammar, type CompiledGrammar, type GrammarCompiler, type GrammarMatcher, type TokenizerInfo, type XGrammarModule } from './runtime';
 import type { ConstraintInfo, ConstraintKind, ConstraintProblem, ConstraintSpec } from './types';
 import type { GrammarVocabulary } from './vocabulary';
+import { sharedUntilFailure } from '../sharedUntilFailure';
 
 /** An invalid constraint, with a message for the user and its position in the constraint's text when known. */
 export class ConstraintError extends Error {
@@ -75,13 +76,8 @@ export class ConstraintCompiler {
   /** Throws ConstraintError when the constraint is invalid. The same spec compiles once (a small cache). */
   async compile(spec: ConstraintSpec): Promise<CompiledConstraint> {
     const key = JSON.stringify([spec.kind, spec.text, spec.tool ?? null]);
-    let entry = this.cache.get(key);
-    if (entry) {
-      this.cache.delete(key); // most recently used last
-    } else {
-      entry = this.compileUncached(spec);
-      entry.catch(() => this.cache.delete(key));
-    }
+    const entry = sharedUntilFailure(this.cache, key, () => this.compileUncached(spec));
+    this.cache.delete(key); // most recently used last
     this.cache.set(key, entry);
     if (this.cache.size > CACHE_SIZE) {
       const [oldestKey, oldest] = this.cache.entries().next().value!;
