@@ -172,29 +172,33 @@ class TokenTable {
     this.used += b.length;
   }
 
-  /** Packs tokens [from, to) of `ids`: their bytes concatenated, byte ends relative to `base`. */
+  /** where pack gathers the bytes before copying out exactly as many as it wrote (kept for the next pack) */
+  private scratch = new Uint8Array(1 << 16);
+
+  /** Packs tokens [from, to) of `ids`: their bytes concatenated, byte ends relative to `base`. One pass over the ids. */
   pack(ids: Uint32Array, from: number, to: number, base: number) {
     const n = to - from;
     const byteEnds = new Uint32Array(n);
     const special = new Uint8Array(n);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const id = ids[from + i];
-      if (id >= this.lenPlusOne.length || this.lenPlusOne[id] === 0) this.learn(id);
-      total += this.lenPlusOne[id] - 1;
-      byteEnds[i] = base + total;
-      special[i] = this.special[id];
-    }
-    const bytes = new Uint8Array(total);
-    const { data, start, lenPlusOne } = this;
+    let out = this.scratch;
     let at = 0;
     for (let i = 0; i < n; i++) {
       const id = ids[from + i];
-      const s = start[id];
-      const e = s + lenPlusOne[id] - 1;
-      for (let k = s; k < e; k++) bytes[at++] = data[k];
+      if (id >= this.lenPlusOne.length || this.lenPlusOne[id] === 0) this.learn(id);
+      const s = this.start[id];
+      const len = this.lenPlusOne[id] - 1;
+      if (at + len > out.length) {
+        const grown = new Uint8Array(Math.max(out.length * 2, at + len));
+        grown.set(out.subarray(0, at));
+        out = this.scratch = grown;
+      }
+      const data = this.data;
+      for (let k = 0; k < len; k++) out[at + k] = data[s + k];
+      at += len;
+      byteEnds[i] = base + at;
+      special[i] = this.special[id];
     }
-    return { byteEnds, special, bytes };
+    return { byteEnds, special, bytes: out.slice(0, at) };
   }
 }
 

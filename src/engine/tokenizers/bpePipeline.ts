@@ -6,6 +6,7 @@ import { AddedTokenMatcher } from './addedTokens';
 import { asciiScanner, type Scanner } from './asciiScanner';
 import { ABSORBED, bpeMerge } from './bpe';
 import { MergeTable } from './mergeTable';
+import { PieceCache } from './pieceCache';
 import type { Normalizer } from './normalizers';
 import { forEachMatch, forEachPiece, type PreTokenizer } from './pretokenizers';
 import { TokenSink } from './tokenSink';
@@ -61,6 +62,8 @@ export class BpePipeline {
   /** [mode] → matcher on normalized text (tokens with normalized=true and a normalizer present) */
   private normMatchers: [AddedTokenMatcher, AddedTokenMatcher];
   private cache = new Map<string, Int32Array>();
+  /** directSection's cache: pieces looked up in place in the text (pieceCache.ts) */
+  private readonly pieces = new PieceCache(CACHE_LIMIT);
   private bytes = new Uint8Array(256);
   private units = new Uint32Array(256);
   private sym = new Int32Array(256);
@@ -213,7 +216,7 @@ export class BpePipeline {
     const scan = this.scanner;
     const sticky = this.sticky;
     if (!scan || !sticky) {
-      forEachMatch(regex, keepGaps, s, (p, start) => this.directPiece(p, a + start, sink));
+      forEachMatch(regex, keepGaps, s, (p, start) => this.directPiece(p, 0, p.length, a + start, sink));
       return;
     }
     // the scanner's patterns match every character and never match empty, look behind or leave gaps: the match
@@ -224,18 +227,25 @@ export class BpePipeline {
         sticky.lastIndex = i;
         const m = sticky.exec(s);
         if (m === null || m[0].length === 0) {
-          forEachMatch(regex, keepGaps, s.slice(i), (p, start) => this.directPiece(p, a + i + start, sink));
+          forEachMatch(regex, keepGaps, s.slice(i), (p, start) => this.directPiece(p, 0, p.length, a + i + start, sink));
           return;
         }
         j = i + m[0].length;
       }
-      this.directPiece(s.slice(i, j), a + i, sink);
+      this.directPiece(s, i, j, a + i, sink);
       i = j;
     }
   }
 
-  private directPiece(p: string, base: number, sink: TokenSink): void {
-    const packed = this.cache.get(p) ?? this.encodeAndCache(p);
+  /** The tokens of the piece s[i, j) into the sink, its offsets counted from `base`. */
+  private directPiece(s: string, i: number, j: number, base: number, sink: TokenSink): void {
+    const cached = j - i <= MAX_CACHED_PIECE;
+    let packed = cached ? this.pieces.get(s, i, j) : undefined;
+    if (packed === undefined) {
+      const p = s.slice(i, j);
+      packed = this.spec.model.byteLevel ? this.encodeBytePiece(p) : this.encodeCharPiece(p);
+      if (cached) this.pieces.set(s, i, j, packed);
+    }
     if (packed.length === 3) {
       sink.push(packed[0], base + packed[1], base + packed[2]);
       return;

@@ -125,7 +125,8 @@ export function createIncrementalSession(enc: RangeEncoding, special: boolean): 
       let mid: TokenSink;
       if (middle) mid = sinkOf(middle);
       else {
-        mid = new TokenSink();
+        // sized as encodeWhole sizes a text: a re-encode of the whole text then grows no buffer
+        mid = new TokenSink(Math.max(1024, (to - from) >> 2));
         enc.encodeRange(next, from, to, special, mid);
       }
       const total = a + mid.length + (ids.length - b);

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useDeferredValue, useEffect, useId, useState } from 'react';
 import { tokenizerActions, useTokenizerStore, MAX_PERSISTED_CHARS } from '../../state/tokenizerStore';
 import { TOKENIZER_CATALOG, tokenizerLabel } from '../../state/tokenizerCatalog';
 import { makeShareLink } from '../../state/shareLink';
@@ -74,6 +74,10 @@ export function TokenizerPanel() {
   const specialTokens = useTokenizerStore((s) => s.specialTokens);
   const view = useTokenizerStore((s) => s.view);
   const result = useTokenizerStore((s) => s.result);
+  // the counts follow each result at once; the chips, the inspector and the ids follow in a render of their own,
+  // which React can cut into short tasks: after a keystroke in a large text the count is on screen without
+  // waiting for a page of 2,000 chips to be compared and drawn
+  const shown = useDeferredValue(result);
   const persisted = useTokenizerStore((s) => s.persisted);
   const { setTokenizer, setSpecialTokens, setView, showTokensAt } = tokenizerActions;
   // the tokenizer of whichever model the Generate lab has loaded (a Hub model included)
@@ -159,14 +163,15 @@ export function TokenizerPanel() {
               <input type="radio" name="token-view" checked={view === 'ids'} onChange={() => setView('ids')} data-testid="view-ids" /> Token IDs
             </label>
           </div>
-          {view === 'chips' ? (
-            <>
-              <TokenChips result={result} onInspect={setInspected} />
-              <TokenInspector result={result} index={inspected} />
-            </>
-          ) : (
-            <TokenIdsView result={result} />
-          )}
+          {shown &&
+            (view === 'chips' ? (
+              <>
+                <TokenChips result={shown} onInspect={setInspected} />
+                <TokenInspector result={shown} index={inspected} />
+              </>
+            ) : (
+              <TokenIdsView result={shown} />
+            ))}
         </section>
       )}
       <CompareView />
