@@ -8,7 +8,7 @@
 import { useCallback, useSyncExternalStore } from 'react';
 import { isGenerating, useGenerateStore, type GenerateState } from './generateStore';
 
-export const STEP_PANEL_INTERVAL_MS = 100;
+const STEP_PANEL_INTERVAL_MS = 100;
 
 /** `notify` for every change of the store, spaced at least `intervalMs` apart while `streaming` holds. */
 export function throttledWhile<S>(
