@@ -6,6 +6,7 @@ import { constraintBlocker, generateActions, isGenerating, sequenceSteps, useGen
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { NumberField } from '../../components/NumberField';
 import { TextEditor } from '../../components/TextEditor';
+import { LONG_FIELD_CHARS } from '../../components/textWindow';
 import { useTooLongPrompt } from '../../state/promptFitStore';
 import { PromptFitNotice } from './PromptFitNotice';
 import type { DoneReason } from '../../engine/generation/types';
@@ -142,12 +143,6 @@ function AddToChat({ text }: { text: string }) {
   );
 }
 
-/**
- * Prompts longer than this are edited a window at a time (components/TextEditor.tsx): a field lays out every
- * character it holds, and a 50,000-character prompt held whole cost one 0.15–0.5 s task.
- */
-const PROMPT_WINDOW_ABOVE = 20_000;
-
 const setPrompt = (text: string) => generateActions.setPrompt(text);
 
 export function GenerationPanel() {
@@ -167,7 +162,7 @@ export function GenerationPanel() {
       <label htmlFor={ids.prompt} className="block-label">
         Prompt
       </label>
-      <TextEditor id={ids.prompt} testId="prompt-input" text={prompt} onText={setPrompt} largeAbove={PROMPT_WINDOW_ABOVE} rows={3} wholeTextIs="the prompt" />
+      <TextEditor id={ids.prompt} testId="prompt-input" text={prompt} onText={setPrompt} largeAbove={LONG_FIELD_CHARS} rows={3} wholeTextIs="the prompt" />
       <div className="controls">
         <button type="button" className="primary" data-testid="generate" onClick={() => generateActions.generate()} disabled={!ready || generating || !prompt || blocker !== null || overlong} aria-describedby={blocker ? ids.blocker : overlong ? ids.fit : undefined}>
           Generate
