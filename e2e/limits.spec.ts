@@ -1,8 +1,21 @@
 /** Inputs larger than the model can take are said plainly, with the numbers. */
+import type { Page } from '@playwright/test';
 import { test, expect } from './support/test';
 import { openLab, setUp, waitForRunEnd } from './support/lab';
 
 const LONG_PROMPT = 'The keeper climbed the stairs of the lighthouse and lit the lamp. '.repeat(760); // ≈ 50,000 characters
+
+/** A prompt this long is edited a window at a time: the field holds the window's exact slice of the whole prompt. */
+async function expectWindowedPrompt(page: Page, text: string) {
+  const field = page.getByTestId('prompt-input');
+  await expect(field).toHaveAttribute('data-text-length', String(text.length));
+  const start = Number(await field.getAttribute('data-window-start'));
+  const end = Number(await field.getAttribute('data-window-end'));
+  expect(end - start).toBeGreaterThan(0);
+  expect(end - start).toBeLessThan(text.length / 4);
+  await expect(field).toHaveValue(text.slice(start, end));
+  await expect(page.getByTestId('text-window')).toContainText(`of ${text.length.toLocaleString('en')}`);
+}
 
 test('a prompt longer than the context window says its token count against the window before Generate', async ({ page }) => {
   await openLab(page);
@@ -12,10 +25,14 @@ test('a prompt longer than the context window says its token count against the w
   const tokens = Number((await notice.textContent())!.match(/alone is ([\d,]+) tokens/)![1].replace(/,/g, ''));
   expect(tokens).toBeGreaterThan(256);
   await expect(page.getByTestId('generate')).toBeDisabled();
-  await expect(page.getByTestId('prompt-input')).toHaveValue(LONG_PROMPT);
-  // a prompt that fits again: the notice goes and Generate can run
+  await expectWindowedPrompt(page, LONG_PROMPT);
+  // a prompt that fits again (the field holds a window of the long one: clear it all first): the notice goes and
+  // Generate can run
+  await page.getByTestId('text-clear').click();
   await page.getByTestId('prompt-input').fill('The keeper climbed');
   await expect(notice).toHaveCount(0);
+  await expect(page.getByTestId('prompt-input')).toHaveValue('The keeper climbed');
+  await expect(page.getByTestId('text-window')).toHaveCount(0);
   await expect(page.getByTestId('generate')).toBeEnabled();
 });
 
@@ -44,6 +61,6 @@ test('keeping the last tokens of a too-long prompt leaves room for the new token
   expect(used).toBeGreaterThan(keptTokens);
   expect(used).toBeLessThanOrEqual(keptTokens + 8);
   await page.getByTestId('prompt-cut-undo').click();
-  await expect(page.getByTestId('prompt-input')).toHaveValue(LONG_PROMPT);
+  await expectWindowedPrompt(page, LONG_PROMPT);
   await expect(page.getByTestId('prompt-too-long')).toBeVisible();
 });

@@ -135,6 +135,19 @@ describe('analysis with the embedded model', () => {
     for (let i = 1; i < s.mostSurprising.length; i++) expect(r.surprisal[s.mostSurprising[i - 1]]).toBeGreaterThanOrEqual(r.surprisal[s.mostSurprising[i]]);
   });
 
+  it('summary: the most surprising are those a full sort puts first (ties by position; unscored, infinite and repeated values)', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const n = 5000;
+    const surprisal = new Float32Array(n).map(() => {
+      const u = rand();
+      return u < 0.05 ? NaN : u < 0.07 ? Infinity : Math.round(rand() * 40) / 4; // many ties
+    });
+    const a = { surprisal, entropy: new Float32Array(n).fill(1), rank: new Int32Array(n).fill(1) };
+    const sorted = [...surprisal.keys()].filter((i) => !Number.isNaN(surprisal[i])).sort((x, y) => surprisal[y] - surprisal[x] || x - y);
+    for (const topN of [0, 1, 12, 200, n]) expect(summarise(a, 100, DEFAULT_RANK_THRESHOLDS, topN).mostSurprising).toEqual(sorted.slice(0, topN));
+  });
+
   it('a repeated sentence is less surprising the second time', async () => {
     // the embedded model has learned little in-context copying (about 9.7 → 9.2 bits per token on this
     // sentence); a larger Hub model drops far more. Clearly lower: by at least a quarter bit per token.

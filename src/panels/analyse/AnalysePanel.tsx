@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { bucketLabels } from '../../engine/analyse/summary';
 import { CONFIRM_ABOVE_WINDOWS, analyseActions, useAnalyseStore, type AnalyseState, type ColourMeasure } from '../../state/analyseStore';
 import { useGenerateStore } from '../../state/generateStore';
+import { TextEditor } from '../../components/TextEditor';
 import { AnalysedText } from './AnalysedText';
 import { SummaryPanel } from './SummaryPanel';
 import { TokenDetails } from './TokenDetails';
@@ -44,7 +45,7 @@ function InputCard() {
       <label className="block-label" htmlFor="analyse-input">
         Text to analyse
       </label>
-      <textarea id="analyse-input" data-testid="analyse-input" rows={6} value={text} onChange={(e) => analyseActions.setText(e.target.value)} spellCheck={false} />
+      <TextEditor id="analyse-input" testId="analyse-input" text={text} onText={analyseActions.setText} rows={6} wholeTextIs="analysed" />
       {!stored && <p className="muted">This browser does not keep the text between visits (storage is full or disabled).</p>}
       <div className="controls">
         <button type="button" className="primary" data-testid="analyse-run" onClick={analyseActions.run} disabled={running}>

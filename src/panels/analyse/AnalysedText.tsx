@@ -54,8 +54,9 @@ const Token = memo(function Token({ index, id, text, prob, rank, colour, label, 
   );
 });
 
-/** Tokens per part of a long text (components/drawnInSteps.ts); a part is a block that skips layout and paint off screen. */
-const PART_TOKENS = 1000;
+/** Tokens per part of a long text (components/drawnInSteps.ts); a part is a block that skips layout and paint off screen.
+ * (1,000 per part took tasks of 0.1 s and more on a loaded machine.) */
+const PART_TOKENS = 250;
 
 interface ChunkProps {
   result: AnalysisResult;

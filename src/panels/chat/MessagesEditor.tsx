@@ -1,13 +1,13 @@
 /** Add, edit, reorder and delete messages; assistant tool calls; tool results. */
-import { memo, useState } from 'react';
+import { memo, useDeferredValue, useState } from 'react';
 import { useDrawnInSteps } from '../../components/drawnInSteps';
 import type { ChatMessage, Role, ToolCall } from '../../engine/chat/types';
 import { chatActions, useChatStore } from '../../state/chatStore';
 
 const ROLES: Role[] = ['system', 'user', 'assistant', 'tool'];
 
-/** Messages drawn per task: a few thousand take several tasks, none long. */
-const MESSAGES_PER_PART = 100;
+/** Messages drawn per task: a few thousand take many tasks, none long (100 took a 0.1 s task). */
+const MESSAGES_PER_PART = 25;
 
 /** One message; drawn again only when it, its place or its count changes (typing in one leaves the others alone). */
 const MessageItem = memo(function MessageItem({ message: m, index: i, last, tokens }: { message: ChatMessage; index: number; last: boolean; tokens: number | undefined }) {
@@ -56,12 +56,14 @@ export function MessagesEditor({ tokensPerMessage }: { tokensPerMessage: number[
   // thousands of messages (an import) are drawn a part at a time (components/drawnInSteps.ts)
   // (the same list while it is edited: what is drawn stays drawn)
   const shown = MESSAGES_PER_PART * useDrawnInSteps(null, Math.ceil(messages.length / MESSAGES_PER_PART));
+  // new counts change every message drawn: React redraws them in slices of a few ms, not in one task
+  const counts = useDeferredValue(tokensPerMessage);
   return (
     <section className="card" aria-labelledby="chat-messages-h">
       <h2 id="chat-messages-h">Messages</h2>
       <ol className="chat-messages">
         {messages.slice(0, shown).map((m, i) => (
-          <MessageItem key={i} message={m} index={i} last={i === messages.length - 1} tokens={tokensPerMessage ? (tokensPerMessage[i] ?? 0) : undefined} />
+          <MessageItem key={i} message={m} index={i} last={i === messages.length - 1} tokens={counts ? (counts[i] ?? 0) : undefined} />
         ))}
       </ol>
       <div className="row">

@@ -5,6 +5,8 @@ import { interpolateRgb } from 'd3';
 import { constraintBlocker, generateActions, isGenerating, sequenceSteps, useGenerateStore } from '../../state/generateStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { NumberField } from '../../components/NumberField';
+import { TextEditor } from '../../components/TextEditor';
+import { LONG_FIELD_CHARS } from '../../components/textWindow';
 import { useTooLongPrompt } from '../../state/promptFitStore';
 import { PromptFitNotice } from './PromptFitNotice';
 import type { DoneReason } from '../../engine/generation/types';
@@ -141,6 +143,8 @@ function AddToChat({ text }: { text: string }) {
   );
 }
 
+const setPrompt = (text: string) => generateActions.setPrompt(text);
+
 export function GenerationPanel() {
   const prompt = useGenerateStore((s) => s.prompt);
   const maxNewTokens = useGenerateStore((s) => s.maxNewTokens);
@@ -158,7 +162,7 @@ export function GenerationPanel() {
       <label htmlFor={ids.prompt} className="block-label">
         Prompt
       </label>
-      <textarea id={ids.prompt} data-testid="prompt-input" rows={3} value={prompt} onChange={(e) => generateActions.setPrompt(e.target.value)} />
+      <TextEditor id={ids.prompt} testId="prompt-input" text={prompt} onText={setPrompt} largeAbove={LONG_FIELD_CHARS} rows={3} wholeTextIs="the prompt" />
       <div className="controls">
         <button type="button" className="primary" data-testid="generate" onClick={() => generateActions.generate()} disabled={!ready || generating || !prompt || blocker !== null || overlong} aria-describedby={blocker ? ids.blocker : overlong ? ids.fit : undefined}>
           Generate

@@ -7,7 +7,7 @@ import { TokenCounts } from './TokenCounts';
 import { TokenIdsView } from './TokenIdsView';
 import { TokenInspector } from './TokenInspector';
 import { CompareView } from './CompareView';
-import { TextEditor } from './TextEditor';
+import { TextEditor } from '../../components/TextEditor';
 import { useGenerateStore } from '../../state/generateStore';
 
 function formatSize(chars: number): string {

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
-import type { TextEdit } from '../../engine/protocol';
-import { applyEdit } from '../../engine/textEdit';
-import { diffText, normalizeNewlines } from '../../state/textChanges';
+import type { TextEdit } from '../engine/protocol';
+import { applyEdit } from '../engine/textEdit';
+import { diffText, normalizeNewlines } from '../state/textChanges';
 import { LARGE_TEXT_CHARS, WINDOW_CHARS, wholeText, windowAround, type TextWindow } from './textWindow';
 
 interface TextEditorProps {
@@ -9,19 +9,28 @@ interface TextEditorProps {
   text: string;
   /** `edit`, when known, says how `text` came from the previous text */
   onText(text: string, edit?: TextEdit): void;
-  /** pages the token chips to this offset of the text */
-  onShowTokens(offset: number): void;
+  /** pages the token chips to this offset of the text (the tokenizer lab; without it there is no such button) */
+  onShowTokens?(offset: number): void;
+  /** the field's data-testid */
+  testId?: string;
+  /** texts longer than this are shown a window at a time (default LARGE_TEXT_CHARS) */
+  largeAbove?: number;
+  /** the field's height in rows for a small text (a large one gets twice as many) */
+  rows?: number;
+  /** what the whole text is for, in the large-text hint: "tokenized", "the prompt" */
+  wholeTextIs?: string;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
- * The lab's text field. Small texts live in it whole. Large ones (over 100,000 characters) are shown
- * a window of about 8,000 characters at a time, because the browser lays out every character a
- * field holds on each change; edits, pastes and navigation in the window are mapped onto the whole
- * text, which is what gets tokenized. The field is uncontrolled: React never writes a megabyte into it.
+ * A text field for texts of any size (the tokenizer lab's text, the Generate lab's prompt). Small texts live in it
+ * whole. Large ones (over `largeAbove` characters) are shown a window of about 8,000 characters at a time, because
+ * the browser lays out every character a field holds on each change (a 50,000-character prompt cost a 0.15–0.5 s
+ * task); edits, pastes and navigation in the window are mapped onto the whole text, which is what gets used. The
+ * field is uncontrolled: React never writes a megabyte into it.
  */
-export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) {
+export function TextEditor({ id, text, onText, onShowTokens, testId = 'tokenizer-input', largeAbove = LARGE_TEXT_CHARS, rows = 6, wholeTextIs = 'tokenized' }: TextEditorProps) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
   /** the whole text as this editor last produced or received it */
@@ -41,7 +50,7 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
   const show = (full: string, caret: number) => {
     const el = ref.current;
     if (!el) return;
-    const w = full.length > LARGE_TEXT_CHARS ? windowAround(full, caret) : wholeText(full);
+    const w = full.length > largeAbove ? windowAround(full, caret) : wholeText(full);
     win.current = w;
     const slice = full.slice(w.start, w.end);
     el.value = slice;
@@ -59,7 +68,7 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
   // text from elsewhere (a reload, a shared link, another panel) replaces what the field shows
   useEffect(() => {
     if (filled.current && text === known.current) return;
-    if (text.length > LARGE_TEXT_CHARS && text.includes('\r')) {
+    if (text.length > largeAbove && text.includes('\r')) {
       // a field turns CRLF into LF; a windowed field must hold exactly the slice it was given
       onText(normalizeNewlines(text));
       return;
@@ -92,8 +101,8 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
     const caret = w.start + (el.selectionEnd ?? value.length);
     // a large text arrived in one go (a drop, a script), or the text crossed the size limit either
     // way: re-window now, before the browser lays the field out
-    const wasLarge = full.length > LARGE_TEXT_CHARS;
-    const isLarge = next.length > LARGE_TEXT_CHARS;
+    const wasLarge = full.length > largeAbove;
+    const isLarge = next.length > largeAbove;
     if ((isLarge && value.length > 2 * WINDOW_CHARS) || wasLarge !== isLarge) show(next, caret);
     else setView({ ...win.current, length: next.length });
     commit(next, edit);
@@ -105,7 +114,7 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
     const from = el.selectionStart;
     const to = el.selectionEnd;
     const full = known.current;
-    if (full.length - (to - from) + pasted.length <= LARGE_TEXT_CHARS) return; // the field's own paste (keeps undo)
+    if (full.length - (to - from) + pasted.length <= largeAbove) return; // the field's own paste (keeps undo)
     // inserting megabytes into the field would lay them all out: apply the paste to the text instead
     e.preventDefault();
     const edit = { start: win.current.start + from, deleteCount: to - from, insert: normalizeNewlines(pasted) };
@@ -119,7 +128,7 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
   const goTo = (pos: number) => show(known.current, pos);
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (view.length <= LARGE_TEXT_CHARS) return;
+    if (view.length <= largeAbove) return;
     const el = e.currentTarget;
     const w = win.current;
     const atStart = el.selectionStart === 0 && el.selectionEnd === 0;
@@ -132,18 +141,18 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
     e.preventDefault();
   };
 
-  const large = view.length > LARGE_TEXT_CHARS;
+  const large = view.length > largeAbove;
   return (
     <div className="text-editor">
       <textarea
         ref={ref}
         id={id}
-        data-testid="tokenizer-input"
+        data-testid={testId}
         data-window-start={view.start}
         data-window-end={view.end}
         data-text-length={view.length}
         spellCheck={false}
-        rows={large ? 12 : 6}
+        rows={large ? 2 * rows : rows}
         onChange={onInput}
         onPaste={onPaste}
         onKeyDown={onKeyDown}
@@ -154,7 +163,7 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
         <div className="text-window" role="group" aria-label="Part of the text shown">
           <p id={hintId} className="muted" data-testid="text-window">
             Large text: the field shows characters {fmt(view.start + 1)}–{fmt(view.end)} of {fmt(view.length)} (UTF-16 units) so typing stays
-            instant; the whole text is tokenized. Move with the slider, the buttons, Ctrl+Home / Ctrl+End, or Page Up / Page Down at the edges
+            instant; the whole text is {wholeTextIs}. Move with the slider, the buttons, Ctrl+Home / Ctrl+End, or Page Up / Page Down at the edges
             of the part.
           </p>
           <div className="row">
@@ -175,9 +184,11 @@ export function TextEditor({ id, text, onText, onShowTokens }: TextEditorProps) 
             <button type="button" onClick={() => goTo(view.end + WINDOW_CHARS / 2)} disabled={view.end >= view.length}>
               Next part →
             </button>
-            <button type="button" onClick={() => onShowTokens(view.start)} data-testid="text-window-tokens">
-              Show the tokens of this part
-            </button>
+            {onShowTokens && (
+              <button type="button" onClick={() => onShowTokens(view.start)} data-testid="text-window-tokens">
+                Show the tokens of this part
+              </button>
+            )}
             <button
               type="button"
               onClick={() => {

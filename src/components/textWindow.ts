@@ -4,6 +4,12 @@
  * field holds a window of the text and edits in it are mapped back onto the whole.
  */
 export const LARGE_TEXT_CHARS = 100_000;
+/**
+ * The limit for the Generate lab's prompt: held whole, a 50,000-character prompt cost one 0.15–0.5 s task (profile:
+ * the field's text shaping), against 100 ms. (The Analyse lab's text, like the tokenizer lab's, is windowed above
+ * LARGE_TEXT_CHARS: a 200 KB text is; a 30,000-character one stays whole, so select-all and type replaces it.)
+ */
+export const LONG_FIELD_CHARS = 20_000;
 /** small enough that the field lays a keystroke out in a millisecond or two (20,000 measured 21 ms keystroke-to-count, 8,000 15 ms) */
 export const WINDOW_CHARS = 8_000;
 /** how far a window edge may move to land on a line start */

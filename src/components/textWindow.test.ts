@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { windowAround, WINDOW_CHARS } from './textWindow';
-import { mulberry32 } from '../../engine/tokenizers/testCorpus';
+import { mulberry32 } from '../engine/tokenizers/testCorpus';
 
 describe('windowAround', () => {
   it('contains the position, stays near the window size, starts on a line start and never splits a surrogate pair', () => {
