@@ -1,3 +1,4 @@
+import { useDeferredValue } from 'react';
 import { bucketLabels } from '../../engine/analyse/summary';
 import { RankHistogram } from '../../charts/RankHistogram';
 import { analysisSummary, useAnalyseStore } from '../../state/analyseStore';
@@ -18,9 +19,10 @@ function Count({ label, value, testId, title }: { label: string; value: string; 
 
 /** Mean surprisal, perplexity, rank buckets and the most surprising tokens of the analysed text. */
 export function SummaryPanel() {
-  const result = useAnalyseStore((s) => s.result);
-  const thresholds = useAnalyseStore((s) => s.thresholds);
-  const summary = useAnalyseStore(analysisSummary);
+  // a later, interruptible render: summarising a long text must not join the task that draws its first tokens
+  const result = useDeferredValue(useAnalyseStore((s) => s.result));
+  const thresholds = useDeferredValue(useAnalyseStore((s) => s.thresholds));
+  const summary = analysisSummary({ result, thresholds });
   if (!result || !summary) return null;
   const labels = bucketLabels(thresholds);
   const unscored = result.ids.length - summary.scored;
