@@ -12,13 +12,13 @@ interface TextEditorProps {
   /** pages the token chips to this offset of the text (the tokenizer lab; without it there is no such button) */
   onShowTokens?(offset: number): void;
   /** the field's data-testid */
-  testId?: string;
+  testId: string;
   /** texts longer than this are shown a window at a time (default LARGE_TEXT_CHARS) */
   largeAbove?: number;
   /** the field's height in rows for a small text (a large one gets twice as many) */
   rows?: number;
   /** what the whole text is for, in the large-text hint: "tokenized", "the prompt" */
-  wholeTextIs?: string;
+  wholeTextIs: string;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -30,7 +30,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
  * task); edits, pastes and navigation in the window are mapped onto the whole text, which is what gets used. The
  * field is uncontrolled: React never writes a megabyte into it.
  */
-export function TextEditor({ id, text, onText, onShowTokens, testId = 'tokenizer-input', largeAbove = LARGE_TEXT_CHARS, rows = 6, wholeTextIs = 'tokenized' }: TextEditorProps) {
+export function TextEditor({ id, text, onText, onShowTokens, testId, largeAbove = LARGE_TEXT_CHARS, rows = 6, wholeTextIs }: TextEditorProps) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
   /** the whole text as this editor last produced or received it */

@@ -59,7 +59,7 @@ function StatusLine() {
 /** The editor bound to the lab's text (its own subscription, so typing re-renders only it). */
 function LabTextEditor({ id, onShowTokens }: { id: string; onShowTokens(offset: number): void }) {
   const text = useTokenizerStore((s) => s.text);
-  return <TextEditor id={id} text={text} onText={tokenizerActions.setText} onShowTokens={onShowTokens} />;
+  return <TextEditor id={id} testId="tokenizer-input" text={text} onText={tokenizerActions.setText} onShowTokens={onShowTokens} wholeTextIs="tokenized" />;
 }
 
 function TooLargeToKeep() {
