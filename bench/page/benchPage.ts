@@ -53,7 +53,7 @@ let nextTextId = 1;
 async function tokenizeViaApp(tokenizerId: string, text: string, parallel = true): Promise<{ ms: number; workerMs: number; tokens: number; reencoded: [number, number]; parts: number }> {
   const started = performance.now();
   const r = await engine.request({ type: 'tokenize', requestId: nextTextId++, tokenizerId, change: { text }, specialTokens: false, parallel });
-  return { ms: performance.now() - started, workerMs: r.ms, tokens: r.payload.ids.length, reencoded: r.reencoded, parts: r.parts };
+  return { ms: performance.now() - started, workerMs: r.ms, tokens: r.tokenCount, reencoded: r.reencoded, parts: r.parts };
 }
 
 /** Variants of a text that differ in the first and last character: the worker's incremental session must re-encode all of it. */

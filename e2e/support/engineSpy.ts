@@ -48,6 +48,7 @@ function readEngineMessage(data: unknown, dir: EngineDirection): Omit<EngineMess
     requestId?: string | number;
     runId?: string;
     payload?: { ids?: ArrayLike<number> };
+    tokenCount?: number;
     textLength?: number;
     ms?: number;
     reencoded?: [number, number];
@@ -60,7 +61,7 @@ function readEngineMessage(data: unknown, dir: EngineDirection): Omit<EngineMess
   const id = env.kind === undefined ? undefined : env.id;
   const m: Omit<EngineMessage, 't'> = { dir, type: String(d.type), requestId: d.requestId ?? id, runId: d.runId ?? id };
   if (dir === 'request') return m;
-  if (d.type === 'tokenized') return { ...m, tokens: d.payload?.ids?.length, textLength: d.textLength, ms: d.ms, reencoded: d.reencoded, parts: d.parts };
+  if (d.type === 'tokenized') return { ...m, tokens: d.tokenCount ?? d.payload?.ids?.length, textLength: d.textLength, ms: d.ms, reencoded: d.reencoded, parts: d.parts };
   if (d.type === 'step') return { ...m, tokenId: d.step?.chosen?.id };
   if (d.type === 'run-done') {
     const s = d.summary;

@@ -94,7 +94,26 @@ export interface TokenizeResponse {
   reencoded: [number, number];
   /** into how many parts the re-encoded range was cut and encoded in parallel (1: on the engine worker alone) */
   parts: number;
-  payload: TokenizedPayload;
+  /** tokens of the new text */
+  tokenCount: number;
+  /**
+   * All the tokens, or (after an edit) how they differ from the tokens of the request the edit was based on: a
+   * keystroke in a megabyte of text then sends a few tokens instead of 250,000 (tokenSplice.ts applies it).
+   */
+  tokens: { kind: 'whole'; payload: TokenizedPayload } | { kind: 'splice'; splice: TokenSplice };
+}
+
+/**
+ * The tokens of an edited text as a change to the tokens of request `baseRequestId`: its first `keptBefore` tokens,
+ * then `middle`, then its last `keptAfter` tokens with their spans moved by `offsetDelta` UTF-16 units. `middle`'s
+ * spans are in the new text; its byte ends count from its own first byte.
+ */
+export interface TokenSplice {
+  baseRequestId: number;
+  keptBefore: number;
+  keptAfter: number;
+  offsetDelta: number;
+  middle: TokenizedPayload;
 }
 
 export interface CompareRequest {
@@ -415,7 +434,7 @@ export function messageOf(err: unknown): string {
 export function responseTransferables(response: EngineResponse): Transferable[] {
   switch (response.type) {
     case 'tokenized':
-      return payloadTransferables(response.payload);
+      return payloadTransferables(response.tokens.kind === 'whole' ? response.tokens.payload : response.tokens.splice.middle);
     case 'compared':
       return response.rows.map((r) => r.previewStarts.buffer as ArrayBuffer);
     case 'chat-analysed':

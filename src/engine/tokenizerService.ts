@@ -6,7 +6,7 @@
 import type { Encoding, SessionEdit, SessionUpdate, TextTokenizer } from './tokenizers';
 import { BUILTIN_TOKENIZERS, createHuggingFaceTokenizer, loadBuiltinTokenizer } from './tokenizers';
 import type { BuiltinTokenizerId, TokenizerDataSource } from './tokenizers';
-import type { TokenizedPayload, TokenizerLoadPhase } from './protocol';
+import type { TokenizedPayload, TokenizeResponse, TokenizerLoadPhase, TokenSplice } from './protocol';
 import { PARALLEL_MIN_CHARS, type TokenizerPool } from './tokenizerPool';
 import { sharedUntilFailure } from './sharedUntilFailure';
 
@@ -19,8 +19,14 @@ type Session = ReturnType<TextTokenizer['createSession']>;
 
 interface SessionState {
   session: Session;
-  /** the last payload sent, kept so the next edit only packs the tokens it changed */
-  last: TokenizedPayload | null;
+  /** the request this session last answered, and its text's length: an edit based on it is answered as a splice */
+  answered: { requestId: number; textLength: number } | null;
+}
+
+/** Which request a tokenize call answers, and (for an edit) the request whose tokens the caller holds. */
+export interface TokenizeIdentity {
+  requestId: number;
+  baseRequestId?: number;
 }
 
 const builtinIds = new Set<string>(BUILTIN_TOKENIZERS.map((t) => t.id));
@@ -61,12 +67,12 @@ export class TokenizerService {
    * Tokenizes through the incremental session of this tokenizer and mode (`edit`: how `text` came from the previous
    * text). A large re-encoded range is split across the pool's helpers when they are ready (`parallel` false: never).
    */
-  async tokenize(tokenizerId: string, text: string, specialTokens: boolean, edit?: SessionEdit, options: { parallel?: boolean; signal?: AbortSignal } = {}) {
+  async tokenize(tokenizerId: string, text: string, specialTokens: boolean, edit?: SessionEdit, options: { parallel?: boolean; signal?: AbortSignal; identity?: TokenizeIdentity } = {}) {
     const tokenizer = await this.get(tokenizerId);
     const key = `${tokenizerId}|${specialTokens ? 1 : 0}`;
     let state = this.sessions.get(key);
     if (!state) {
-      state = { session: tokenizer.createSession({ specialTokens }), last: null };
+      state = { session: tokenizer.createSession({ specialTokens }), answered: null };
       this.sessions.set(key, state);
     }
     const { session } = state;
@@ -90,14 +96,16 @@ export class TokenizerService {
     // after an await: the session is only touched on the worker's light lane, one request at a time, so the range
     // that rangeOf gave is still the one update re-encodes
     const encoding = session.update(text, edit, middle);
-    const packed = (state.last && repackEdit(tokenizer, state.last, encoding)) ?? packEncoding(tokenizer, encoding);
-    state.last = packed;
-    return {
-      // copies cross to the UI (transferred), the originals stay for the next edit
-      payload: copyPayload(packed),
-      reencoded: [encoding.reencodedFrom, encoding.reencodedTo] as [number, number],
-      parts,
-    };
+    // a splice only changes tokens the caller holds: this session's answer to the request the edit was based on
+    const identity = options.identity;
+    const base = state.answered;
+    const kept = base && identity?.baseRequestId === base.requestId ? encoding.kept : undefined;
+    state.answered = identity ? { requestId: identity.requestId, textLength: text.length } : null;
+    const tokens: TokenizeResponse['tokens'] =
+      base && kept && identity?.baseRequestId !== undefined
+        ? { kind: 'splice', splice: spliceOf(tokenizer, encoding, kept, identity.baseRequestId, text.length - base.textLength) }
+        : { kind: 'whole', payload: packEncoding(tokenizer, encoding) };
+    return { tokens, tokenCount: encoding.ids.length, reencoded: [encoding.reencodedFrom, encoding.reencodedTo] as [number, number], parts };
   }
 }
 
@@ -126,10 +134,6 @@ async function encodeInParallel(pool: TokenizerPool, tokenizer: TextTokenizer, t
     at += e.ids.length;
   });
   return { encoding: { ids, offsets }, parts: pieces.length };
-}
-
-function copyPayload(p: TokenizedPayload): TokenizedPayload {
-  return { ids: p.ids.slice(), offsets: p.offsets.slice(), byteEnds: p.byteEnds.slice(), bytes: p.bytes.slice(), special: p.special.slice() };
 }
 
 /**
@@ -213,74 +217,16 @@ function packRange(tokenizer: TextTokenizer, ids: Uint32Array, from: number, to:
   return table.pack(ids, from, to, base);
 }
 
-/** Concatenates every token's bytes so the UI can show pieces without another round-trip. */
+/** Every token's bytes concatenated, so the UI can show pieces without another round-trip; copies, for transfer. */
 export function packEncoding(tokenizer: TextTokenizer, encoding: Encoding): TokenizedPayload {
-  const { byteEnds, special, bytes } = packRange(tokenizer, encoding.ids, 0, encoding.ids.length, 0);
-  // ids and offsets are the encoding's own arrays (sessions never change an array they returned);
-  // what crosses to the UI is a copy (copyPayload)
-  return { ids: encoding.ids, offsets: encoding.offsets, byteEnds, bytes, special };
+  // the session keeps its ids and offsets for the next edit: what crosses to the UI is a copy
+  return { ids: encoding.ids.slice(), offsets: encoding.offsets.slice(), ...packRange(tokenizer, encoding.ids, 0, encoding.ids.length, 0) };
 }
 
-/** Tokens equal to the previous ones at the start and (by id and shifted span) at the end, found by comparing. */
-function matchUnchanged(prev: TokenizedPayload, next: SessionUpdate): { p: number; sfx: number } {
-  const n = next.ids.length;
-  const prevN = prev.ids.length;
-  // prefix: tokens that end before the re-encoded region and equal the previous ones
-  let p = 0;
-  while (p < n && p < prevN && next.offsets[2 * p + 1] <= next.reencodedFrom && next.ids[p] === prev.ids[p] && next.offsets[2 * p] === prev.offsets[2 * p]) p++;
-  // suffix: tokens that start after the region and equal the previous ones (by id and shifted span)
-  const shift = n === 0 || prevN === 0 ? 0 : next.offsets[2 * n - 1] - prev.offsets[2 * prevN - 1];
-  let sfx = 0;
-  while (
-    sfx < n - p &&
-    sfx < prevN - p &&
-    next.offsets[2 * (n - 1 - sfx)] >= next.reencodedTo &&
-    next.ids[n - 1 - sfx] === prev.ids[prevN - 1 - sfx] &&
-    next.offsets[2 * (n - 1 - sfx)] === prev.offsets[2 * (prevN - 1 - sfx)] + shift
-  )
-    sfx++;
-  return { p, sfx };
-}
-
-/**
- * After an edit only the re-encoded region holds new tokens: the tokens before it are the previous
- * ones, and those after it are the previous ones shifted. Reuses their packed bytes (memory copies)
- * and packs only the middle. Returns null when the previous payload does not line up (then the
- * caller packs everything).
- */
-export function repackEdit(tokenizer: TextTokenizer, prev: TokenizedPayload, next: SessionUpdate): TokenizedPayload | null {
-  const n = next.ids.length;
-  const prevN = prev.ids.length;
-  let p = 0;
-  let sfx = 0;
-  if (next.kept && next.kept.before + next.kept.after <= Math.min(n, prevN)) {
-    // the session says which tokens it kept: no scan over a megabyte's tokens per keystroke
-    p = next.kept.before;
-    sfx = next.kept.after;
-  } else {
-    ({ p, sfx } = matchUnchanged(prev, next));
-  }
-  if (p + sfx < Math.min(n, prevN) / 2) return null; // most tokens changed: pack afresh
-  const prefixBytes = p === 0 ? 0 : prev.byteEnds[p - 1];
-  const mid = packRange(tokenizer, next.ids, p, n - sfx, prefixBytes);
-  const midEnd = prefixBytes + mid.bytes.length;
-  const prevSuffixStart = prevN - sfx === 0 ? 0 : prev.byteEnds[prevN - sfx - 1];
-  const suffixBytes = prev.bytes.length - prevSuffixStart;
-
-  const bytes = new Uint8Array(midEnd + suffixBytes);
-  bytes.set(prev.bytes.subarray(0, prefixBytes), 0);
-  bytes.set(mid.bytes, prefixBytes);
-  bytes.set(prev.bytes.subarray(prevSuffixStart), midEnd);
-
-  const byteEnds = new Uint32Array(n);
-  byteEnds.set(prev.byteEnds.subarray(0, p), 0);
-  byteEnds.set(mid.byteEnds, p);
-  const delta = midEnd - prevSuffixStart;
-  for (let k = 0; k < sfx; k++) byteEnds[n - sfx + k] = prev.byteEnds[prevN - sfx + k] + delta;
-
-  const special = new Uint8Array(n);
-  special.set(prev.special.subarray(0, p), 0);
-  special.set(mid.special, p);
-  special.set(prev.special.subarray(prevN - sfx), n - sfx);
-  return { ids: next.ids, offsets: next.offsets, byteEnds, bytes, special };
+/** The tokens that replaced all but the first `kept.before` and last `kept.after`, packed on their own. */
+function spliceOf(tokenizer: TextTokenizer, next: SessionUpdate, kept: { before: number; after: number }, baseRequestId: number, offsetDelta: number): TokenSplice {
+  const from = kept.before;
+  const to = next.ids.length - kept.after;
+  const middle = { ids: next.ids.slice(from, to), offsets: next.offsets.slice(2 * from, 2 * to), ...packRange(tokenizer, next.ids, from, to, 0) };
+  return { baseRequestId, keptBefore: kept.before, keptAfter: kept.after, offsetDelta, middle };
 }

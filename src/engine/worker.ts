@@ -55,7 +55,8 @@ const tokenize: Handler<'tokenize'> = async (req, ctx) => {
     if (err instanceof StaleEditError) throw new EngineFailure(err.message, 'stale-edit');
     throw err;
   }
-  const { payload, reencoded, parts } = await tokenizers.tokenize(req.tokenizerId, lab.text, req.specialTokens, lab.edit, { parallel: req.parallel, signal: ctx.signal });
+  const identity = { requestId: req.requestId, baseRequestId: 'baseRequestId' in req.change ? req.change.baseRequestId : undefined };
+  const { tokens, tokenCount, reencoded, parts } = await tokenizers.tokenize(req.tokenizerId, lab.text, req.specialTokens, lab.edit, { parallel: req.parallel, signal: ctx.signal, identity });
   return {
     type: 'tokenized',
     tokenizerId: req.tokenizerId,
@@ -65,7 +66,8 @@ const tokenize: Handler<'tokenize'> = async (req, ctx) => {
     ms: performance.now() - started,
     reencoded,
     parts,
-    payload,
+    tokenCount,
+    tokens,
   };
 };
 

@@ -3,7 +3,8 @@
  * engine reported (the tokenization). Counts are derived in selectors.
  */
 import { create } from 'zustand';
-import type { CompareRow, TextChange, TextEdit, TokenizedPayload } from '../engine/protocol';
+import type { CompareRow, TextChange, TextEdit, TokenizedPayload, TokenizeResponse } from '../engine/protocol';
+import { applyTokenSplice } from '../engine/tokenSplice';
 import { engine, EngineError } from './engineClient';
 import { messageOf } from '../engine/protocol';
 import { defined, field, persisted } from './persistence';
@@ -19,6 +20,8 @@ const STORAGE_KEY = 'nexttoken.tokenizer.v1';
 export const MAX_PERSISTED_CHARS = 1_500_000;
 
 export interface Tokenization {
+  /** the tokenize request these tokens answer (the worker's next answer may be a splice of them) */
+  requestId: number;
   tokenizerId: string;
   specialTokens: boolean;
   /** the exact text these tokens belong to */
@@ -132,6 +135,13 @@ function changeFor(text: string): TextChange {
   return { baseRequestId: sent.textId, edit: diffText(sent.text, text) ?? NO_EDIT };
 }
 
+/** An answer's tokens: sent whole, or as a splice of the tokens shown (null when those are not the splice's base). */
+function tokensOf(tokens: TokenizeResponse['tokens']): TokenizedPayload | null {
+  if (tokens.kind === 'whole') return tokens.payload;
+  const shown = get().result;
+  return shown?.requestId === tokens.splice.baseRequestId ? applyTokenSplice(shown.payload, tokens.splice) : null;
+}
+
 /**
  * A change this large (a paste, a new text) is re-encoded in parts on several cores, which takes a while on a
  * megabyte: the request is cancelled when the text, tokenizer or mode changes before it is answered (the worker stops
@@ -152,8 +162,15 @@ const tokenizeLatest = latestWins(async () => {
   cancellable = abort;
   try {
     const r = await engine.request({ type: 'tokenize', requestId: textId, tokenizerId, change, specialTokens }, { signal: abort?.signal });
+    const payload = tokensOf(r.tokens);
+    if (!payload) {
+      // the tokens the splice changes are gone (cannot happen while answers arrive in order): ask for all of them
+      sent = null;
+      tokenizeLatest.request();
+      return;
+    }
     set({
-      result: { tokenizerId: r.tokenizerId, specialTokens: r.specialTokens, text, characters: r.characters, words: r.words, ms: r.ms, payload: r.payload },
+      result: { requestId: textId, tokenizerId: r.tokenizerId, specialTokens: r.specialTokens, text, characters: r.characters, words: r.words, ms: r.ms, payload },
       status: 'ready',
       error: null,
     });
