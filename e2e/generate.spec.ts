@@ -29,6 +29,24 @@ test.beforeAll(async () => {
   ref = await reference();
 });
 
+/**
+ * Every text style (font family, size, weight, slant) of the page's text. A style new to the page makes Chromium
+ * resolve a font with a synchronous call to the browser process; during a run that dropped frames.
+ */
+function textStyles(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const styles = new Set<string>();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!el || !node.textContent?.trim()) continue;
+      const cs = getComputedStyle(el);
+      styles.add(`${cs.fontFamily} ${cs.fontSize} ${cs.fontWeight} ${cs.fontStyle}`);
+    }
+    return [...styles];
+  });
+}
+
 /** Clicks Stop (in the page) as soon as a running generation shows `n` tokens; resolves with the count it saw. */
 function pressStopWhenTokensShow(page: Page, n: number): Promise<number> {
   return page.evaluate(
@@ -63,7 +81,11 @@ test.describe('with the embedded model', () => {
 
   test('greedy generation (temperature 0) gives the same tokens as the model run in Node', async () => {
     await setUp(page, { prompt: PROMPT, temperature: 0, maxNewTokens: 8 });
+    // the first run after a load shows no text style the page had not laid out before it (TypographyWarmup)
+    await expect(page.getByTestId('typography-warmup')).toHaveAttribute('data-ready', 'true');
+    const stylesBefore = await textStyles(page);
     await generate(page);
+    expect((await textStyles(page)).filter((style) => !stylesBefore.includes(style))).toEqual([]);
 
     const prompt = ref.encode(PROMPT);
     expect(await promptIds(page)).toEqual(prompt);
@@ -96,8 +118,9 @@ test.describe('with the embedded model', () => {
     const slider = page.getByTestId('temperature-slider');
     const box = (await slider.boundingBox())!;
     await slider.click({ position: { x: box.width * 0.4, y: box.height / 2 } });
+    // the number field follows the slider in its own render (NumberField keeps what is being typed)
+    await expect.poll(async () => Number(await page.getByTestId('temperature').inputValue())).toBeGreaterThan(0.3);
     const t1 = Number(await page.getByTestId('temperature').inputValue());
-    expect(t1).toBeGreaterThan(0.3);
     expect(t1).toBeLessThan(1.5);
     await expect.poll(async () => (await bars(page))[0].prob).toBeLessThan(1);
     await expect(page.getByTestId('dist-source')).toHaveAttribute('data-source', 'current');
@@ -135,6 +158,11 @@ test.describe('with the embedded model', () => {
     expect(generated.length).toBeGreaterThan(64);
     const asked = () => engineTraffic(page).then((t) => t.filter((x) => x.dir === 'request' && x.type === 'step-distributions').length);
     const askedBefore = await asked();
+
+    // the text box kept its end in view while the tokens arrived
+    const box = await page.getByTestId('generated-text').evaluate((el) => ({ top: el.scrollTop, height: el.clientHeight, content: el.scrollHeight }));
+    expect(box.content).toBeGreaterThan(box.height);
+    expect(box.top + box.height).toBeGreaterThanOrEqual(box.content - 8);
 
     await selectStep(page, 3);
     const logits = await ref.nextLogits([...prompt, ...generated.slice(0, 3)]);

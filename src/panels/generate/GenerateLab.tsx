@@ -12,6 +12,7 @@ import { TimingsPanel } from './TimingsPanel';
 import { DeterminismPanel } from './DeterminismPanel';
 import { ExportPanel } from './ExportPanel';
 import { GenerateInside } from '../inside/LabInside';
+import { TypographyWarmup } from './TypographyWarmup';
 
 /** The Generate lab: a real model generating one token at a time, and why each token was chosen. */
 export function GenerateLab() {
@@ -40,6 +41,7 @@ export function GenerateLab() {
       <GenerateInside />
       <DeterminismPanel />
       <ExportPanel />
+      <TypographyWarmup />
     </div>
   );
 }

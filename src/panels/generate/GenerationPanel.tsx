@@ -1,4 +1,4 @@
-import { memo, useId, useState } from 'react';
+import { memo, useId, useLayoutEffect, useRef, useState } from 'react';
 import { chatActions } from '../../state/chatStore';
 import { showTab } from '../../state/navigationStore';
 import { interpolateRgb } from 'd3';
@@ -87,6 +87,38 @@ const PromptTokens = memo(function PromptTokens({ prompt }: { prompt: PromptToke
   ));
 });
 
+/**
+ * The text box has a fixed height (a growing box moved every panel below it, which the page laid out and painted
+ * again with each token): it keeps its end in view as tokens arrive, until the reader scrolls up; a new run follows
+ * again.
+ */
+function useFollowEnd<T extends HTMLElement>(runId: string | null, length: number) {
+  const ref = useRef<T>(null);
+  const following = useRef(true);
+  /** where following last put the scroll position: a scroll above it is the reader's */
+  const followedTop = useRef(0);
+  const followedRun = useRef(runId);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (followedRun.current !== runId) {
+      followedRun.current = runId;
+      following.current = true;
+    }
+    if (el && following.current) {
+      el.scrollTop = el.scrollHeight;
+      followedTop.current = el.scrollTop;
+    }
+  }, [runId, length]);
+  // the scroll event of following's own move may come after more tokens arrived: only a move up stops following
+  const onScroll = () => {
+    const el = ref.current;
+    if (!el) return;
+    if (el.scrollTop + el.clientHeight >= el.scrollHeight - 8) following.current = true;
+    else if (el.scrollTop < followedTop.current - 1) following.current = false;
+  };
+  return { ref, onScroll };
+}
+
 function GeneratedTokens() {
   const runId = useGenerateStore((s) => s.activeRunId);
   const prompt = useGenerateStore((s) => (s.activeRunId ? s.runs[s.activeRunId]?.prompt : undefined));
@@ -94,13 +126,14 @@ function GeneratedTokens() {
   const steps = useGenerateStore((s) => sequenceSteps(s, runId));
   const selected = useGenerateStore((s) => s.selectedStep);
   const onServer = useGenerateStore((s) => s.model.info?.server !== undefined);
+  const follow = useFollowEnd<HTMLDivElement>(runId, steps.length);
   if (!prompt) return <p className="muted">Press Generate to watch the model pick one token at a time.</p>;
   const current = selected ?? steps.length - 1;
   const constrained = steps.some((s) => s.removedMass !== null);
   return (
     <>
     {constrained && <ConstraintLegend />}
-    <div className="gen-text" aria-label="Prompt and generated tokens">
+    <div className="gen-text" role="region" tabIndex={0} aria-label="Prompt and generated tokens" data-testid="generated-text" ref={follow.ref} onScroll={follow.onScroll}>
       <PromptTokens prompt={prompt} />
       {steps.map((s, i) => (
         <TokenChip key={`${s.branchId}-${i}`} step={s} index={i} selected={i === current} onServer={onServer} />
