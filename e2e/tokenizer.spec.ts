@@ -84,20 +84,29 @@ test('byte pieces of an emoji are shown as bytes, never as a replacement charact
 });
 
 test('whitespace is visible but copying the chips gives back the original text', async ({ page }) => {
+  const copyChips = () =>
+    page.getByTestId('token-chips').evaluate((el) => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      const sel = window.getSelection()!;
+      sel.removeAllRanges();
+      sel.addRange(range);
+      return sel.toString();
+    });
   const text = 'a b\tc\nd  e';
   await tokenize(page, 'cl100k_base', text);
   await expectIds(page, await referenceIds('cl100k_base', text));
   await expect(page.locator('[data-testid="token-chips"] .ws-tab')).toHaveCount(1);
   await expect(page.locator('[data-testid="token-chips"] .ws-nl')).toHaveCount(1);
-  const copied = await page.getByTestId('token-chips').evaluate((el) => {
-    const range = document.createRange();
-    range.selectNodeContents(el);
-    const sel = window.getSelection()!;
-    sel.removeAllRanges();
-    sel.addRange(range);
-    return sel.toString();
-  });
-  expect(copied).toBe(text);
+  expect(await copyChips()).toBe(text);
+
+  // a longer text is drawn in blocks that end where a line ends: they add no line break of their own
+  const paragraph = 'The keeper climbed the stairs of the lighthouse and lit the lamp, again and again. '.repeat(8);
+  const long = [paragraph, paragraph, `${paragraph}\n`, paragraph].join('\n');
+  await tokenize(page, 'cl100k_base', long);
+  await expectIds(page, await referenceIds('cl100k_base', long));
+  expect(await page.locator('[data-testid="token-chips"] .chip-part').count()).toBeGreaterThan(1);
+  expect(await copyChips()).toBe(long);
 });
 
 test('each token tells its ID, text and bytes on focus, and the keyboard moves between tokens', async ({ page }) => {

@@ -93,6 +93,22 @@ const TokenChip = memo(function TokenChip({ view, focusable, onInspect }: ChipPr
   );
 }, sameChip);
 
+/** Chips per block at least; a block ends only after a chip whose text ends a line, so blocks add no line break. */
+const MIN_CHIPS_PER_PART = 100;
+
+function chipParts(views: TokenView[], count: number): [number, number][] {
+  const parts: [number, number][] = [];
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    if (i + 1 - from >= MIN_CHIPS_PER_PART && views[i].copyText.endsWith('\n')) {
+      parts.push([from, i + 1]);
+      from = i + 1;
+    }
+  }
+  if (from < count) parts.push([from, count]);
+  return parts;
+}
+
 /** Index of the first token that starts at or after `offset` (the last token when none does). */
 function firstTokenAt(offsets: Uint32Array, offset: number): number {
   let lo = 0;
@@ -199,8 +215,12 @@ export const TokenChips = memo(function TokenChips({ result, onInspect }: TokenC
           if (el) setActiveIndex(Number(el.dataset.tokenIndex));
         }}
       >
-        {(shownCount < views.length ? views.slice(0, shownCount) : views).map((v) => (
-          <TokenChip key={v.index} view={v} focusable={v.index === focusIndex} onInspect={onInspect} />
+        {chipParts(views, shownCount).map(([a, b]) => (
+          <div key={a} className="chip-part" role="none">
+            {views.slice(a, b).map((v) => (
+              <TokenChip key={v.index} view={v} focusable={v.index === focusIndex} onInspect={onInspect} />
+            ))}
+          </div>
         ))}
       </div>
     </div>
