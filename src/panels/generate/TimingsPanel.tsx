@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import { useGenerateStore, sequenceSteps, decodeTimings, generateActions, isGenerating } from '../../state/generateStore';
 import { useStepPanelState } from '../../state/streamingPanels';
 import { LatencyChart, type LatencySeries } from '../../charts/LatencyChart';
@@ -21,11 +22,13 @@ function KvOffOutput({ on, off }: { on: number[]; off: number[] }) {
 /** Prefill vs decode, and what the KV cache saves. */
 export function TimingsPanel() {
   const activeRunId = useGenerateStore((s) => s.activeRunId);
-  const steps = useStepPanelState((s) => sequenceSteps(s, s.activeRunId));
+  // one subscription (one redraw timer while streaming) for the steps shown and the active run's own count
+  const { steps, ownSteps } = useStepPanelState(
+    useShallow((s) => ({ steps: sequenceSteps(s, s.activeRunId), ownSteps: s.activeRunId ? (s.runs[s.activeRunId]?.steps.length ?? 0) : 0 })),
+  );
   const kvOff = useGenerateStore((s) => (s.kvOffRunId ? s.runs[s.kvOffRunId] : null));
   const generating = useGenerateStore(isGenerating);
   const maxNewTokens = useGenerateStore((s) => s.maxNewTokens);
-  const ownSteps = useStepPanelState((s) => (s.activeRunId ? (s.runs[s.activeRunId]?.steps.length ?? 0) : 0));
   if (!activeRunId || steps.length === 0) return null;
   const on = decodeTimings(steps);
   const off = kvOff ? decodeTimings(kvOff.steps) : null;

@@ -1,5 +1,6 @@
 /** The Inside panel wired to each lab: the context of the Generate lab's selected step, or of the Analyse lab's selected token. */
 import { useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { selectedStepView, sequenceSteps } from '../../state/generateStore';
 import { useStepPanelState } from '../../state/streamingPanels';
 import { useAnalyseStore } from '../../state/analyseStore';
@@ -7,9 +8,8 @@ import { InsidePanel } from './InsidePanel';
 
 /** The selected step: the prompt and the tokens chosen before it (what the model saw when it predicted the step). */
 export function GenerateInside() {
-  const view = useStepPanelState(selectedStepView);
-  const runs = useStepPanelState((s) => s.runs);
-  const activeRunId = useStepPanelState((s) => s.activeRunId);
+  // one subscription (one redraw timer while streaming) for the three fields the context is made of
+  const { view, runs, activeRunId } = useStepPanelState(useShallow((s) => ({ view: selectedStepView(s), runs: s.runs, activeRunId: s.activeRunId })));
   const { ids, texts } = useMemo(() => {
     const run = activeRunId ? runs[activeRunId] : null;
     if (!view || !run) return { ids: null, texts: [] };
