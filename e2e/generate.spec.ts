@@ -160,7 +160,8 @@ test.describe('with the embedded model', () => {
     const askedBefore = await asked();
 
     // the text box kept its end in view while the tokens arrived
-    const box = await page.getByTestId('generated-text').evaluate((el) => ({ top: el.scrollTop, height: el.clientHeight, content: el.scrollHeight }));
+    const textBox = page.getByTestId('generated-text');
+    const box = await textBox.evaluate((el) => ({ top: el.scrollTop, height: el.clientHeight, content: el.scrollHeight }));
     expect(box.content).toBeGreaterThan(box.height);
     expect(box.top + box.height).toBeGreaterThanOrEqual(box.content - 8);
 
@@ -178,6 +179,15 @@ test.describe('with the embedded model', () => {
     const early = exported.steps[3].distribution;
     expect(early.chosenId).toBe(generated[3]);
     expectBarsToBeSoftmax(early.candidates.map((c: { id: number; prob: number }) => ({ id: c.id, prob: c.prob })), logits, 1);
+
+    // a reader who scrolls up during a run stays where they are; the box does not pull them back to the end
+    await page.getByTestId('generate').click();
+    await expect.poll(() => textBox.evaluate((el) => el.scrollHeight - el.clientHeight)).toBeGreaterThan(64);
+    await textBox.hover();
+    await page.mouse.wheel(0, -5000);
+    await expect.poll(() => textBox.evaluate((el) => el.scrollTop)).toBe(0);
+    await waitForRunEnd(page);
+    expect(await textBox.evaluate((el) => el.scrollTop)).toBe(0);
   });
 
   test('the same seed reproduces the same text at temperature 1.5; another seed gives another', async () => {

@@ -1,4 +1,4 @@
-import { memo, useId, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type UIEvent, type WheelEvent } from 'react';
 import { chatActions } from '../../state/chatStore';
 import { showTab } from '../../state/navigationStore';
 import { interpolateRgb } from 'd3';
@@ -87,36 +87,51 @@ const PromptTokens = memo(function PromptTokens({ prompt }: { prompt: PromptToke
   ));
 });
 
+/** How long after the reader's last wheel, key or press a scroll counts as theirs. */
+const READER_SCROLL_MS = 1000;
+
 /**
  * The text box has a fixed height (a growing box moved every panel below it, which the page laid out and painted
- * again with each token): it keeps its end in view as tokens arrive, until the reader scrolls up; a new run follows
- * again.
+ * again with each token): it keeps its end in view as tokens arrive, until the reader scrolls up; scrolling back to
+ * the end, or a new run, follows again. A ResizeObserver scrolls when the content grew, after the frame's layout:
+ * reading the box's geometry in a render effect forced a layout of the page per commit. Scroll events are read only
+ * while the reader is scrolling, for the same reason.
  */
-function useFollowEnd<T extends HTMLElement>(runId: string | null, length: number) {
-  const ref = useRef<T>(null);
+function useFollowEnd(runId: string | null, shown: boolean) {
+  const box = useRef<HTMLDivElement>(null);
+  const content = useRef<HTMLDivElement>(null);
   const following = useRef(true);
-  /** where following last put the scroll position: a scroll above it is the reader's */
-  const followedTop = useRef(0);
-  const followedRun = useRef(runId);
+  const readerInput = useRef(-Infinity);
   useLayoutEffect(() => {
-    const el = ref.current;
-    if (followedRun.current !== runId) {
-      followedRun.current = runId;
-      following.current = true;
-    }
-    if (el && following.current) {
-      el.scrollTop = el.scrollHeight;
-      followedTop.current = el.scrollTop;
-    }
-  }, [runId, length]);
-  // the scroll event of following's own move may come after more tokens arrived: only a move up stops following
-  const onScroll = () => {
-    const el = ref.current;
-    if (!el) return;
-    if (el.scrollTop + el.clientHeight >= el.scrollHeight - 8) following.current = true;
-    else if (el.scrollTop < followedTop.current - 1) following.current = false;
+    following.current = true;
+  }, [runId]);
+  useEffect(() => {
+    const b = box.current;
+    const c = content.current;
+    if (!shown || !b || !c || typeof ResizeObserver === 'undefined') return;
+    const grew = new ResizeObserver(() => {
+      if (following.current) b.scrollTop = b.scrollHeight;
+    });
+    grew.observe(c);
+    return () => grew.disconnect();
+  }, [shown]);
+  const input = (b: HTMLDivElement, up: boolean) => {
+    readerInput.current = performance.now();
+    // a move up stops following at once, before content grown meanwhile could pull the view back
+    if (up && b.scrollTop > 0) following.current = false;
   };
-  return { ref, onScroll };
+  const handlers = {
+    onWheel: (e: WheelEvent<HTMLDivElement>) => input(e.currentTarget, e.deltaY < 0),
+    onKeyDown: (e: KeyboardEvent<HTMLDivElement>) => ['ArrowUp', 'PageUp', 'Home', 'ArrowDown', 'PageDown', 'End'].includes(e.key) && input(e.currentTarget, ['ArrowUp', 'PageUp', 'Home'].includes(e.key)),
+    onPointerDown: (e: PointerEvent<HTMLDivElement>) => input(e.currentTarget, false),
+    onPointerMove: (e: PointerEvent<HTMLDivElement>) => e.buttons !== 0 && input(e.currentTarget, false),
+    onScroll: (e: UIEvent<HTMLDivElement>) => {
+      if (performance.now() - readerInput.current > READER_SCROLL_MS) return;
+      const b = e.currentTarget;
+      following.current = b.scrollTop + b.clientHeight >= b.scrollHeight - 4;
+    },
+  };
+  return { box, content, handlers };
 }
 
 function GeneratedTokens() {
@@ -126,19 +141,21 @@ function GeneratedTokens() {
   const steps = useGenerateStore((s) => sequenceSteps(s, runId));
   const selected = useGenerateStore((s) => s.selectedStep);
   const onServer = useGenerateStore((s) => s.model.info?.server !== undefined);
-  const follow = useFollowEnd<HTMLDivElement>(runId, steps.length);
+  const follow = useFollowEnd(runId, prompt !== undefined);
   if (!prompt) return <p className="muted">Press Generate to watch the model pick one token at a time.</p>;
   const current = selected ?? steps.length - 1;
   const constrained = steps.some((s) => s.removedMass !== null);
   return (
     <>
     {constrained && <ConstraintLegend />}
-    <div className="gen-text" role="region" tabIndex={0} aria-label="Prompt and generated tokens" data-testid="generated-text" ref={follow.ref} onScroll={follow.onScroll}>
-      <PromptTokens prompt={prompt} />
-      {steps.map((s, i) => (
-        <TokenChip key={`${s.branchId}-${i}`} step={s} index={i} selected={i === current} onServer={onServer} />
-      ))}
-      {running && <span className="cursor" aria-hidden="true">▍</span>}
+    <div className="gen-text" role="region" tabIndex={0} aria-label="Prompt and generated tokens" data-testid="generated-text" ref={follow.box} {...follow.handlers}>
+      <div ref={follow.content}>
+        <PromptTokens prompt={prompt} />
+        {steps.map((s, i) => (
+          <TokenChip key={`${s.branchId}-${i}`} step={s} index={i} selected={i === current} onServer={onServer} />
+        ))}
+        {running && <span className="cursor" aria-hidden="true">▍</span>}
+      </div>
     </div>
     </>
   );
