@@ -103,7 +103,8 @@ export function AnalysedText() {
   const count = result?.ids.length ?? 0;
 
   const starts = useMemo(() => (result ? partStarts(result.ids.length, PART_TOKENS, (i) => endsLine(result.texts, i)) : []), [result]);
-  const chunks = useDrawnInSteps(result, starts.length);
+  // a long text's first part waits a task too: the task that brings the result (the worker's message) draws no token
+  const chunks = useDrawnInSteps(result, starts.length, starts.length > 1 ? 0 : 1);
 
   const indexOf = (target: EventTarget | null): number | null => {
     const el = (target as HTMLElement | null)?.closest?.('[data-index]');
