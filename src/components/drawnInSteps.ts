@@ -23,13 +23,14 @@ export function partStarts(count: number, size: number, endsLine: (i: number) =>
 }
 
 /**
- * How many of `parts` parts to draw now: 1 at first, then one more per task until all are drawn. `source` is what the
- * parts are of: a new source starts again from its first part; with the same source (a list being edited) what is
- * drawn stays drawn, and parts added later are drawn one per task.
+ * How many of `parts` parts to draw now: `first` at first (1 by default), then one more per task until all are drawn.
+ * `source` is what the parts are of: a new source starts again from its first part; with the same source (a list
+ * being edited) what is drawn stays drawn, and parts added later are drawn one per task. With `first` 0 even the first
+ * part waits for the next task, so that the task that brought a long list (a worker's message) draws none of it.
  */
-export function useDrawnInSteps(source: unknown, parts: number): number {
-  const [drawn, setDrawn] = useState<{ source: unknown; parts: number }>({ source, parts: 1 });
-  const now = drawn.source === source ? drawn.parts : 1;
+export function useDrawnInSteps(source: unknown, parts: number, first: 0 | 1 = 1): number {
+  const [drawn, setDrawn] = useState<{ source: unknown; parts: number }>({ source, parts: first });
+  const now = drawn.source === source ? drawn.parts : first;
   useEffect(() => {
     // a list that shrank: what it grows by later is drawn in steps again
     if (now > Math.max(1, parts)) setDrawn({ source, parts: Math.max(1, parts) });
@@ -37,5 +38,5 @@ export function useDrawnInSteps(source: unknown, parts: number): number {
     const next = setTimeout(() => setDrawn({ source, parts: now + 1 }), 0);
     return () => clearTimeout(next);
   }, [source, now, parts]);
-  return Math.min(now, Math.max(1, parts));
+  return Math.min(now, Math.max(first, parts));
 }

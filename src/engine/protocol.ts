@@ -441,7 +441,9 @@ export function responseTransferables(response: EngineResponse): Transferable[] 
       return [response.analysis.labels.buffer, response.analysis.ids.buffer, response.analysis.offsets.buffer, response.analysis.tokenParts.buffer] as Transferable[];
     case 'analysis-done': {
       const r = response.result;
-      return [r.ids, r.prob, r.rank, r.surprisal, r.entropy, r.contextTokens, r.window, r.topIds, r.topProbs].map((a) => a.buffer as ArrayBuffer);
+      return [r.ids, r.prob, r.rank, r.surprisal, r.entropy, r.contextTokens, r.window, r.topIds, r.topProbs, r.texts.ends, r.summary.rankValues, r.summary.rankAtMost].map(
+        (a) => a.buffer as ArrayBuffer,
+      );
     }
     case 'inside-done': {
       const r = response.result;

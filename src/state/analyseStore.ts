@@ -1,10 +1,10 @@
 /**
  * Analyse lab state. Stored: what the user chose (text, colour measure, rank thresholds, focused token) and what the
- * engine reported (progress, result). Derived in selectors: the summary, buckets, colours.
+ * engine reported (progress, result, with the worker's summary). Derived in selectors: the bucket counts, colours.
  */
 import { create } from 'zustand';
 import type { AnalysisProgress, AnalysisResult } from '../engine/protocol';
-import { normaliseThresholds, summarise } from '../engine/analyse/summary';
+import { normaliseThresholds, summaryOf } from '../engine/analyse/summary';
 import { DEFAULT_RANK_THRESHOLDS, type AnalysisSummary } from '../engine/analyse/types';
 import { engine, EngineError } from './engineClient';
 import { messageOf } from '../engine/protocol';
@@ -79,13 +79,9 @@ persistence.connect(
 
 // ---------------------------------------------------------------- derived
 
-let summaryCache: { result: AnalysisResult | null; thresholds: number[]; summary: AnalysisSummary | null } = { result: null, thresholds: [], summary: null };
-
+/** The summary under the user's thresholds: the worker's measures plus the bucket counts (a few binary searches). */
 export function analysisSummary(s: Pick<AnalyseState, 'result' | 'thresholds'>): AnalysisSummary | null {
-  if (summaryCache.result === s.result && summaryCache.thresholds === s.thresholds) return summaryCache.summary;
-  const summary = s.result ? summarise(s.result, s.result.bytes, s.thresholds, 12) : null;
-  summaryCache = { result: s.result, thresholds: s.thresholds, summary };
-  return summary;
+  return s.result ? summaryOf(s.result, s.thresholds) : null;
 }
 
 /** The text the active generation run produced, prompt included (what the model saw). */

@@ -20,6 +20,8 @@
  */
 import type { NextTokenBackend } from '../backends/types';
 import { TOP_ALTERNATIVES, type AnalysisPlan, type AnalysisProgress, type AnalysisResult, type TokenAnalysis } from './types';
+import { summariseScores } from './summary';
+import { packTexts, type PackedTexts } from './tokenTexts';
 
 export interface AnalyseOptions {
   /** positions per window; default the model's context window */
@@ -161,7 +163,7 @@ function emptyAnalysis(ids: number[]): TokenAnalysis {
   const T = ids.length;
   return {
     ids: Int32Array.from(ids),
-    texts: [],
+    texts: packTexts([]),
     prob: new Float32Array(T).fill(NaN),
     rank: new Int32Array(T),
     surprisal: new Float32Array(T).fill(NaN),
@@ -175,7 +177,7 @@ function emptyAnalysis(ids: number[]): TokenAnalysis {
 }
 
 /** The text each token adds, decoded after a few tokens of context so multi-byte characters join up. */
-function tokenTexts(backend: NextTokenBackend, ids: ArrayLike<number>): string[] {
+function tokenTexts(backend: NextTokenBackend, ids: ArrayLike<number>): PackedTexts {
   const out: string[] = [];
   const opts = { skip_special_tokens: false, clean_up_tokenization_spaces: false };
   for (let i = 0; i < ids.length; i++) {
@@ -187,7 +189,7 @@ function tokenTexts(backend: NextTokenBackend, ids: ArrayLike<number>): string[]
     // a byte piece that does not complete its character yet decodes to U+FFFD: it adds nothing visible on its own
     out.push(after.slice(common).replace(/\uFFFD$/, ''));
   }
-  return out;
+  return packTexts(out);
 }
 
 /** Analyse token ids (the text's own tokens, without BOS). */
@@ -227,7 +229,7 @@ export async function analyseIds(backend: NextTokenBackend, ids: number[], optio
   const opts = { skip_special_tokens: false };
   for (const id of out.topIds) if (id >= 0 && !(id in out.altTexts)) out.altTexts[id] = backend.tokenizer.decode([id], opts);
   const text = backend.tokenizer.decode(ids, opts);
-  return { ...out, modelId: backend.info.modelId, plan, bytes: new TextEncoder().encode(text).length, ms: performance.now() - started };
+  return { ...out, modelId: backend.info.modelId, plan, bytes: new TextEncoder().encode(text).length, ms: performance.now() - started, summary: summariseScores(out) };
 }
 
 /**
@@ -247,8 +249,8 @@ export async function analysePrompt(backend: NextTokenBackend, text: string, sig
   const out = emptyAnalysis(scores.tokens.map((t) => t.id));
   const lead = scores.prefixed ? 1 : 0;
   let beyond = false;
+  out.texts = packTexts(scores.tokens.map((t) => t.text));
   scores.tokens.forEach((t, k) => {
-    out.texts.push(t.text);
     if (t.logprob === null) return;
     out.prob[k] = Math.exp(t.logprob);
     out.surprisal[k] = -t.logprob / Math.LN2;
@@ -270,6 +272,7 @@ export async function analysePrompt(backend: NextTokenBackend, text: string, sig
     plan: { tokens: T, prefixIds: [], contextWindow: Math.min(backend.info.contextWindow, window + lead), stride: window, windows: 1 },
     bytes: new TextEncoder().encode(text).length,
     ms: performance.now() - started,
+    summary: summariseScores(out),
   };
 }
 

@@ -3,6 +3,8 @@
  * can be posted from the worker with their typed arrays in the transfer list.
  */
 
+import type { PackedTexts } from './tokenTexts';
+
 /** Top alternatives kept per position. */
 export const TOP_ALTERNATIVES = 5;
 
@@ -10,8 +12,9 @@ export const TOP_ALTERNATIVES = 5;
 export interface TokenAnalysis {
   /** token ids of the text, length T */
   ids: Int32Array;
-  /** the text each token adds (decoded in context so multi-byte characters come out whole; may be '' for a byte piece) */
-  texts: string[];
+  /** the text each token adds (decoded in context so multi-byte characters come out whole; may be '' for a byte piece),
+   * packed (tokenTexts.ts: `textAt(texts, i)`) */
+  texts: PackedTexts;
   /** probability the model gave this token at its position; NaN where the token has no prediction (the first token
    * of a text analysed without a BOS) */
   prob: Float32Array;
@@ -75,6 +78,8 @@ export interface AnalysisResult extends TokenAnalysis {
   /** UTF-8 bytes of the analysed text */
   bytes: number;
   ms: number;
+  /** the summary measures, computed in the worker (summary.ts `summariseScores`) */
+  summary: AnalysisStats;
 }
 
 export interface AnalysisProgress {
@@ -87,6 +92,31 @@ export interface AnalysisProgress {
 /** Rank buckets: a token with rank r falls in the first bucket whose threshold is ≥ r, else in "beyond". */
 export const DEFAULT_RANK_THRESHOLDS: readonly number[] = [1, 10, 100, 1000];
 
+/** How many of the most surprising tokens a summary lists. */
+export const MOST_SURPRISING = 12;
+
+/**
+ * What the worker summarises once per analysis: every measure that does not depend on the user's rank thresholds,
+ * and the ranks as a cumulative histogram from which the bucket counts for any thresholds take a few binary searches
+ * (summary.ts `summaryOf`). Nothing here is per token: the UI never walks 70,000 positions to show it.
+ */
+export interface AnalysisStats {
+  /** tokens with a prediction */
+  scored: number;
+  totalBits: number;
+  bitsPerToken: number;
+  /** 2^(bits per token) */
+  perplexity: number;
+  meanEntropyBits: number;
+  /** indices of the MOST_SURPRISING most surprising tokens, most surprising first (ties: the earlier first) */
+  mostSurprising: number[];
+  /** the distinct ranks (≥ 1) of the scored tokens, ascending */
+  rankValues: Int32Array;
+  /** rankAtMost[j]: how many scored tokens have a rank ≤ rankValues[j] */
+  rankAtMost: Uint32Array;
+}
+
+/** The summary the Analyse lab shows: the worker's AnalysisStats, with the bucket counts for the user's thresholds. */
 export interface AnalysisSummary {
   /** tokens with a prediction */
   scored: number;

@@ -1,6 +1,7 @@
 import { memo, useCallback, useMemo, type KeyboardEvent } from 'react';
 import { partStarts, useDrawnInSteps } from '../../components/drawnInSteps';
 import type { AnalysisResult } from '../../engine/protocol';
+import { endsLine, textAt } from '../../engine/analyse/tokenTexts';
 import { analyseActions, useAnalyseStore } from '../../state/analyseStore';
 import type { ColourMeasure } from '../../state/analyseStore';
 import { tokenAriaLabel, tokenColour } from './colours';
@@ -72,7 +73,7 @@ interface ChunkProps {
 const Chunk = memo(function Chunk({ result, measure, thresholds, from, to, selected, tabStop }: ChunkProps) {
   const tokens = [];
   for (let i = from; i < to; i++) {
-    const text = result.texts[i] ?? '';
+    const text = textAt(result.texts, i);
     const rank = result.rank[i];
     const prob = result.prob[i];
     tokens.push(
@@ -101,8 +102,9 @@ export function AnalysedText() {
   const selected = useAnalyseStore((s) => s.selected);
   const count = result?.ids.length ?? 0;
 
-  const starts = useMemo(() => (result ? partStarts(result.ids.length, PART_TOKENS, (i) => (result.texts[i] ?? '').endsWith('\n')) : []), [result]);
-  const chunks = useDrawnInSteps(result, starts.length);
+  const starts = useMemo(() => (result ? partStarts(result.ids.length, PART_TOKENS, (i) => endsLine(result.texts, i)) : []), [result]);
+  // a long text's first part waits a task too: the task that brings the result (the worker's message) draws no token
+  const chunks = useDrawnInSteps(result, starts.length, starts.length > 1 ? 0 : 1);
 
   const indexOf = (target: EventTarget | null): number | null => {
     const el = (target as HTMLElement | null)?.closest?.('[data-index]');

@@ -1,5 +1,6 @@
 import { useDeferredValue } from 'react';
 import { bucketLabels } from '../../engine/analyse/summary';
+import { textAt } from '../../engine/analyse/tokenTexts';
 import { RankHistogram } from '../../charts/RankHistogram';
 import { analysisSummary, useAnalyseStore } from '../../state/analyseStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
@@ -19,7 +20,7 @@ function Count({ label, value, testId, title }: { label: string; value: string; 
 
 /** Mean surprisal, perplexity, rank buckets and the most surprising tokens of the analysed text. */
 export function SummaryPanel() {
-  // a later, interruptible render: summarising a long text must not join the task that draws its first tokens
+  // a later, interruptible render: the panel (the worker summarised the text) is drawn after the first tokens
   const result = useDeferredValue(useAnalyseStore((s) => s.result));
   const thresholds = useDeferredValue(useAnalyseStore((s) => s.thresholds));
   const summary = analysisSummary({ result, thresholds });
@@ -56,7 +57,7 @@ export function SummaryPanel() {
             {summary.mostSurprising.map((i) => (
               <li key={i}>
                 <button type="button" data-testid="analyse-surprising" data-index={i} onClick={() => focusToken(i)}>
-                  <code>{JSON.stringify(escapeTokenText(result.texts[i] ?? ''))}</code> {formatBits(result.surprisal[i])} bits, rank {result.rank[i].toLocaleString('en')}, p=
+                  <code>{JSON.stringify(escapeTokenText(textAt(result.texts, i)))}</code> {formatBits(result.surprisal[i])} bits, rank {result.rank[i].toLocaleString('en')}, p=
                   {formatProb(result.prob[i])}
                 </button>
               </li>

@@ -1,5 +1,6 @@
 import { bucketLabels, rankBucket } from '../../engine/analyse/summary';
 import { TOP_ALTERNATIVES } from '../../engine/analyse/types';
+import { textAt } from '../../engine/analyse/tokenTexts';
 import { AlternativeBars } from '../../charts/AlternativeBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { useAnalyseStore } from '../../state/analyseStore';
@@ -22,7 +23,7 @@ export function TokenDetails() {
   // a server's partial scores: this rank only says "beyond its top N"
   const beyond = result.partial?.rankBeyond !== undefined && result.partial.rankBeyond !== null && rank === result.partial.rankBeyond;
   const id = result.ids[index];
-  const text = result.texts[index] ?? '';
+  const text = textAt(result.texts, index);
   const bars = [];
   for (let j = 0; j < TOP_ALTERNATIVES; j++) {
     const alt = result.topIds[index * TOP_ALTERNATIVES + j];

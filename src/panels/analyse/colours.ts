@@ -50,10 +50,18 @@ export function formatBits(b: number): string {
   return Number.isFinite(b) ? b.toFixed(1) : '–';
 }
 
+let labelled: { thresholds: readonly number[]; labels: string[] } = { thresholds: [], labels: [] };
+
+/** The bucket labels of the thresholds, made once per thresholds rather than once per token. */
+function labelsOf(thresholds: readonly number[]): string[] {
+  if (labelled.thresholds !== thresholds) labelled = { thresholds, labels: bucketLabels(thresholds) };
+  return labelled.labels;
+}
+
 /** e.g. `"walked": rank 3 (top-10), p=0.12, 3.1 bits` — the numbers a sighted user reads from the colour and the details. */
 export function tokenAriaLabel(text: string, rank: number, prob: number, surprisal: number, thresholds: readonly number[]): string {
   const shown = JSON.stringify(text);
   if (!(rank >= 1)) return `${shown}: no prediction (nothing before it)`;
-  const bucket = bucketLabels(thresholds)[rankBucket(rank, thresholds)];
+  const bucket = labelsOf(thresholds)[rankBucket(rank, thresholds)];
   return `${shown}: rank ${rank} (${bucket}), p=${formatProb(prob)}, ${formatBits(surprisal)} bits`;
 }

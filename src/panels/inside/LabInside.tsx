@@ -4,6 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { selectedStepView, sequenceSteps } from '../../state/generateStore';
 import { useStepPanelState } from '../../state/streamingPanels';
 import { useAnalyseStore } from '../../state/analyseStore';
+import { textsIn } from '../../engine/analyse/tokenTexts';
 import { InsidePanel } from './InsidePanel';
 
 /** The selected step: the prompt and the tokens chosen before it (what the model saw when it predicted the step). */
@@ -31,7 +32,7 @@ export function AnalyseInside() {
     const from = selected - seen;
     return {
       ids: [...prefix, ...Array.from(result.ids.subarray(from, selected))],
-      texts: [...prefix.map(() => '<bos>'), ...result.texts.slice(from, selected)],
+      texts: [...prefix.map(() => '<bos>'), ...textsIn(result.texts, from, selected)],
     };
   }, [result, selected]);
   return <InsidePanel lab="analyse" ids={ids} texts={texts} what={selected !== null ? `token ${selected + 1}` : ''} />;

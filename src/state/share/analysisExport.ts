@@ -3,6 +3,8 @@
  */
 import type { AnalysisResult } from '../../engine/protocol';
 import { TOP_ALTERNATIVES } from '../../engine/analyse/types';
+import { packTexts, textAt, textsIn } from '../../engine/analyse/tokenTexts';
+import { summariseScores } from '../../engine/analyse/summary';
 import { isRecord } from '../persistence';
 import { toCsv, toExportJson } from './exportFormat';
 
@@ -20,7 +22,7 @@ export function analysisJson(text: string, r: AnalysisResult): string {
     ...(r.partial && { partial: r.partial }),
     tokens: {
       ids: [...r.ids],
-      texts: r.texts,
+      texts: textsIn(r.texts),
       prob: [...r.prob],
       rank: [...r.rank],
       surprisal: [...r.surprisal],
@@ -36,14 +38,14 @@ export function analysisJson(text: string, r: AnalysisResult): string {
 
 export function analysisCsv(r: AnalysisResult): string {
   const header = ['position', 'token_id', 'token_text', 'probability', 'rank', 'surprisal_bits', 'entropy_bits', 'context_tokens', 'window', 'top_candidates'];
-  const rows = r.texts.map((t, i) => {
+  const rows = Array.from(r.ids, (id, i) => {
     const top: string[] = [];
     for (let k = 0; k < TOP_ALTERNATIVES; k++) {
       const id = r.topIds[i * TOP_ALTERNATIVES + k];
       if (id >= 0) top.push(`${id}:${JSON.stringify(r.altTexts[id] ?? '')}:${r.topProbs[i * TOP_ALTERNATIVES + k]}`);
     }
     const num = (v: number) => (Number.isFinite(v) ? v : null);
-    return [i, r.ids[i], t, num(r.prob[i]), r.rank[i] || null, num(r.surprisal[i]), num(r.entropy[i]), r.contextTokens[i], r.window[i], top.join(' | ')];
+    return [i, id, textAt(r.texts, i), num(r.prob[i]), r.rank[i] || null, num(r.surprisal[i]), num(r.entropy[i]), r.contextTokens[i], r.window[i], top.join(' | ')];
   });
   return toCsv(header, rows);
 }
@@ -65,14 +67,9 @@ export function readAnalysisExport(v: unknown): { text: string; result: Analysis
   if (!isRecord(plan) || typeof plan.tokens !== 'number' || typeof plan.contextWindow !== 'number' || typeof plan.windows !== 'number' || typeof plan.stride !== 'number' || !Array.isArray(plan.prefixIds))
     throw new Error('its plan is missing');
   if (!isRecord(v.altTexts)) throw new Error('its alternative texts are missing');
-  const result: AnalysisResult = {
-    modelId: v.model,
-    plan: plan as unknown as AnalysisResult['plan'],
-    bytes: typeof v.bytes === 'number' ? v.bytes : 0,
-    ms: typeof v.ms === 'number' ? v.ms : 0,
-    ...(isRecord(v.partial) && { partial: v.partial as unknown as AnalysisResult['partial'] }),
+  const tokens = {
     ids: Int32Array.from(numbers(t.ids, n, 'ids')),
-    texts: t.texts as string[],
+    texts: packTexts(t.texts as string[]),
     prob: Float32Array.from(numbers(t.prob, n, 'prob')),
     rank: Int32Array.from(numbers(t.rank, n, 'rank')),
     surprisal: Float32Array.from(numbers(t.surprisal, n, 'surprisal')),
@@ -82,6 +79,16 @@ export function readAnalysisExport(v: unknown): { text: string; result: Analysis
     topIds: Int32Array.from(numbers(t.topIds, n * TOP_ALTERNATIVES, 'topIds')),
     topProbs: Float32Array.from(numbers(t.topProbs, n * TOP_ALTERNATIVES, 'topProbs')),
     altTexts: v.altTexts as Record<number, string>,
+  };
+  const result: AnalysisResult = {
+    modelId: v.model,
+    plan: plan as unknown as AnalysisResult['plan'],
+    bytes: typeof v.bytes === 'number' ? v.bytes : 0,
+    ms: typeof v.ms === 'number' ? v.ms : 0,
+    ...(isRecord(v.partial) && { partial: v.partial as unknown as AnalysisResult['partial'] }),
+    ...tokens,
+    // an export carries no summary: summarised here, once, as the worker does for a new analysis
+    summary: summariseScores(tokens),
   };
   return { text: v.text, result };
 }

@@ -7,6 +7,8 @@ import { parseExportJson, toExportJson } from './exportFormat';
 import { readRunExport, runJson } from './runExport';
 import { DEFAULT_SAMPLING } from '../../engine/sampling/types';
 import { TOP_ALTERNATIVES, type AnalysisResult } from '../../engine/analyse/types';
+import { packTexts } from '../../engine/analyse/tokenTexts';
+import { summariseScores } from '../../engine/analyse/summary';
 import type { StepSnapshot } from '../../engine/protocol';
 
 const chat: LabShare = {
@@ -58,13 +60,9 @@ describe('exports', () => {
   });
 
   const n = 3;
-  const result: AnalysisResult = {
-    modelId: 'nexttoken-base',
-    plan: { tokens: n, prefixIds: [0], contextWindow: 256, stride: 128, windows: 1 },
-    bytes: 14,
-    ms: 12,
+  const tokens = {
     ids: Int32Array.from([5, 9, 11]),
-    texts: ['The', ' ship', ', "x"'],
+    texts: packTexts(['The', ' ship', ', "x"']),
     prob: Float32Array.from([NaN, 0.25, 0.125]),
     rank: Int32Array.from([0, 3, 1]),
     surprisal: Float32Array.from([NaN, 2, 3]),
@@ -75,10 +73,20 @@ describe('exports', () => {
     topProbs: Float32Array.from({ length: n * TOP_ALTERNATIVES }, (_, i) => (i < TOP_ALTERNATIVES ? 0 : 1 / (i + 1))),
     altTexts: { 5: 'a', 6: 'b' },
   };
+  const result: AnalysisResult = {
+    modelId: 'nexttoken-base',
+    plan: { tokens: n, prefixIds: [0], contextWindow: 256, stride: 128, windows: 1 },
+    bytes: 14,
+    ms: 12,
+    ...tokens,
+    summary: summariseScores(tokens),
+  };
 
   test('an analysis export re-imports to the same arrays', () => {
     const back = readAnalysisExport(parseExportJson(analysisJson('The ship, "x"', result)));
     expect(back.text).toBe('The ship, "x"');
+    // the token texts are exported one string per token, as before they were packed
+    expect((parseExportJson(analysisJson('The ship, "x"', result)) as { tokens: { texts: string[] } }).tokens.texts).toEqual(['The', ' ship', ', "x"']);
     expect(back.result).toEqual(result);
   });
 

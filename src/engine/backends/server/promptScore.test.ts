@@ -10,6 +10,7 @@ import { startOpenAIServer, type OpenAIServer, type ServerFlavor } from '../../.
 import { EMBEDDED_MODEL, reference, softmaxAt, type Reference } from '../../../../e2e/support/reference';
 import { analysePrompt } from '../../analyse/analyse';
 import { TOP_ALTERNATIVES } from '../../analyse/types';
+import { textsIn } from '../../analyse/tokenTexts';
 import { handleAnalyseRequest } from '../../analyse/workerHandler';
 import { connectServer, openServerBackend, type ServerBackend } from './backend';
 import type { ServerApi } from './types';
@@ -49,8 +50,8 @@ describe('analysis from prompt log-probabilities', () => {
     const result = await analysePrompt(backend, TEXT);
     const T = expected.length;
     expect(result.ids.length).toBe(T);
-    expect(result.texts.join('')).toBe(TEXT);
-    expect(result.texts).toEqual(expected.map((e) => tokenizer.decode([e.id])));
+    expect(result.texts.joined).toBe(TEXT);
+    expect(textsIn(result.texts)).toEqual(expected.map((e) => tokenizer.decode([e.id])));
     expect(result.partial).toEqual({ topN: 20, rankBeyond: null, prefixed: true });
     expect(result.plan).toMatchObject({ tokens: T, windows: 1 });
     expect(result.bytes).toBe(new TextEncoder().encode(TEXT).length);
@@ -78,7 +79,7 @@ describe('analysis from prompt log-probabilities', () => {
     const backend = await backendFor('openai');
     const result = await analysePrompt(backend, TEXT);
     expect(result.partial).toEqual({ topN: 5, rankBeyond: 6, prefixed: true });
-    expect(result.texts.join('')).toBe(TEXT);
+    expect(result.texts.joined).toBe(TEXT);
     expected.forEach((e, k) => {
       expect(Math.abs(result.prob[k] - e.probs[e.id])).toBeLessThan(1e-4);
       expect(result.rank[k]).toBe(e.rank <= 5 ? e.rank : 6);
