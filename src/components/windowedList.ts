@@ -112,15 +112,15 @@ export function useWindowedList<T extends object>(items: readonly T[], { wholeUp
     const next = itemsIn(offsets, top - overscan, top + window.innerHeight + overscan);
     setRange((r) => (r.start === next.start && r.end === next.end ? r : next));
   }, [offsets, overscan]);
-  useLayoutEffect(() => {
-    if (windowed) update();
-  }, [windowed, update]);
   useEffect(() => {
     if (!windowed) return;
     let frame = 0;
     const onScroll = () => {
       if (!frame) frame = requestAnimationFrame(() => ((frame = 0), update()));
     };
+    // a new list (an import) or new heights: read where the list is at the next frame, after the browser has laid
+    // this one out (reading it now would lay the page out twice in the task that made the list)
+    onScroll();
     window.addEventListener('scroll', onScroll, { passive: true });
     window.addEventListener('resize', onScroll);
     return () => {

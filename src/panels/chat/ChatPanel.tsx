@@ -149,6 +149,7 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
   // a long conversation's template is drawn a part at a time, each part a block that breaks where the text does
   const runs = useMemo(() => pieceRuns(text, offsets, ids.length, PIECES_PER_PART), [text, offsets, ids]);
   const drawn = useDrawnInSteps(runs, runs.length);
+  const hasCalls = useMemo(() => analysis.parts.some((p) => p.kind === 'tool_call'), [analysis]);
   return (
     <section className="card" aria-labelledby="chat-rendered-h">
       <h2 id="chat-rendered-h">
@@ -157,7 +158,7 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
       {analysis.templateKind === 'openai' && <p className="explain">{OPENAI_FORMAT_DOC}</p>}
       {analysis.templateKind === 'plain' && <p className="error-box" role="note">{templateId}: {PLAIN_FORMAT_DOC}</p>}
       {analysis.attribution === 'search' && <p className="explain">Colours were found by searching the text (the template transformed the messages); the string itself is exact.</p>}
-      {!analysis.toolCallsRendered && analysis.toolCallRanges.length === 0 && hasCalls(analysis) && (
+      {!analysis.toolCallsRendered && analysis.toolCallRanges.length === 0 && hasCalls && (
         <p className="explain"><strong>This template does not print tool calls</strong>: the assistant's call is invisible to the model.</p>
       )}
       <div className="legend" aria-hidden="true">
@@ -178,10 +179,6 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
       </div>
     </section>
   );
-}
-
-function hasCalls(a: ChatAnalysis): boolean {
-  return a.parts.some((p) => p.kind === 'tool_call');
 }
 
 function money(v: number): string {
