@@ -43,6 +43,18 @@ test('the Chat & context lab, rendered', async ({ page }) => {
   expect(await seriousViolations(page)).toEqual([]);
 });
 
+test('the Chat & context lab with a long conversation, its editors drawn near the viewport and its JSON pasted a part at a time', async ({ page }) => {
+  await page.goto('/#tab=chat');
+  const messages = Array.from({ length: 400 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `Message ${i + 1}, long enough that the JSON is windowed.` }));
+  await page.getByTestId('chat-import-text').fill(JSON.stringify({ messages, tools: [] }));
+  await expect(page.getByTestId('text-window')).toBeVisible();
+  await page.getByTestId('chat-import-button').click();
+  await expect(page.getByTestId('chat-messages')).toHaveAttribute('data-count', '400');
+  await expect(page.getByTestId('rendered-template')).toContainText('Message 400,', { timeout: 60_000 });
+  expect(await page.getByTestId('chat-message').count()).toBeLessThan(400);
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
 test('the Analyse lab, before and after an analysis', async ({ page }) => {
   await page.goto('/#tab=analyse');
   expect(await seriousViolations(page)).toEqual([]);

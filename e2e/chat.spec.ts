@@ -151,15 +151,74 @@ test('a tool name that does not validate is kept as typed, said in the editor, a
   await expect(page.getByTestId('chat-message-content').first()).toHaveValue('My own system prompt.');
 });
 
-test('a conversation of 1,500 messages is imported whole: every message drawn, the template rendered to its end', async ({ page }) => {
+/**
+ * Scrolls the page as a reader does with the scrollbar, from what is drawn towards message `n`, until its editor is
+ * in view; returns its content field. (A long conversation draws only the editors near the viewport.)
+ */
+async function scrollToMessage(page: Page, n: number) {
+  const field = page.locator(`#chat-content-${n - 1}`);
+  await expect(async () => {
+    await page.getByTestId('chat-messages').evaluate((list, n) => {
+      const drawn = [...list.querySelectorAll<HTMLElement>('[data-index]')].filter((e) => !e.style.position);
+      const at = (e: Element) => e.getBoundingClientRect();
+      if (!drawn.length) return window.scrollBy(0, at(list).top + ((n - 0.5) / Number(list.getAttribute('data-count'))) * at(list).height - innerHeight / 2);
+      const [first, last] = [drawn[0], drawn[drawn.length - 1]];
+      const [i0, i1] = [Number(first.dataset.index), Number(last.dataset.index)];
+      const slot = (at(last).bottom - at(first).top) / (i1 - i0 + 1);
+      const y = n - 1 < i0 ? at(first).top + (n - 1 - i0) * slot : n - 1 > i1 ? at(last).top + (n - 1 - i1) * slot : at(drawn[n - 1 - i0]).top;
+      window.scrollBy(0, y - innerHeight / 3);
+    }, n);
+    await expect(field).toBeInViewport({ timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  return field;
+}
+
+test('a conversation of 1,500 messages is imported whole, drawn near the viewport: any message scrolls into view and is edited', async ({ page }) => {
   const messages = Array.from({ length: 1500 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `Message number ${i + 1} of the long chat.` }));
   await importPasted(page, JSON.stringify({ messages, tools: [] }));
-  // drawn a part at a time: the count reaches every message, and the last one holds its text
-  await expect(page.getByTestId('chat-message')).toHaveCount(1500, { timeout: 60_000 });
-  await expect(page.getByTestId('chat-message-content').last()).toHaveValue('Message number 1500 of the long chat.');
+  const list = page.getByTestId('chat-messages');
+  await expect(list).toHaveAttribute('data-count', '1500');
   await expect(page.getByTestId('rendered-template')).toContainText('Message number 1500 of the long chat.', { timeout: 60_000 });
-  // editing one message keeps every other one drawn
-  await page.getByTestId('chat-message-content').nth(1200).fill('Edited far down the list.');
-  await expect(page.getByTestId('chat-message')).toHaveCount(1500);
-  await expect(page.getByTestId('rendered-template')).toContainText('Edited far down the list.', { timeout: 60_000 });
+  // only the editors near the viewport are in the page, each saying its place in the whole list
+  expect(await page.getByTestId('chat-message').count()).toBeLessThan(60);
+  await expect(page.getByTestId('chat-message').first()).toHaveAttribute('aria-setsize', '1500');
+  // the list is as tall as all its messages: the page's scrollbar spans the whole conversation
+  expect(await list.evaluate((e) => e.getBoundingClientRect().height)).toBeGreaterThan(1500 * 100);
+
+  // the last message: scrolled to, it shows its text and takes an edit
+  const last = await scrollToMessage(page, 1500);
+  await expect(last).toHaveValue('Message number 1500 of the long chat.');
+  await expect(page.getByLabel('Role of message 1500')).toHaveValue('assistant');
+  await last.fill('Edited at the very end.');
+  await expect(page.getByTestId('rendered-template')).toContainText('Edited at the very end.', { timeout: 60_000 });
+
+  // one far up the list: scrolled to, edited by typing; it keeps the focus while the page scrolls far away from it
+  const far = await scrollToMessage(page, 300);
+  await expect(far).toHaveValue('Message number 300 of the long chat.');
+  await expect(page.getByTestId('chat-message').filter({ has: far })).toHaveAttribute('aria-posinset', '300');
+  await far.click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(' Typed here.');
+  await expect(await scrollToMessage(page, 1200)).toHaveValue('Message number 1200 of the long chat.');
+  await expect(far).not.toBeInViewport();
+  await expect(far).toBeFocused();
+  await page.keyboard.type(' And here, scrolled away.');
+  await expect(far).toHaveValue('Message number 300 of the long chat. Typed here. And here, scrolled away.');
+  await expect(page.getByTestId('rendered-template')).toContainText('Message number 300 of the long chat. Typed here. And here, scrolled away.', { timeout: 60_000 });
+  await expect(list).toHaveAttribute('data-count', '1500');
+
+  // the keyboard walks the list past what was drawn: each Tab scrolls its field into view, which draws the next ones
+  const first = await scrollToMessage(page, 1);
+  const drawnAtFirst = await page.getByTestId('chat-message').evaluateAll((els) => Math.max(...els.filter((e) => !(e as HTMLElement).style.position).map((e) => Number((e as HTMLElement).dataset.index))));
+  await first.focus();
+  const focusedMessage = () => page.evaluate(() => Number((document.activeElement?.closest('[data-index]') as HTMLElement | null)?.dataset.index ?? -1));
+  const visited = [await focusedMessage()];
+  for (let i = 0; i < 8 * (drawnAtFirst + 2); i++) {
+    await page.keyboard.press('Tab');
+    visited.push(await focusedMessage());
+  }
+  // message after message, none skipped (a list that did not draw ahead would jump to its last, always drawn)
+  expect(visited.slice(1).every((m, k) => m - visited[k] === 0 || m - visited[k] === 1)).toBe(true);
+  expect(visited[visited.length - 1]).toBeGreaterThan(drawnAtFirst + 1);
+  await expect(page.locator('*:focus')).toBeInViewport();
 });

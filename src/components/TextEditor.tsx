@@ -19,18 +19,20 @@ interface TextEditorProps {
   rows?: number;
   /** what the whole text is for, in the large-text hint: "tokenized", "the prompt" */
   wholeTextIs: string;
+  /** the empty field's placeholder */
+  placeholder?: string;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
- * A text field for texts of any size (the tokenizer lab's text, the Generate lab's prompt). Small texts live in it
+ * A text field for texts of any size (the tokenizer lab's text, the Generate lab's prompt, the chat JSON to import). Small texts live in it
  * whole. Large ones (over `largeAbove` characters) are shown a window of about 8,000 characters at a time, because
  * the browser lays out every character a field holds on each change (a 50,000-character prompt cost a 0.15–0.5 s
  * task); edits, pastes and navigation in the window are mapped onto the whole text, which is what gets used. The
  * field is uncontrolled: React never writes a megabyte into it.
  */
-export function TextEditor({ id, text, onText, onShowTokens, testId, largeAbove = LARGE_TEXT_CHARS, rows = 6, wholeTextIs }: TextEditorProps) {
+export function TextEditor({ id, text, onText, onShowTokens, testId, largeAbove = LARGE_TEXT_CHARS, rows = 6, wholeTextIs, placeholder = 'Type or paste text…' }: TextEditorProps) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
   /** the whole text as this editor last produced or received it */
@@ -157,7 +159,7 @@ export function TextEditor({ id, text, onText, onShowTokens, testId, largeAbove 
         onPaste={onPaste}
         onKeyDown={onKeyDown}
         aria-describedby={large ? hintId : undefined}
-        placeholder="Type or paste text…"
+        placeholder={placeholder}
       />
       {large && (
         <div className="text-window" role="group" aria-label="Part of the text shown">

@@ -70,6 +70,8 @@ let storedProblem: string | null = null;
 const persistence = persisted<ChatChoices>({
   key: 'nexttoken.chat.v1',
   version: 3,
+  // an imported conversation of thousands of messages is half a megabyte to write: not in the task that imports it
+  delay: (s) => (s.conversation.messages.length > 200 ? 300 : 0),
   // version 0 was written by zustand's persist middleware: the same fields
   migrate: (stored) => {
     // what the user left is shown as they left it, even where it no longer validates (the problem is said, not hidden)

@@ -3,8 +3,8 @@
  * the context window as a budget by role. The heavy work runs in the worker
  * (chat-analyse); this panel only projects the store.
  */
-import { memo, useEffect, useMemo, useRef } from 'react';
-import { partStarts, useDrawnInSteps } from '../../components/drawnInSteps';
+import { memo, useEffect, useMemo, useState } from 'react';
+import { useDrawnInSteps } from '../../components/drawnInSteps';
 import type { ChatAnalysis } from '../../engine/protocol';
 import { FAMILIES, OPENAI_FORMAT_DOC, PLAIN_FORMAT_DOC } from '../../engine/chat/catalog';
 import { EMBEDDED_MODELS } from '../../engine/generation/catalog';
@@ -12,18 +12,20 @@ import { useGenerateStore } from '../../state/generateStore';
 import { BudgetBar } from '../../charts/BudgetBar';
 import { GrowthChart } from '../../charts/GrowthChart';
 import { chatActions, useChatStore } from '../../state/chatStore';
-import { BUDGET_COLOURS, BUDGET_LABELS, partColour } from './colours';
+import { BUDGET_COLOURS, BUDGET_LABELS, PART_COLOUR_PROPERTIES } from './colours';
 import { MessagesEditor } from './MessagesEditor';
 import { ToolsEditor } from './ToolsEditor';
 import { PricingPicker } from './PricingPicker';
 import { ModelFacts } from './ModelFacts';
+import { pieceRuns, piecesOf, type PieceRun } from './templatePieces';
 import { ShareBar } from '../../components/ShareBar';
+import { TextEditor } from '../../components/TextEditor';
+import { LONG_FIELD_CHARS } from '../../components/textWindow';
 import './chat.css';
 
 export function ChatPanel() {
   useEffect(() => chatActions.start(), []);
   const analysis = useChatStore((s) => s.analysis);
-  const status = useChatStore((s) => s.status);
   const error = useChatStore((s) => s.error);
   const storedProblem = useChatStore((s) => s.storedProblem);
   const tokensPerMessage = useMemo(() => {
@@ -58,7 +60,7 @@ export function ChatPanel() {
           <ImportExport />
         </div>
         <div>
-          <p className="status-line" aria-live="polite">{status === 'working' ? 'Rendering and tokenizing…' : ''}</p>
+          <StatusLine />
           {analysis && <Rendered analysis={analysis} />}
           {analysis && <BudgetSection analysis={analysis} />}
           {analysis && <ToolCallTokens analysis={analysis} />}
@@ -69,7 +71,14 @@ export function ChatPanel() {
   );
 }
 
-function TemplateControls() {
+/** Its own component: the status changes with every analysis, and the lab around it need not be drawn again for it. */
+function StatusLine() {
+  const status = useChatStore((s) => s.status);
+  return <p className="status-line" aria-live="polite">{status === 'working' ? 'Rendering and tokenizing…' : ''}</p>;
+}
+
+/** Memoised: it has no props, and its model lists need not be drawn again with every analysis. */
+const TemplateControls = memo(function TemplateControls() {
   // the Generate lab's model (a Hub model included) offers its own chat template
   const loadedModelId = useGenerateStore((s) => s.model.info?.modelId ?? null);
   const templateId = useChatStore((s) => s.templateId);
@@ -111,50 +120,36 @@ function TemplateControls() {
       </details>
     </section>
   );
-}
+});
 
 /** Tokens of the rendered template drawn per task (components/drawnInSteps.ts): 2,000 took a 0.1–0.3 s task. */
 const PIECES_PER_PART = 400;
 
-interface Piece {
-  key: number;
-  text: string;
-  part: number;
-  id: number;
-}
-
-const RenderedPart = memo(function RenderedPart({ pieces, from, to, parts }: { pieces: Piece[]; from: number; to: number; parts: ChatAnalysis['parts'] }) {
+const RenderedPart = memo(function RenderedPart({ analysis, from, to }: { analysis: ChatAnalysis; from: PieceRun; to: PieceRun | undefined }) {
+  const { text, offsets, ids, tokenParts, parts } = analysis;
   return (
     <span className="rendered-part">
-      {pieces.slice(from, to).map((p) => (
-        <span key={p.key} className="rtok" style={{ background: partColour(parts[p.part].kind) }} title={`${parts[p.part].label} · token id ${p.id}`}>
-          {p.text}
-        </span>
-      ))}
+      {piecesOf(text, offsets, ids.length, from, to).map(({ token, text: piece }) => {
+        const part = parts[token < 0 ? 0 : tokenParts[token]];
+        return (
+          <span key={token} className={`rtok part-${part.kind}`} title={`${part.label} · token id ${token < 0 ? -1 : ids[token]}`}>
+            {piece}
+          </span>
+        );
+      })}
     </span>
   );
 });
 
 function Rendered({ analysis }: { analysis: ChatAnalysis }) {
-  const { text, ids, offsets, tokenParts, parts } = analysis;
+  const { text, ids, offsets } = analysis;
   const templateId = useChatStore((s) => s.analysisTemplateId);
   // with a server on the chat API, "Run" sends these messages (and tools) through chat completions instead
   const onServerChat = useGenerateStore((s) => s.model.info?.server?.api === 'chat');
-  const pieces = useMemo(() => {
-    const out: Piece[] = [];
-    let pos = 0;
-    for (let t = 0; t < ids.length; t++) {
-      const e = offsets[2 * t + 1];
-      if (e <= pos) continue;
-      out.push({ key: t, text: text.slice(pos, e), part: tokenParts[t], id: ids[t] });
-      pos = e;
-    }
-    if (pos < text.length) out.push({ key: -1, text: text.slice(pos), part: 0, id: -1 });
-    return out;
-  }, [text, ids, offsets, tokenParts]);
   // a long conversation's template is drawn a part at a time, each part a block that breaks where the text does
-  const starts = useMemo(() => partStarts(pieces.length, PIECES_PER_PART, (i) => pieces[i].text.endsWith('\n')), [pieces]);
-  const drawn = useDrawnInSteps(pieces, starts.length);
+  const runs = useMemo(() => pieceRuns(text, offsets, ids.length, PIECES_PER_PART), [text, offsets, ids]);
+  const drawn = useDrawnInSteps(runs, runs.length);
+  const hasCalls = useMemo(() => analysis.parts.some((p) => p.kind === 'tool_call'), [analysis]);
   return (
     <section className="card" aria-labelledby="chat-rendered-h">
       <h2 id="chat-rendered-h">
@@ -163,7 +158,7 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
       {analysis.templateKind === 'openai' && <p className="explain">{OPENAI_FORMAT_DOC}</p>}
       {analysis.templateKind === 'plain' && <p className="error-box" role="note">{templateId}: {PLAIN_FORMAT_DOC}</p>}
       {analysis.attribution === 'search' && <p className="explain">Colours were found by searching the text (the template transformed the messages); the string itself is exact.</p>}
-      {!analysis.toolCallsRendered && analysis.toolCallRanges.length === 0 && hasCalls(analysis) && (
+      {!analysis.toolCallsRendered && analysis.toolCallRanges.length === 0 && hasCalls && (
         <p className="explain"><strong>This template does not print tool calls</strong>: the assistant's call is invisible to the model.</p>
       )}
       <div className="legend" aria-hidden="true">
@@ -171,9 +166,9 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
           <span key={p} className="legend-item"><span className="swatch" style={{ background: BUDGET_COLOURS[p] }} /> {BUDGET_LABELS[p]}</span>
         ))}
       </div>
-      <pre className="rendered" data-testid="rendered-template" tabIndex={0} aria-label="The exact rendered template; each token is coloured by the message it came from">
-        {starts.slice(0, drawn).map((from, k) => (
-          <RenderedPart key={from} pieces={pieces} from={from} to={starts[k + 1] ?? pieces.length} parts={parts} />
+      <pre className="rendered" style={PART_COLOUR_PROPERTIES} data-testid="rendered-template" tabIndex={0} aria-label="The exact rendered template; each token is coloured by the message it came from">
+        {runs.slice(0, drawn).map((from, k) => (
+          <RenderedPart key={from.token} analysis={analysis} from={from} to={runs[k + 1]} />
         ))}
       </pre>
       <div className="row">
@@ -184,10 +179,6 @@ function Rendered({ analysis }: { analysis: ChatAnalysis }) {
       </div>
     </section>
   );
-}
-
-function hasCalls(a: ChatAnalysis): boolean {
-  return a.parts.some((p) => p.kind === 'tool_call');
 }
 
 function money(v: number): string {
@@ -333,7 +324,9 @@ function GrowthCostLine({ analysis }: { analysis: ChatAnalysis }) {
 function ImportExport() {
   const importError = useChatStore((s) => s.importError);
   const notice = useChatStore((s) => s.importNotice);
-  const text = useRef<HTMLTextAreaElement>(null);
+  // the JSON to import: a long paste (3,000 messages are 0.45 MB) is shown a part at a time, since the browser lays
+  // out every character a field holds (0.1–0.2 s for that paste)
+  const [pasted, setPasted] = useState('');
   const { exportJson, importJson, reset } = chatActions;
   const download = () => {
     const blob = new Blob([exportJson()], { type: 'application/json' });
@@ -365,8 +358,17 @@ function ImportExport() {
         <button type="button" onClick={reset}>Reset to the example</button>
       </div>
       <label className="block-label" htmlFor="chat-import-text">…or paste JSON</label>
-      <textarea id="chat-import-text" ref={text} rows={3} data-testid="chat-import-text" placeholder='{"messages": [{"role": "user", "content": "Hi"}], "tools": []}' />
-      <button type="button" data-testid="chat-import-button" onClick={() => importJson(text.current?.value ?? '')}>Import pasted JSON</button>
+      <TextEditor
+        id="chat-import-text"
+        testId="chat-import-text"
+        text={pasted}
+        onText={setPasted}
+        largeAbove={LONG_FIELD_CHARS}
+        rows={3}
+        wholeTextIs="what Import reads"
+        placeholder='{"messages": [{"role": "user", "content": "Hi"}], "tools": []}'
+      />
+      <button type="button" data-testid="chat-import-button" onClick={() => importJson(pasted)}>Import pasted JSON</button>
       {importError && <p className="error-box" role="alert" data-testid="chat-import-error">{importError}</p>}
       {notice && <p role="status" className="muted">{notice}</p>}
     </section>

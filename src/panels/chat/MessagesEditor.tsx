@@ -1,19 +1,57 @@
 /** Add, edit, reorder and delete messages; assistant tool calls; tool results. */
-import { memo, useDeferredValue, useState } from 'react';
-import { useDrawnInSteps } from '../../components/drawnInSteps';
+import { memo, useDeferredValue, useState, type CSSProperties, type RefCallback } from 'react';
+import { useWindowedList } from '../../components/windowedList';
 import type { ChatMessage, Role, ToolCall } from '../../engine/chat/types';
 import { chatActions, useChatStore } from '../../state/chatStore';
 
 const ROLES: Role[] = ['system', 'user', 'assistant', 'tool'];
 
-/** Messages drawn per task: a few thousand take many tasks, none long (100 took a 0.1 s task). */
-const MESSAGES_PER_PART = 25;
+/**
+ * A conversation longer than this is drawn near the viewport only (components/windowedList.ts): each message is an
+ * editor (a select, buttons, a text field), and 3,000 of them took a 0.25 s task to style and lay out.
+ */
+const WHOLE_UP_TO = 60;
+/** px: the space after a message, its estimated height before it is drawn, and how far off screen messages are drawn */
+const GAP = 8;
+const OVERSCAN = 800;
+/** as measured in Chromium at the default font size, 1280 px wide (a wrong estimate only moves the scrollbar a little) */
+const estimateHeight = (m: ChatMessage): number =>
+  114 + 18 * textRows(m) + (m.role === 'tool' ? 37 : 0) + (m.role === 'assistant' ? 29 + 224 * (m.tool_calls?.length ?? 0) : 0);
+
+/** The content field's height: its lines, 2 to 8 (counted without splitting: the estimate runs for every message). */
+function textRows(m: ChatMessage): number {
+  const text = m.content ?? '';
+  let lines = 1;
+  for (let at = text.indexOf('\n'); at >= 0 && lines < 8; at = text.indexOf('\n', at + 1)) lines++;
+  return Math.max(2, lines);
+}
+
+interface ItemProps {
+  message: ChatMessage;
+  index: number;
+  count: number;
+  tokens: number | undefined;
+  /** a windowed list: its item's measuring ref, and where an item drawn apart from the others is placed */
+  measure?: RefCallback<HTMLElement>;
+  placed?: CSSProperties;
+}
 
 /** One message; drawn again only when it, its place or its count changes (typing in one leaves the others alone). */
-const MessageItem = memo(function MessageItem({ message: m, index: i, last, tokens }: { message: ChatMessage; index: number; last: boolean; tokens: number | undefined }) {
+const MessageItem = memo(function MessageItem({ message: m, index: i, count, tokens, measure, placed }: ItemProps) {
   const { updateMessage, removeMessage, moveMessage } = chatActions;
+  const last = i === count - 1;
   return (
-    <li data-testid="chat-message" data-role={m.role} className={`chat-message role-${m.role}`}>
+    <li
+      data-testid="chat-message"
+      data-role={m.role}
+      className={`chat-message role-${m.role}`}
+      data-index={i}
+      ref={measure}
+      style={placed}
+      // a windowed list says each message's place in the whole list (screen readers read "12 of 3,000")
+      aria-posinset={measure && i + 1}
+      aria-setsize={measure && count}
+    >
       <div className="row">
         <label>
           Role of message {i + 1}{' '}
@@ -39,7 +77,7 @@ const MessageItem = memo(function MessageItem({ message: m, index: i, last, toke
       <textarea
         id={`chat-content-${i}`}
         data-testid="chat-message-content"
-        rows={Math.min(8, Math.max(2, (m.content ?? '').split('\n').length))}
+        rows={textRows(m)}
         value={m.content ?? ''}
         placeholder={m.role === 'assistant' && m.tool_calls?.length ? '(no text: this message only calls a tool)' : ''}
         onChange={(e) => updateMessage(i, { ...m, content: e.target.value })}
@@ -53,17 +91,31 @@ export function MessagesEditor({ tokensPerMessage }: { tokensPerMessage: number[
   const messages = useChatStore((s) => s.conversation.messages);
   const { addMessage } = chatActions;
   const [newRole, setNewRole] = useState<Role>('user');
-  // thousands of messages (an import) are drawn a part at a time (components/drawnInSteps.ts)
-  // (the same list while it is edited: what is drawn stays drawn)
-  const shown = MESSAGES_PER_PART * useDrawnInSteps(null, Math.ceil(messages.length / MESSAGES_PER_PART));
+  const list = useWindowedList(messages, { wholeUpTo: WHOLE_UP_TO, gap: GAP, overscan: OVERSCAN, estimate: estimateHeight });
   // new counts change every message drawn: React redraws them in slices of a few ms, not in one task
   const counts = useDeferredValue(tokensPerMessage);
   return (
     <section className="card" aria-labelledby="chat-messages-h">
       <h2 id="chat-messages-h">Messages</h2>
-      <ol className="chat-messages">
-        {messages.slice(0, shown).map((m, i) => (
-          <MessageItem key={i} message={m} index={i} last={i === messages.length - 1} tokens={counts ? (counts[i] ?? 0) : undefined} />
+      <ol
+        className={`chat-messages${list.windowed ? ' windowed' : ''}`}
+        data-testid="chat-messages"
+        data-count={messages.length}
+        ref={list.listRef}
+        style={list.listStyle}
+        onFocus={list.onFocus}
+        onBlur={list.onBlur}
+      >
+        {list.shown.map(({ index: i, placed }) => (
+          <MessageItem
+            key={i}
+            message={messages[i]}
+            index={i}
+            count={messages.length}
+            tokens={counts ? (counts[i] ?? 0) : undefined}
+            measure={list.windowed ? list.itemRef : undefined}
+            placed={placed}
+          />
         ))}
       </ol>
       <div className="row">
