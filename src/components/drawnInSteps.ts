@@ -7,14 +7,15 @@ import { useEffect, useState } from 'react';
 
 /**
  * Where each part starts: after `size` items, at the first item that ends a line (`endsLine`, so that a part drawn
- * as its own block breaks where the text breaks anyway), or after twice `size` whatever it ends with.
+ * as its own block breaks where the text breaks anyway), or after `longest` items whatever it ends with (twice `size`
+ * by default; Infinity: parts break only where lines do).
  */
-export function partStarts(count: number, size: number, endsLine: (i: number) => boolean = () => true): number[] {
+export function partStarts(count: number, size: number, endsLine: (i: number) => boolean = () => true, longest = 2 * size): number[] {
   const starts = [0];
   let from = 0;
   for (let i = 0; i < count - 1; i++) {
     const n = i + 1 - from;
-    if ((n >= size && endsLine(i)) || n >= 2 * size) {
+    if ((n >= size && endsLine(i)) || n >= longest) {
       starts.push(i + 1);
       from = i + 1;
     }

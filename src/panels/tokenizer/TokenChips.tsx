@@ -1,5 +1,6 @@
 import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useTokenizerStore, type Tokenization } from '../../state/tokenizerStore';
+import { partStarts } from '../../components/drawnInSteps';
 import { chipLabel, escapeTokenText, isInvisible, tokenAccessibleName, tokenView, type TokenView } from './tokenDisplay';
 
 /** Every chip is in the DOM below this many tokens; above it, chips are shown a page at a time. */
@@ -96,19 +97,6 @@ const TokenChip = memo(function TokenChip({ view, focusable, onInspect }: ChipPr
 /** Chips per block at least; a block ends only after a chip whose text ends a line, so blocks add no line break. */
 const MIN_CHIPS_PER_PART = 100;
 
-function chipParts(views: TokenView[], count: number): [number, number][] {
-  const parts: [number, number][] = [];
-  let from = 0;
-  for (let i = 0; i < count; i++) {
-    if (i + 1 - from >= MIN_CHIPS_PER_PART && views[i].copyText.endsWith('\n')) {
-      parts.push([from, i + 1]);
-      from = i + 1;
-    }
-  }
-  if (from < count) parts.push([from, count]);
-  return parts;
-}
-
 /** Index of the first token that starts at or after `offset` (the last token when none does). */
 function firstTokenAt(offsets: Uint32Array, offset: number): number {
   let lo = 0;
@@ -143,6 +131,7 @@ export const TokenChips = memo(function TokenChips({ result, onInspect }: TokenC
   }, [result, start, end, decoded]);
 
   const focusIndex = Math.min(Math.max(activeIndex, start), end - 1);
+  const partAt = useMemo(() => partStarts(views.length, MIN_CHIPS_PER_PART, (i) => views[i].copyText.endsWith('\n'), Infinity), [views]);
 
   // "show the tokens of this part" (the editor of a large text): page to the first token at the offset
   const chipsAt = useTokenizerStore((s) => s.chipsAt);
@@ -215,9 +204,9 @@ export const TokenChips = memo(function TokenChips({ result, onInspect }: TokenC
           if (el) setActiveIndex(Number(el.dataset.tokenIndex));
         }}
       >
-        {chipParts(views, shownCount).map(([a, b]) => (
+        {partAt.filter((a) => a < shownCount).map((a, k) => (
           <div key={a} className="chip-part" role="none">
-            {views.slice(a, b).map((v) => (
+            {views.slice(a, Math.min(partAt[k + 1] ?? shownCount, shownCount)).map((v) => (
               <TokenChip key={v.index} view={v} focusable={v.index === focusIndex} onInspect={onInspect} />
             ))}
           </div>
