@@ -5,6 +5,11 @@
  */
 import { useEffect, useState } from 'react';
 
+/** Whether a part of `n` items ends here: `size` reached at an item that ends a line, or `longest` reached. */
+export function endsPart(n: number, size: number, endsLine: () => boolean, longest = 2 * size): boolean {
+  return (n >= size && endsLine()) || n >= longest;
+}
+
 /**
  * Where each part starts: after `size` items, at the first item that ends a line (`endsLine`, so that a part drawn
  * as its own block breaks where the text breaks anyway), or after `longest` items whatever it ends with (twice `size`
@@ -14,8 +19,7 @@ export function partStarts(count: number, size: number, endsLine: (i: number) =>
   const starts = [0];
   let from = 0;
   for (let i = 0; i < count - 1; i++) {
-    const n = i + 1 - from;
-    if ((n >= size && endsLine(i)) || n >= longest) {
+    if (endsPart(i + 1 - from, size, () => endsLine(i), longest)) {
       starts.push(i + 1);
       from = i + 1;
     }

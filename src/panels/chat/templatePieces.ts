@@ -4,6 +4,7 @@
  * offsets without building anything per token (building every piece at once was a 40 ms task of its own); a run's
  * pieces are made when it is drawn.
  */
+import { endsPart } from '../../components/drawnInSteps';
 
 /** Where a run of pieces starts: its first token, and the text position its first piece starts at. */
 export interface PieceRun {
@@ -19,8 +20,8 @@ export interface Piece {
 }
 
 /**
- * Runs of about `size` pieces: a run ends at the first piece after `size` that ends a line (so that a run drawn as
- * its own block breaks where the text does), or after twice `size` pieces whatever they end with. A token that ends
+ * Runs of about `size` pieces, cut by the rule of drawnInSteps' parts (`endsPart`): at the first piece after `size`
+ * that ends a line (so that a run drawn as its own block breaks where the text does), or after twice `size` pieces. A token that ends
  * inside text already covered adds no piece; text after the last token is a last piece.
  */
 export function pieceRuns(text: string, offsets: ArrayLike<number>, tokens: number, size: number): PieceRun[] {
@@ -35,7 +36,7 @@ export function pieceRuns(text: string, offsets: ArrayLike<number>, tokens: numb
     cut = false;
     pos = end;
     n++;
-    if ((n >= size && text.charCodeAt(end - 1) === 10) || n >= 2 * size) {
+    if (endsPart(n, size, () => text.charCodeAt(end - 1) === 10)) {
       cut = true;
       n = 0;
     }
