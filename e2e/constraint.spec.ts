@@ -97,7 +97,14 @@ test.describe('constraints with the embedded model', () => {
   test('changing the constraint re-masks the selected step without running the model', async () => {
     const runsBefore = await modelRunRequests(page);
     await page.getByTestId('constraint-text').fill('yes\nno');
+    // stale from the edit on, not from the end of the pause before the compile: Generate cannot run the old one
+    const atEdit = await page.evaluate(() => ({
+      generateDisabled: (document.querySelector('[data-testid="generate"]') as HTMLButtonElement).disabled,
+      status: document.querySelector('[data-testid="constraint-status"]')?.getAttribute('data-state'),
+    }));
+    expect(atEdit).toEqual({ generateDisabled: true, status: 'compiling' });
     await expect(page.getByTestId('constraint-status')).toHaveAttribute('data-state', 'ready');
+    await expect(page.getByTestId('generate')).toBeEnabled();
     await expect(page.getByTestId('dist-source')).toHaveAttribute('data-source', 'current');
     const rows = await page.getByTestId('dist-row').evaluateAll((els) => els.map((e) => ({ text: e.getAttribute('data-token-text') ?? '', allowed: e.getAttribute('data-allowed') })));
     for (const r of rows) expect(r.allowed, JSON.stringify(r.text)).toBe(String(r.text.length > 0 && ['yes', 'no'].some((w) => w.startsWith(r.text))));

@@ -331,15 +331,30 @@ const compileLatest = latestWins(async () => {
       { type: 'compile-constraint', constraint: spec },
       { signal: abort.signal, onEvent: (e) => e.type === 'constraint-progress' && dispatch({ type: 'constraint-status', status: { state: 'compiling', key, phase: e.phase } }) },
     );
+    // edited meanwhile: the status stays pending for the compile of the edit, which follows
+    if (constraintKey(currentConstraint()) !== key) return;
     dispatch({ type: 'constraint-status', status: r.type === 'constraint-ready' ? { state: 'ready', key, info: r.info } : { state: 'invalid', key, problem: r.problem } });
     if (r.type === 'constraint-ready') resampleLatest.request();
   } catch (err) {
     const cancelled = abort.signal.aborted || (err instanceof EngineError && err.code === 'cancelled');
+    // Cancel said so already; or stale, as above
+    if (abort.signal.aborted || constraintKey(currentConstraint()) !== key) return;
     dispatch({ type: 'constraint-status', status: cancelled ? { state: 'cancelled', key } : { state: 'failed', key, message: messageOf(err) } });
   } finally {
     if (compileAbort === abort) compileAbort = null;
   }
 });
+
+/**
+ * An edit makes the compiled status stale at once, not when the pause ends: Generate waits from the edit on, so a
+ * click in the pause can never run with the constraint before the edit, or fall on a button about to turn off.
+ */
+function constraintPending(s: GenerateState) {
+  if (s.constraint.kind === 'none' || !s.model.info || s.model.status !== 'ready') return;
+  const key = constraintKey(currentConstraint(s.constraint));
+  if (s.constraintStatus.state === 'compiling' && s.constraintStatus.key === key) return;
+  dispatch({ type: 'constraint-status', status: { state: 'compiling', key, phase: null } });
+}
 
 /** Edits arrive per keystroke: the compile waits for a pause. */
 let compileTimer: ReturnType<typeof setTimeout> | undefined;
@@ -422,7 +437,10 @@ export const generateActions = {
   setConstraintTool: (toolName: string) => set((s) => ({ constraint: { ...s.constraint, toolName } })),
   /** Stops waiting for a slow compile (the constraint stays as typed; Generate compiles it again). */
   cancelConstraintCompile() {
+    // the compile in flight, and one still waiting for the pause after an edit
+    clearTimeout(compileTimer);
     compileAbort?.abort();
+    if (get().constraintStatus.state === 'compiling') dispatch({ type: 'constraint-status', status: { state: 'cancelled', key: constraintKey(currentConstraint()) } });
   },
   retryConstraintCompile: () => compileLatest.request(),
   selectRun: (activeRunId: string) => set({ activeRunId, selectedStep: null }),
@@ -567,7 +585,10 @@ useGenerateStore.subscribe((s, prev) => {
   if (s.settings !== prev.settings || s.selectedStep !== prev.selectedStep || s.activeRunId !== prev.activeRunId) resampleLatest.request();
   const view = selectedStepView(s);
   if (view?.source === 'fetching') void fetchShownDistribution(view.step);
-  if (s.constraint !== prev.constraint) compileSoon(s.constraint.kind !== prev.constraint.kind ? 0 : 250);
+  if (s.constraint !== prev.constraint) {
+    constraintPending(s);
+    compileSoon(s.constraint.kind !== prev.constraint.kind ? 0 : 250);
+  }
   else if (s.model.info !== prev.model.info && s.model.status === 'ready') compileSoon(0);
 });
 
