@@ -349,7 +349,8 @@ export class Generator {
       candidates: candidates.map((c): CandidateSnapshot => ({ ...c, text: this.tokenText(c.id), ...this.modelTokenId(c.id) })),
       chosenId,
       chosenProb: trace.final[chosenId],
-      entropyBits: entropyBits(trace.final),
+      // greedy: one token holds all the mass, so no pass over the vocabulary is needed for its 0 bits
+      entropyBits: trace.greedy ? 0 : entropyBits(trace.final),
       draw: trace.draw,
       cutoffs: trace.cutoffs,
       keptCount,

@@ -25,4 +25,14 @@ describe('lazily sorted order', () => {
     partial.ensure(3);
     expect(Array.from(partial.prefix().slice(0, 3))).toEqual([4, 2, 8]);
   });
+
+  it('selects the head exactly among many ties (the heap keeps the lower ids)', () => {
+    const values = Float32Array.from({ length: 5000 }, (_, i) => (i * 7919) % 5);
+    const expected = fullOrder(values);
+    for (const m of [1, 64, 200]) {
+      const order = new DescendingOrder(values);
+      order.ensure(m);
+      expect(Array.from(order.prefix().slice(0, m))).toEqual(expected.slice(0, m));
+    }
+  });
 });

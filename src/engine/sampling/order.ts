@@ -91,11 +91,16 @@ function selectTop(values: Float32Array, m: number): Int32Array {
     heap[i] = i;
     siftUp(heap, values, i);
   }
+  // the root's value is kept in a local: most entries fall below it, and this loop runs over the whole vocabulary
+  let root = heap[0];
+  let rootValue = values[root];
   for (let i = m; i < n; i++) {
-    const root = heap[0];
-    if (before(values[i], i, values[root], root)) {
+    const v = values[i];
+    if (v > rootValue || (v === rootValue && i < root)) {
       heap[0] = i;
       siftDown(heap, values, m);
+      root = heap[0];
+      rootValue = values[root];
     }
   }
   sortIds(values, heap);

@@ -38,6 +38,16 @@ describe('sampling pipeline', () => {
     }
   });
 
+  it('greedy takes the lowest id among tied best logits, and never a NaN', () => {
+    const logits = randomLogits(1000, 4);
+    logits[700] = 50;
+    logits[300] = 50;
+    logits[100] = NaN;
+    const trace = samplingPipeline(logits, settings({ temperature: 0 }), 0.5);
+    expect(trace.chosenId).toBe(300);
+    expect(trace.final[300]).toBe(1);
+  });
+
   it('approaches the argmax as the temperature goes to 0', () => {
     const logits = randomLogits(1000, 4);
     const best = argmax(logits);

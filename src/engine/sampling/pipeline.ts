@@ -27,7 +27,7 @@
  * (see order.ts) plus a few O(V) passes: fast enough to re-run on each slider event for a 262k vocabulary.
  */
 import { DescendingOrder } from './order';
-import { applyRepetitionPenalty, applyTemperature, argmax, logSumExpAndEntropy, softmax } from './stages';
+import { applyRepetitionPenalty, applyTemperature, logSumExpAndEntropy, softmax } from './stages';
 import { countAllowed, isTokenAllowed } from '../grammar/bitmask';
 import {
   REMOVAL_GRAMMAR,
@@ -205,7 +205,8 @@ export function samplingPipeline(
   const base = { settings: { ...settings }, vocabSize, raw: logits, rawLogSumExp, rawEntropyBits, penalized, penalizedIds, scaled, mask };
 
   if (greedy) {
-    const chosenId = argmax(scaled);
+    // the head of the order is the argmax (ties: the lower id), without another pass over the vocabulary
+    const chosenId = order.at(0);
     const probs = new Float32Array(vocabSize);
     probs[chosenId] = 1;
     const position: DrawPosition = { u: draw, rank: 0, cumulativeBefore: 0, cumulativeAfter: 1 };

@@ -42,7 +42,7 @@ export function applyTemperature(logits: Float32Array, temperature: number): Flo
 }
 
 /** Index of the largest value (the lowest such index on ties). */
-export function argmax(values: ArrayLike<number>): number {
+export function argmax(values: Float32Array): number {
   let best = 0;
   let bestValue = -Infinity;
   for (let i = 0; i < values.length; i++) {

@@ -59,10 +59,11 @@ export async function forward(
 
   const logitsTensor = outputs['logits'];
   const vocab = logitsTensor.dims[logitsTensor.dims.length - 1];
-  const wanted = positions === 'last' ? logitsTensor.slice(null, -1, null) : logitsTensor;
-  const f32 = wanted.type === 'float32' ? wanted : wanted.to('float32');
-  const fresh = positions === 'last' || isGpuTensor(logitsTensor);
-  const logits = fresh ? new Float32Array(f32.data as Float32Array) : (f32.data as Float32Array);
+  const f32 = logitsTensor.type === 'float32' ? logitsTensor : logitsTensor.to('float32');
+  const data = f32.data as Float32Array;
+  // the last row is the end of the row-major [1, rows, vocab] data: a copy of it, not Tensor.slice's generic walk
+  // (a tenth of a millisecond per step at 8k tokens, about 1 ms at 49k)
+  const logits = positions === 'last' ? data.slice(data.length - vocab) : isGpuTensor(logitsTensor) ? new Float32Array(data) : data;
   if (isGpuTensor(logitsTensor)) logitsTensor.dispose();
 
   const entries: Record<string, Tensor> = {};
