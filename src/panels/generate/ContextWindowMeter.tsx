@@ -1,12 +1,23 @@
-import { useGenerateStore, sequenceSteps } from '../../state/generateStore';
+import { useShallow } from 'zustand/react/shallow';
+import { sequenceSteps, type GenerateState } from '../../state/generateStore';
+import { useStepPanelState } from '../../state/streamingPanels';
 import { formatCount } from './format';
 
-/** Prompt + generated tokens against the model's context window, updated while streaming. */
+function meterCounts(s: GenerateState) {
+  return {
+    // a server that does not say its window: no meter (ModelInfo.contextWindow is then only a bound)
+    window: s.model.info?.server ? (s.model.info.server.contextWindow ?? 0) : (s.model.info?.contextWindow ?? 0),
+    promptTokens: s.activeRunId ? (s.runs[s.activeRunId]?.prompt.ids.length ?? 0) : 0,
+    generated: sequenceSteps(s, s.activeRunId).length,
+  };
+}
+
+/**
+ * Prompt + generated tokens against the model's context window, updated while streaming on the step panels' clock:
+ * it sits outside the token box, so a redraw per frame laid out and painted the page each time.
+ */
 export function ContextWindowMeter() {
-  // a server that does not say its window: no meter (ModelInfo.contextWindow is then only a bound)
-  const window = useGenerateStore((s) => (s.model.info?.server ? (s.model.info.server.contextWindow ?? 0) : (s.model.info?.contextWindow ?? 0)));
-  const promptTokens = useGenerateStore((s) => (s.activeRunId ? (s.runs[s.activeRunId]?.prompt.ids.length ?? 0) : 0));
-  const generated = useGenerateStore((s) => sequenceSteps(s, s.activeRunId).length);
+  const { window, promptTokens, generated } = useStepPanelState(useShallow(meterCounts));
   if (!window) return null;
   const pct = (n: number) => `${Math.min(100, (n / window) * 100)}%`;
   const used = promptTokens + generated;
