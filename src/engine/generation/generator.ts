@@ -23,7 +23,7 @@ import { countAllowed, isTokenAllowed } from '../grammar/bitmask';
 import type { ConstraintSpec } from '../grammar/types';
 import { samplingPipeline, topCandidates } from '../sampling/pipeline';
 import { drawUniform } from '../sampling/rng';
-import { argmax, entropyBits } from '../sampling/stages';
+import { argmax } from '../sampling/stages';
 import { REMOVAL_NONE, type SamplingSettings, type SamplingTrace } from '../sampling/types';
 import { LogitsStore, type StoredStep } from './logitsStore';
 import type { CandidateSnapshot, DoneReason, GenerationSummary, ResampledStep, StepDistribution, StepSnapshot } from './types';
@@ -349,8 +349,7 @@ export class Generator {
       candidates: candidates.map((c): CandidateSnapshot => ({ ...c, text: this.tokenText(c.id), ...this.modelTokenId(c.id) })),
       chosenId,
       chosenProb: trace.final[chosenId],
-      // greedy: one token holds all the mass, so no pass over the vocabulary is needed for its 0 bits
-      entropyBits: trace.greedy ? 0 : entropyBits(trace.final),
+      entropyBits: trace.finalEntropyBits,
       draw: trace.draw,
       cutoffs: trace.cutoffs,
       keptCount,

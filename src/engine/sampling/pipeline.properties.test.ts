@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { samplingPipeline, topCandidates } from './pipeline';
 import { drawUniform } from './rng';
-import { argmax, entropyBits, logSumExpAndEntropy, softmax } from './stages';
+import { argmax, entropyBits, logSumExpAndEntropy, softmax, softmaxWithStats } from './stages';
 import { randomIds, randomLogits } from './testUtils';
 import { DEFAULT_SAMPLING, REMOVAL_NONE, REMOVAL_TOP_K, REMOVAL_TOP_P, type SamplingSettings } from './types';
 
@@ -187,6 +187,43 @@ describe('sampling pipeline', () => {
     expect(logSumExpAndEntropy(partial).entropyBits).toBeCloseTo(entropyBits(softmax(known)), 6);
     expect(logSumExpAndEntropy(partial).logSumExp).toBeCloseTo(Math.log(Math.exp(2) + Math.exp(0.5) + Math.exp(-1)), 6);
     expect(logSumExpAndEntropy(new Float32Array([-Infinity, -Infinity]))).toEqual({ logSumExp: -Infinity, entropyBits: 0 });
+  });
+
+  it('one softmax pass gives the plain softmax bit for bit, and the figures of logSumExpAndEntropy exactly', () => {
+    for (const x of [randomLogits(3000, 31), new Float32Array([2, -Infinity, 0.5, -Infinity, -1]), new Float32Array([1, 1, 1])]) {
+      const { probs, logSumExp, entropyBits: bits } = softmaxWithStats(x);
+      // the textbook softmax, written out here
+      let max = -Infinity;
+      for (const v of x) max = Math.max(max, v);
+      const e = Array.from(x, (v) => Math.exp(v - max));
+      const total = e.reduce((a, b) => a + b, 0);
+      const plain = new Float32Array(e);
+      for (let i = 0; i < plain.length; i++) plain[i] *= 1 / total;
+      expect(probs).toEqual(plain);
+      expect({ logSumExp, entropyBits: bits }).toEqual(logSumExpAndEntropy(x));
+    }
+  });
+
+  it("reports the final distribution's entropy, filtered or not, as the plain definition does", () => {
+    const logits = randomLogits(4000, 33);
+    const allowed = new Int32Array(Math.ceil(4000 / 32)).fill(0x55555555); // every other token
+    const cases: [Partial<SamplingSettings>, Int32Array?][] = [
+      [{ temperature: 1 }],
+      [{ temperature: 0.7 }],
+      [{ temperature: 1, repetitionPenalty: 1.3 }],
+      [{ temperature: 1, topK: 40 }],
+      [{ temperature: 1.2, topP: 0.8, minP: 0.01 }],
+      [{ temperature: 1 }, allowed],
+      [{ temperature: 0 }],
+    ];
+    for (const [partial, mask] of cases) {
+      const trace = samplingPipeline(logits, settings(partial), 0.42, [1, 2, 3], mask);
+      // float64 exponentials against float32 probabilities: equal to far below what is shown (3 decimals)
+      expect(trace.finalEntropyBits, JSON.stringify(partial)).toBeCloseTo(entropyBits(trace.final), 6);
+      // the model's own figures never depend on the settings
+      expect(trace.rawLogSumExp).toBe(logSumExpAndEntropy(logits).logSumExp);
+      expect(trace.rawEntropyBits).toBe(logSumExpAndEntropy(logits).entropyBits);
+    }
   });
 });
 

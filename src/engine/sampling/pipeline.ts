@@ -27,7 +27,7 @@
  * (see order.ts) plus a few O(V) passes: fast enough to re-run on each slider event for a 262k vocabulary.
  */
 import { DescendingOrder } from './order';
-import { applyRepetitionPenalty, applyTemperature, logSumExpAndEntropy, softmax } from './stages';
+import { applyRepetitionPenalty, applyTemperature, entropyBits, logSumExpAndEntropy, softmaxWithStats } from './stages';
 import { countAllowed, isTokenAllowed } from '../grammar/bitmask';
 import {
   REMOVAL_GRAMMAR,
@@ -192,19 +192,24 @@ export function samplingPipeline(
 ): SamplingTrace {
   const vocabSize = logits.length;
   if (vocabSize === 0) throw new Error('Cannot sample from an empty vocabulary.');
-  const { logSumExp: rawLogSumExp, entropyBits: rawEntropyBits } = logSumExpAndEntropy(logits);
+  // the model's own softmax figures; the mask needs them first, else they may come from the sampling softmax below
+  let rawStats: { logSumExp: number; entropyBits: number } | null = allowed ? logSumExpAndEntropy(logits) : null;
   const { logits: penalized, penalizedIds } = applyRepetitionPenalty(logits, settings.repetitionPenalty, previousIds);
   const removedBy = new Uint8Array(vocabSize);
-  const masking = allowed ? applyGrammarMask(logits, rawLogSumExp, penalized, allowed, removedBy) : null;
+  const masking = allowed && rawStats ? applyGrammarMask(logits, rawStats.logSumExp, penalized, allowed, removedBy) : null;
   const mask = masking?.stage ?? null;
   const greedy = !(settings.temperature > 0);
   const scaled = applyTemperature(masking?.masked ?? penalized, greedy ? 1 : settings.temperature);
   const order = new DescendingOrder(scaled);
   order.ensure(RANKED_AT_LEAST);
   const cutoffs: FilterCutoffs = { topK: null, topP: null, minP: null };
+  // At T = 1 with no penalty or mask, `scaled` is the raw logits themselves: one softmax pass gives both.
+  const sampled = greedy ? null : softmaxWithStats(scaled);
+  rawStats ??= sampled && scaled === logits ? sampled : logSumExpAndEntropy(logits);
+  const { logSumExp: rawLogSumExp, entropyBits: rawEntropyBits } = rawStats;
   const base = { settings: { ...settings }, vocabSize, raw: logits, rawLogSumExp, rawEntropyBits, penalized, penalizedIds, scaled, mask };
 
-  if (greedy) {
+  if (!sampled) {
     // the head of the order is the argmax (ties: the lower id), without another pass over the vocabulary
     const chosenId = order.at(0);
     const probs = new Float32Array(vocabSize);
@@ -219,13 +224,14 @@ export function samplingPipeline(
       keptCount: 1,
       keptMass: 1,
       final: probs,
+      finalEntropyBits: 0,
       draw: position,
       chosenId,
       ranked: order.prefix(),
     };
   }
 
-  const probs = softmax(scaled);
+  const probs = sampled.probs;
   let keptCount = mask ? mask.allowedCount : vocabSize;
   let keptMass = 0;
   for (let i = 0; i < vocabSize; i++) keptMass += probs[i];
@@ -298,6 +304,8 @@ export function samplingPipeline(
     keptCount,
     keptMass,
     final,
+    // unfiltered: the softmax pass's own figure; filtered: only the kept tokens take a logarithm
+    finalEntropyBits: final === probs ? sampled.entropyBits : entropyBits(final),
     draw: position,
     chosenId,
     ranked: order.prefix(),

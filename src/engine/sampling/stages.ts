@@ -54,21 +54,34 @@ export function argmax(values: Float32Array): number {
   return best;
 }
 
-/** softmax(x), accumulated in float64. */
-export function softmax(x: Float32Array): Float32Array {
+/**
+ * softmax(x) (accumulated in float64), with log Σ exp(x) and the entropy in bits of the result, all from its one pass
+ * of exponentials (as `logSumExpAndEntropy`, whose two figures it gives bit for bit).
+ */
+export function softmaxWithStats(x: Float32Array): { probs: Float32Array; logSumExp: number; entropyBits: number } {
   let max = -Infinity;
   for (let i = 0; i < x.length; i++) if (x[i] > max) max = x[i];
   const out = new Float32Array(x.length);
-  if (max === -Infinity) return out;
+  if (max === -Infinity) return { probs: out, logSumExp: -Infinity, entropyBits: 0 };
   let sum = 0;
+  let weighted = 0;
   for (let i = 0; i < x.length; i++) {
-    const e = Math.exp(x[i] - max);
+    const d = x[i] - max;
+    if (d === -Infinity) continue; // its probability stays 0
+    const e = Math.exp(d);
     out[i] = e;
     sum += e;
+    weighted += e * d;
   }
   const inv = 1 / sum;
   for (let i = 0; i < x.length; i++) out[i] *= inv;
-  return out;
+  const logSum = Math.log(sum);
+  return { probs: out, logSumExp: max + logSum, entropyBits: Math.max(0, logSum - weighted / sum) / Math.LN2 };
+}
+
+/** softmax(x), accumulated in float64. */
+export function softmax(x: Float32Array): Float32Array {
+  return softmaxWithStats(x).probs;
 }
 
 /** Shannon entropy in bits, −Σ p log₂ p (zeros contribute nothing). */

@@ -141,6 +141,8 @@ export interface SamplingTrace {
   keptMass: number;
   /** The renormalised distribution the draw is made from. */
   final: Float32Array;
+  /** Entropy in bits of `final` (0 when greedy). */
+  finalEntropyBits: number;
   draw: DrawPosition;
   chosenId: number;
   /** Token ids ranked by `scaled` (descending, ties by lower id): at least the first 64, more if a filter or the
