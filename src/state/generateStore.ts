@@ -346,8 +346,9 @@ const compileLatest = latestWins(async () => {
 });
 
 /**
- * An edit makes the compiled status stale at once, not when the pause ends: Generate waits from the edit on, so a
- * click in the pause can never run with the constraint before the edit, or fall on a button about to turn off.
+ * An edit (or, for a tool constraint, a change of the Chat lab's tools or template) makes the compiled status stale at
+ * once, not when the pause ends: Generate waits from the edit on, so the page never describes the constraint before
+ * the edit while a run uses the new one, and a click cannot fall on a button about to turn off for the compile.
  */
 function constraintPending(s: GenerateState) {
   if (s.constraint.kind === 'none' || !s.model.info || s.model.status !== 'ready') return;
@@ -594,7 +595,10 @@ useGenerateStore.subscribe((s, prev) => {
 
 // a tool constraint follows the Chat lab's tool definitions and template
 useChatStore.subscribe((c, prev) => {
-  if (get().constraint.kind === 'tool' && (c.conversation.tools !== prev.conversation.tools || c.templateId !== prev.templateId)) compileSoon();
+  if (get().constraint.kind === 'tool' && (c.conversation.tools !== prev.conversation.tools || c.templateId !== prev.templateId)) {
+    constraintPending(get());
+    compileSoon();
+  }
 });
 
 /** When the model was last loaded again after a crash: a model whose load itself crashes the engine is not retried in a loop. */
