@@ -52,10 +52,10 @@ export interface ShownItem {
 export function shownItems(offsets: Float64Array, start: number, end: number, kept: readonly number[]): ShownItem[] {
   const count = offsets.length - 1;
   const apart = [...new Set(kept)].filter((i) => i >= 0 && i < count && (i < start || i >= end)).sort((a, b) => a - b);
-  const out: ShownItem[] = [];
-  for (const i of apart) if (i < start) out.push({ index: i, placed: { position: 'absolute', top: offsets[i], left: 0, right: 0 } });
+  const placedAt = (i: number): ShownItem => ({ index: i, placed: { position: 'absolute', top: offsets[i], left: 0, right: 0 } });
+  const out: ShownItem[] = apart.filter((i) => i < start).map(placedAt);
   for (let i = start; i < end; i++) out.push({ index: i });
-  for (const i of apart) if (i >= end) out.push({ index: i, placed: { position: 'absolute', top: offsets[i], left: 0, right: 0 } });
+  out.push(...apart.filter((i) => i >= end).map(placedAt));
   return out;
 }
 

@@ -29,7 +29,10 @@ function textRows(m: ChatMessage): number {
 interface ItemProps {
   message: ChatMessage;
   index: number;
-  count: number;
+  last: boolean;
+  /** the whole list's length, said to screen readers when the list is windowed (only then: a change of it draws
+   * every message again) */
+  setSize: number | undefined;
   tokens: number | undefined;
   /** a windowed list: its item's measuring ref, and where an item drawn apart from the others is placed */
   measure?: RefCallback<HTMLElement>;
@@ -37,9 +40,8 @@ interface ItemProps {
 }
 
 /** One message; drawn again only when it, its place or its count changes (typing in one leaves the others alone). */
-const MessageItem = memo(function MessageItem({ message: m, index: i, count, tokens, measure, placed }: ItemProps) {
+const MessageItem = memo(function MessageItem({ message: m, index: i, last, setSize, tokens, measure, placed }: ItemProps) {
   const { updateMessage, removeMessage, moveMessage } = chatActions;
-  const last = i === count - 1;
   return (
     <li
       data-testid="chat-message"
@@ -49,8 +51,8 @@ const MessageItem = memo(function MessageItem({ message: m, index: i, count, tok
       ref={measure}
       style={placed}
       // a windowed list says each message's place in the whole list (screen readers read "12 of 3,000")
-      aria-posinset={measure && i + 1}
-      aria-setsize={measure && count}
+      aria-posinset={setSize && i + 1}
+      aria-setsize={setSize}
     >
       <div className="row">
         <label>
@@ -111,7 +113,8 @@ export function MessagesEditor({ tokensPerMessage }: { tokensPerMessage: number[
             key={i}
             message={messages[i]}
             index={i}
-            count={messages.length}
+            last={i === messages.length - 1}
+            setSize={list.windowed ? messages.length : undefined}
             tokens={counts ? (counts[i] ?? 0) : undefined}
             measure={list.windowed ? list.itemRef : undefined}
             placed={placed}
