@@ -79,11 +79,6 @@ export function softmaxWithStats(x: Float32Array): { probs: Float32Array; logSum
   return { probs: out, logSumExp: max + logSum, entropyBits: Math.max(0, logSum - weighted / sum) / Math.LN2 };
 }
 
-/** softmax(x), accumulated in float64. */
-export function softmax(x: Float32Array): Float32Array {
-  return softmaxWithStats(x).probs;
-}
-
 /** Shannon entropy in bits, −Σ p log₂ p (zeros contribute nothing). */
 export function entropyBits(probs: ArrayLike<number>): number {
   let h = 0;
