@@ -3,7 +3,7 @@ import { loadBuiltinTokenizer, type BuiltinTokenizerId } from './tokenizers';
 import { nodeSource } from './tokenizers/nodeSources';
 import { Mulberry32 } from './sampling/rng';
 import { packEncoding, TokenizerService } from './tokenizerService';
-import { applyTokenSplice } from './tokenSplice';
+import { TokenBuffers } from './tokenSplice';
 import type { TokenizedPayload } from './protocol';
 
 const PIECES = ['The quick brown fox ', 'jumps', ' over ', '日本語', '🧩', '👨‍👩‍👧', '\n', '  ', '\t', '12345', 'don\'t', '<|endoftext|>', 'x', 'é'];
@@ -30,6 +30,7 @@ describe('an edit is answered as a splice of the tokens the caller holds', () =>
         const first = await service.tokenize(id, text, specialTokens, undefined, { identity: { requestId: ++requestId } });
         if (first.tokens.kind !== 'whole') throw new Error('a text sent whole is answered whole');
         let held = first.tokens.payload;
+        let buffers = new TokenBuffers(held);
         let splices = 0;
         for (let edit = 0; edit < 60; edit++) {
           const at = Math.floor(rng.next() * (text.length + 1));
@@ -40,8 +41,8 @@ describe('an edit is answered as a splice of the tokens the caller holds', () =>
           if (r.tokens.kind === 'splice') {
             splices++;
             expect(r.tokens.splice.baseRequestId).toBe(requestId - 1);
-            held = applyTokenSplice(held, r.tokens.splice);
-          } else held = r.tokens.payload;
+            held = buffers.apply(r.tokens.splice);
+          } else buffers = new TokenBuffers((held = r.tokens.payload));
           expect(plain(held)).toEqual(plain(packEncoding(tok, tok.encode(next, { specialTokens }))));
           expect(r.tokenCount).toBe(held.ids.length);
           text = next;
@@ -67,10 +68,10 @@ describe('an edit is answered as a splice of the tokens the caller holds', () =>
   });
 });
 
-describe('applyTokenSplice', () => {
+describe('TokenBuffers', () => {
   it('refuses a splice that keeps more tokens than its base has', () => {
     const base = { ids: new Uint32Array(2), offsets: new Uint32Array(4), byteEnds: new Uint32Array(2), bytes: new Uint8Array(0), special: new Uint8Array(2) };
     const middle = { ids: new Uint32Array(0), offsets: new Uint32Array(0), byteEnds: new Uint32Array(0), bytes: new Uint8Array(0), special: new Uint8Array(0) };
-    expect(() => applyTokenSplice(base, { baseRequestId: 1, keptBefore: 2, keptAfter: 1, offsetDelta: 0, middle })).toThrow(RangeError);
+    expect(() => new TokenBuffers(base).apply({ baseRequestId: 1, keptBefore: 2, keptAfter: 1, offsetDelta: 0, middle })).toThrow(RangeError);
   });
 });

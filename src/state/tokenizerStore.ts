@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { CompareRow, TextChange, TextEdit, TokenizedPayload, TokenizeResponse } from '../engine/protocol';
-import { applyTokenSplice } from '../engine/tokenSplice';
+import { TokenBuffers } from '../engine/tokenSplice';
 import { engine, EngineError } from './engineClient';
 import { messageOf } from '../engine/protocol';
 import { defined, field, persisted } from './persistence';
@@ -135,11 +135,16 @@ function changeFor(text: string): TextChange {
   return { baseRequestId: sent.textId, edit: diffText(sent.text, text) ?? NO_EDIT };
 }
 
+/** the buffers behind the tokens shown, which a splice updates in place (tokenSplice.ts) */
+let held: TokenBuffers | null = null;
+
 /** An answer's tokens: sent whole, or as a splice of the tokens shown (null when those are not the splice's base). */
 function tokensOf(tokens: TokenizeResponse['tokens']): TokenizedPayload | null {
   if (tokens.kind === 'whole') return tokens.payload;
   const shown = get().result;
-  return shown?.requestId === tokens.splice.baseRequestId ? applyTokenSplice(shown.payload, tokens.splice) : null;
+  if (shown?.requestId !== tokens.splice.baseRequestId) return null;
+  if (held?.payload !== shown.payload) held = new TokenBuffers(shown.payload);
+  return held.apply(tokens.splice);
 }
 
 /**

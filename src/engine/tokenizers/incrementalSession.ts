@@ -7,6 +7,7 @@
 import type { Encoding, SessionEdit, SessionUpdate, TokenizerSession } from './types';
 import { TokenSink } from './tokenSink';
 import { commonEnds } from '../textEdit';
+import { contentOf, spliceable, spliceInPlace, type Spliceable } from '../tokenSplice';
 
 export interface RangeEncoding {
   isSplitPoint(text: string, i: number, special: boolean): boolean;
@@ -46,8 +47,9 @@ function firstStartAtOrAfter(offsets: Uint32Array, lo: number, hi: number, pos: 
 
 export function createIncrementalSession(enc: RangeEncoding, special: boolean): Required<TokenizerSession> {
   let text: string | null = null;
-  let ids: Uint32Array = new Uint32Array(0);
-  let offsets: Uint32Array = new Uint32Array(0);
+  // spliced in place by each edit (tokenSplice.ts): the arrays an update returns are valid until the next update
+  let ids: Spliceable<Uint32Array> = spliceable(new Uint32Array(0));
+  let offsets: Spliceable<Uint32Array> = spliceable(new Uint32Array(0));
   const { prefix, suffix } = enc.template(special);
 
   /** Where the change is, and the split points around it: the range to re-encode. */
@@ -111,16 +113,16 @@ export function createIncrementalSession(enc: RangeEncoding, special: boolean): 
           whole = sink.finish();
         } else whole = encodeWhole(enc, next, special);
         text = next;
-        ids = whole.ids;
-        offsets = whole.offsets;
-        return { ids, offsets, reencodedFrom: 0, reencodedTo: next.length };
+        ids = spliceable(whole.ids);
+        offsets = spliceable(whole.offsets);
+        return { ids: whole.ids, offsets: whole.offsets, reencodedFrom: 0, reencodedTo: next.length };
       }
-      if (unchanged) return { ids, offsets, reencodedFrom: from, reencodedTo: from, kept: { before: ids.length, after: 0 } };
+      if (unchanged) return { ids: contentOf(ids), offsets: contentOf(offsets), reencodedFrom: from, reencodedTo: from, kept: { before: ids.length, after: 0 } };
       const delta = next.length - text.length;
       const oldTo = to - delta;
       const bodyEnd = ids.length - suffix.length;
-      const a = firstStartAtOrAfter(offsets, prefix.length, bodyEnd, from);
-      const b = to === next.length ? bodyEnd : firstStartAtOrAfter(offsets, a, bodyEnd, oldTo);
+      const a = firstStartAtOrAfter(offsets.data, prefix.length, bodyEnd, from);
+      const b = to === next.length ? bodyEnd : firstStartAtOrAfter(offsets.data, a, bodyEnd, oldTo);
 
       let mid: TokenSink;
       if (middle) mid = sinkOf(middle);
@@ -129,21 +131,11 @@ export function createIncrementalSession(enc: RangeEncoding, special: boolean): 
         mid = new TokenSink(Math.max(1024, (to - from) >> 2));
         enc.encodeRange(next, from, to, special, mid);
       }
-      const total = a + mid.length + (ids.length - b);
-      const newIds = new Uint32Array(total);
-      const newOffsets = new Uint32Array(2 * total);
-      newIds.set(ids.subarray(0, a));
-      newOffsets.set(offsets.subarray(0, 2 * a));
-      newIds.set(mid.ids.subarray(0, mid.length), a);
-      newOffsets.set(mid.offsets.subarray(0, 2 * mid.length), 2 * a);
-      const tail = a + mid.length;
-      newIds.set(ids.subarray(b), tail);
-      for (let k = 2 * b, o = 2 * tail; k < offsets.length; k++, o++) newOffsets[o] = offsets[k] + delta;
       const kept = { before: a, after: ids.length - b };
+      spliceInPlace(ids, a, b - a, mid.ids.subarray(0, mid.length));
+      spliceInPlace(offsets, 2 * a, 2 * (b - a), mid.offsets.subarray(0, 2 * mid.length), 0, delta);
       text = next;
-      ids = newIds;
-      offsets = newOffsets;
-      return { ids, offsets, reencodedFrom: from, reencodedTo: to, kept };
+      return { ids: contentOf(ids), offsets: contentOf(offsets), reencodedFrom: from, reencodedTo: to, kept };
     },
   };
 }

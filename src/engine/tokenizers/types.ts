@@ -38,6 +38,7 @@ export interface TokenizerSession {
    * `edit`, when given, describes the change from the previous text (it is checked against it).
    * `middle`, when given, is the encoding of the range `rangeOf(text, edit)` returned (made elsewhere, e.g. in
    * parallel): text[from, to) encoded without template tokens, offsets counted from the start of `text`.
+   * The arrays returned may be views of the session's own buffers: read them before the next update.
    */
   update(text: string, edit?: SessionEdit, middle?: Encoding): SessionUpdate;
   /** The range [from, to) of `text` that update(text, edit) would re-encode; absent where a session always re-encodes all. */

@@ -167,7 +167,8 @@ export function TokenizerPanel() {
             (view === 'chips' ? (
               <>
                 <TokenChips result={shown} onInspect={setInspected} />
-                <TokenInspector result={shown} index={inspected} />
+                {/* the latest tokens: a splice updates the arrays of earlier ones in place (tokenSplice.ts) */}
+                <TokenInspector result={result} index={inspected} />
               </>
             ) : (
               <TokenIdsView result={shown} />
