@@ -2,6 +2,7 @@
 import { line } from 'd3';
 import { scaleLinear } from 'd3';
 import { ChartFrame } from './ChartFrame';
+import { formatCount } from '../components/formatCount';
 
 export function GrowthChart({ points, window: contextWindow, overflowAt, width = 640, height = 180 }: { points: { turns: number; total: number }[]; window: number | null; overflowAt: number | null; width?: number; height?: number }) {
   const m = { l: 56, r: 10, t: 10, b: 28 };
@@ -19,7 +20,7 @@ export function GrowthChart({ points, window: contextWindow, overflowAt, width =
       {y.ticks(4).map((t) => (
         <g key={t}>
           <line x1={m.l} x2={width - m.r} y1={y(t)} y2={y(t)} stroke="#e3e5ea" />
-          <text x={m.l - 4} y={y(t) + 4} textAnchor="end" fontSize={10}>{t.toLocaleString()}</text>
+          <text x={m.l - 4} y={y(t) + 4} textAnchor="end" fontSize={10}>{formatCount(t)}</text>
         </g>
       ))}
       {x.ticks(6).filter(Number.isInteger).map((t) => (

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState, type InputHTMLAttributes } from 'react';
+import { formatCount } from './formatCount';
 
 interface Props extends Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'min' | 'max' | 'type'> {
   value: number;
@@ -55,7 +56,7 @@ export function NumberField({ value, min, max, integer = false, onCommit, onBlur
 }
 
 function validate(text: string, min: number, max: number, integer: boolean): string | null {
-  const range = `${integer ? 'a whole number' : 'a number'} from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+  const range = `${integer ? 'a whole number' : 'a number'} from ${formatCount(min)} to ${formatCount(max)}`;
   if (text.trim() === '') return `Type ${range}.`;
   const n = Number(text);
   if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) return `Allowed: ${range}; the last valid value stays in use.`;

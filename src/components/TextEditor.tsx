@@ -3,6 +3,7 @@ import type { TextEdit } from '../engine/protocol';
 import { applyEdit } from '../engine/textEdit';
 import { diffText, normalizeNewlines } from '../state/textChanges';
 import { LARGE_TEXT_CHARS, WINDOW_CHARS, wholeText, windowAround, type TextWindow } from './textWindow';
+import { formatCount } from './formatCount';
 
 interface TextEditorProps {
   id: string;
@@ -23,7 +24,6 @@ interface TextEditorProps {
   placeholder?: string;
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
  * A text field for texts of any size (the tokenizer lab's text, the Generate lab's prompt, the chat JSON to import). Small texts live in it
@@ -164,7 +164,7 @@ export function TextEditor({ id, text, onText, onShowTokens, testId, largeAbove 
       {large && (
         <div className="text-window" role="group" aria-label="Part of the text shown">
           <p id={hintId} className="muted" data-testid="text-window">
-            Large text: the field shows characters {fmt(view.start + 1)}–{fmt(view.end)} of {fmt(view.length)} (UTF-16 units) so typing stays
+            Large text: the field shows characters {formatCount(view.start + 1)}–{formatCount(view.end)} of {formatCount(view.length)} (UTF-16 units) so typing stays
             instant; the whole text is {wholeTextIs}. Move with the slider, the buttons, Ctrl+Home / Ctrl+End, or Page Up / Page Down at the edges
             of the part.
           </p>
@@ -176,7 +176,7 @@ export function TextEditor({ id, text, onText, onShowTokens, testId, largeAbove 
               type="range"
               data-testid="text-window-position"
               aria-label="Position in the text"
-              aria-valuetext={`character ${fmt(view.start + 1)} of ${fmt(view.length)}`}
+              aria-valuetext={`character ${formatCount(view.start + 1)} of ${formatCount(view.length)}`}
               min={0}
               max={view.length}
               step={1}

@@ -10,6 +10,7 @@ import { engine, EngineError } from './engineClient';
 import { messageOf } from '../engine/protocol';
 import { generateActions, sequenceSteps, useGenerateStore } from './generateStore';
 import { defined, field, persisted } from './persistence';
+import { formatCount } from '../components/formatCount';
 
 export type ColourMeasure = 'rank' | 'prob' | 'surprisal';
 
@@ -162,7 +163,7 @@ export const analyseActions = {
     set({
       status: 'error',
       confirm: null,
-      error: c ? `Not analysed: the text has ${c.tokens.toLocaleString('en')} tokens, ${c.windows} windows of ${c.contextWindow}. Shorten it, or run it and confirm.` : null,
+      error: c ? `Not analysed: the text has ${formatCount(c.tokens)} tokens, ${c.windows} windows of ${c.contextWindow}. Shorten it, or run it and confirm.` : null,
     });
   },
   cancel() {

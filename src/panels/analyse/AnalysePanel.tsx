@@ -9,13 +9,14 @@ import { TokenDetails } from './TokenDetails';
 import { AnalyseExport } from './AnalyseExport';
 import { AnalyseInside } from '../inside/LabInside';
 import { BUCKET_COLOURS, legendGradient } from './colours';
+import { formatCount } from '../../components/formatCount';
 
 function ModelLine() {
   const model = useGenerateStore((s) => s.model);
   let text: string;
   if (model.status === 'loading') text = `Loading model ${model.requestedId}…`;
   else if (model.info?.server) text = `Model: ${model.info.modelId} on ${model.info.server.origin} (the text is sent there to be scored). Change it in the Generate tab.`;
-  else if (model.info) text = `Model: ${model.info.modelId} (${model.info.contextWindow}-token window, ${model.info.vocabSize.toLocaleString('en')} vocabulary entries). Change it in the Generate tab.`;
+  else if (model.info) text = `Model: ${model.info.modelId} (${model.info.contextWindow}-token window, ${formatCount(model.info.vocabSize)} vocabulary entries). Change it in the Generate tab.`;
   else if (model.error) text = `Model ${model.requestedId} could not be loaded: ${model.error}`;
   else text = `No model loaded yet: analysing loads ${model.requestedId}.`;
   return (
@@ -75,7 +76,7 @@ function InputCard() {
       {status === 'confirm' && confirm && (
         <div className="a-confirm" role="alert" data-testid="analyse-confirm">
           <p>
-            This text has {confirm.tokens.toLocaleString('en')} tokens: that is {confirm.windows} windows of the model's {confirm.contextWindow}-token context (more than{' '}
+            This text has {formatCount(confirm.tokens)} tokens: that is {confirm.windows} windows of the model's {confirm.contextWindow}-token context (more than{' '}
             {CONFIRM_ABOVE_WINDOWS}), and may take a while. Analyse it anyway?
           </p>
           <div className="controls">

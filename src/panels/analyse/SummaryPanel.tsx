@@ -6,6 +6,7 @@ import { analysisSummary, useAnalyseStore } from '../../state/analyseStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { focusToken } from './AnalysedText';
 import { BUCKET_COLOURS, formatBits, formatProb } from './colours';
+import { formatCount } from '../../components/formatCount';
 
 function Count({ label, value, testId, title }: { label: string; value: string; testId?: string; title?: string }) {
   return (
@@ -35,7 +36,7 @@ export function SummaryPanel() {
         <Count label="bits per byte (UTF-8)" value={Number.isFinite(summary.bitsPerByte) ? summary.bitsPerByte.toFixed(3) : '–'} testId="analyse-bits-per-byte" />
         <Count label="perplexity (2^bits per token)" value={Number.isFinite(summary.perplexity) ? summary.perplexity.toFixed(2) : '–'} testId="analyse-perplexity" />
         <Count label="mean entropy, bits" value={formatBits(summary.meanEntropyBits)} />
-        <Count label="tokens scored" value={summary.scored.toLocaleString('en')} testId="analyse-scored" />
+        <Count label="tokens scored" value={formatCount(summary.scored)} testId="analyse-scored" />
         <Count label={`window${result.plan.windows === 1 ? '' : 's'} of ${result.plan.contextWindow}`} value={String(result.plan.windows)} testId="analyse-windows" />
         <p className="count-note">
           Model <code>{result.modelId}</code>, {result.ms.toFixed(0)} ms.{' '}
@@ -57,7 +58,7 @@ export function SummaryPanel() {
             {summary.mostSurprising.map((i) => (
               <li key={i}>
                 <button type="button" data-testid="analyse-surprising" data-index={i} onClick={() => focusToken(i)}>
-                  <code>{JSON.stringify(escapeTokenText(textAt(result.texts, i)))}</code> {formatBits(result.surprisal[i])} bits, rank {result.rank[i].toLocaleString('en')}, p=
+                  <code>{JSON.stringify(escapeTokenText(textAt(result.texts, i)))}</code> {formatBits(result.surprisal[i])} bits, rank {formatCount(result.rank[i])}, p=
                   {formatProb(result.prob[i])}
                 </button>
               </li>

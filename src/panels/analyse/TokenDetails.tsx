@@ -5,6 +5,7 @@ import { AlternativeBars } from '../../charts/AlternativeBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { useAnalyseStore } from '../../state/analyseStore';
 import { formatBits, formatProb } from './colours';
+import { formatCount } from '../../components/formatCount';
 
 /** The numbers of the hovered (else the selected) token and its top alternatives. */
 export function TokenDetails() {
@@ -45,7 +46,7 @@ export function TokenDetails() {
                   `> ${result.partial!.topN} (not among the server’s top ${result.partial!.topN})`
                 ) : (
                   <>
-                    {rank.toLocaleString('en')} <span className="muted">({bucketLabels(thresholds)[rankBucket(rank, thresholds)]})</span>
+                    {formatCount(rank)} <span className="muted">({bucketLabels(thresholds)[rankBucket(rank, thresholds)]})</span>
                   </>
                 )}
               </dd>
@@ -71,7 +72,7 @@ export function TokenDetails() {
           </dl>
           <p className="muted a-alt-title">What the model expected here (top {TOP_ALTERNATIVES}; ▶ the actual token):</p>
           <AlternativeBars bars={bars} />
-          {!bars.some((b) => b.actual) && <p className="muted">The actual token is not among them: rank {rank.toLocaleString('en')}.</p>}
+          {!bars.some((b) => b.actual) && <p className="muted">The actual token is not among them: rank {formatCount(rank)}.</p>}
         </>
       ) : (
         <p className="muted">No prediction: this is the first token and the model has no start-of-text token to predict it from.</p>

@@ -21,6 +21,7 @@ import { pieceRuns, piecesOf, type PieceRun } from './templatePieces';
 import { ShareBar } from '../../components/ShareBar';
 import { TextEditor } from '../../components/TextEditor';
 import { LONG_FIELD_CHARS } from '../../components/textWindow';
+import { formatCount } from '../../components/formatCount';
 import './chat.css';
 
 export function ChatPanel() {
@@ -195,14 +196,14 @@ function BudgetSection({ analysis }: { analysis: ChatAnalysis }) {
       <table className="budget-table">
         <tbody>
           {segments.map((s) => (
-            <tr key={s.part}><th scope="row"><span className="swatch" style={{ background: s.colour }} /> {s.label}</th><td>{s.tokens.toLocaleString()}</td></tr>
+            <tr key={s.part}><th scope="row"><span className="swatch" style={{ background: s.colour }} /> {s.label}</th><td>{formatCount(s.tokens)}</td></tr>
           ))}
         </tbody>
       </table>
       <div className="counts">
-        <div className="count"><span className="count-value">{budget.used.toLocaleString()}</span><span className="count-label">used (input + reserved output)</span></div>
+        <div className="count"><span className="count-value">{formatCount(budget.used)}</span><span className="count-label">used (input + reserved output)</span></div>
         <div className="count"><span className="count-value" data-testid="context-window">{budget.contextWindow ?? 'unknown'}</span><span className="count-label">context window (tokens)</span></div>
-        <div className="count"><span className={`count-value ${budget.overflow ? 'error-text' : ''}`}>{budget.remaining?.toLocaleString() ?? '—'}</span><span className="count-label">remaining</span></div>
+        <div className="count"><span className={`count-value ${budget.overflow ? 'error-text' : ''}`}>{budget.remaining === null ? '—' : formatCount(budget.remaining)}</span><span className="count-label">remaining</span></div>
         <div className="count"><span className="count-value">{budget.percent != null ? `${budget.percent.toFixed(2)}%` : '—'}</span><span className="count-label">of the window</span></div>
         <div className="count">
           <span className="count-value" data-testid="cost-estimate">{budget.cost ? money(budget.cost.total) : 'n/a'}</span>
@@ -212,7 +213,7 @@ function BudgetSection({ analysis }: { analysis: ChatAnalysis }) {
         </div>
       </div>
       <ModelFacts limits={limits} used={budget.used} />
-      {budget.overflow && <p className="error-box" role="alert">This request does not fit: it needs {budget.used.toLocaleString()} tokens but the window holds {budget.contextWindow?.toLocaleString()}.</p>}
+      {budget.overflow && <p className="error-box" role="alert">This request does not fit: it needs {formatCount(budget.used)} tokens but the window holds {budget.contextWindow === null ? 'unknown' : formatCount(budget.contextWindow)}.</p>}
       <p className="explain">Window and prices: {limits.source}.</p>
     </section>
   );
@@ -272,7 +273,7 @@ function GrowthSection({ analysis }: { analysis: ChatAnalysis }) {
             <>
               <p>
                 Drop-oldest (the system message is kept) removes <strong data-testid="growth-dropped-count">{g.dropped.length}</strong> messages, leaving {g.keptMessages} messages and{' '}
-                {g.totalAfterDrop?.toLocaleString()} input tokens.
+                {g.totalAfterDrop === null ? '' : formatCount(g.totalAfterDrop)} input tokens.
               </p>
               <details>
                 <summary>Removed messages</summary>
@@ -300,7 +301,7 @@ function GrowthCostLine({ analysis }: { analysis: ChatAnalysis }) {
   return (
     <div data-testid="growth-cost">
       <p>
-        {c.requests} requests (one per turn) send {c.inputTokens.toLocaleString()} input tokens and generate up to {c.outputTokens.toLocaleString()}; {c.cachedTokens.toLocaleString()} input
+        {c.requests} requests (one per turn) send {formatCount(c.inputTokens)} input tokens and generate up to {formatCount(c.outputTokens)}; {formatCount(c.cachedTokens)} input
         tokens repeat the previous request's prefix.
       </p>
       <div className="counts">

@@ -3,6 +3,7 @@
  * the token counts are the model's own, and the KV-cache memory per token and for the whole request.
  */
 import type { ChatAnalysis } from '../../engine/protocol';
+import { formatCount } from '../../components/formatCount';
 
 type Limits = ChatAnalysis['limits'];
 
@@ -58,7 +59,7 @@ export function ModelFacts({ limits, used }: { limits: Limits; used: number }) {
         {kv && (
           <div className="count">
             <span className="count-value" data-testid="kv-bytes-conversation" data-bytes={kv.bytesPerToken * used}>{bytes(kv.bytesPerToken * used)}</span>
-            <span className="count-label">KV cache for these {used.toLocaleString()} tokens</span>
+            <span className="count-label">KV cache for these {formatCount(used)} tokens</span>
           </div>
         )}
       </div>

@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import { generateActions, useGenerateStore } from '../../state/generateStore';
 import { MODEL_CATALOG, catalogEntry } from '../../engine/generation/catalog';
 import type { BackendChoice, LoadProgress, ServerApi } from '../../engine/protocol';
+import { formatCount } from '../../components/formatCount';
 
 function ProgressView({ progress }: { progress: LoadProgress | null }) {
   if (!progress) return <progress aria-label="Loading the model" />;
@@ -68,7 +69,7 @@ function ServerControls() {
             {server.models.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.id}
-                {m.contextWindow ? ` — window ${m.contextWindow.toLocaleString('en-US')}` : ''}
+                {m.contextWindow ? ` — window ${formatCount(m.contextWindow)}` : ''}
               </option>
             ))}
           </select>
@@ -190,12 +191,12 @@ export function ModelPanel() {
               <>
                 {' '}
                 on {server.flavor} at {server.baseUrl} ({server.api === 'chat' ? 'chat completions' : 'completions'} API), context window{' '}
-                {server.contextWindow ? `${server.contextWindow.toLocaleString('en-US')} tokens` : 'not given by the server'}. {server.distributionNote}
+                {server.contextWindow ? `${formatCount(server.contextWindow)} tokens` : 'not given by the server'}. {server.distributionNote}
               </>
             ) : (
               <>
-                : {model.info.architecture}, {model.info.numLayers} layers, vocabulary {model.info.vocabSize.toLocaleString('en-US')}, context window{' '}
-                {model.info.contextWindow.toLocaleString('en-US')} tokens, {model.info.dtype}.{' '}
+                : {model.info.architecture}, {model.info.numLayers} layers, vocabulary {formatCount(model.info.vocabSize)}, context window{' '}
+                {formatCount(model.info.contextWindow)} tokens, {model.info.dtype}.{' '}
                 {entry?.kind === 'instruct' ? 'An instruct model: trained to follow chat messages.' : 'A base model: it continues text; it was not trained to follow instructions.'}
               </>
             )}

@@ -1,5 +1,6 @@
 import { tokenizerLabel } from '../../state/tokenizerCatalog';
 import { COMPARE_PREVIEW_CHARS, tokenizerActions, useTokenizerStore } from '../../state/tokenizerStore';
+import { formatCount } from '../../components/formatCount';
 
 /** Splits the preview text at each tokenizer's token starts: a compact picture of where it cuts. */
 function SplitPreview({ text, starts }: { text: string; starts: Uint32Array }) {
@@ -62,7 +63,7 @@ export function CompareView() {
                   </td>
                 ) : (
                   <>
-                    <td className="num">{r.count.toLocaleString('en-US')}</td>
+                    <td className="num">{formatCount(r.count)}</td>
                     <td className="num">{r.count ? (characters / r.count).toFixed(2) : '—'}</td>
                     <td>
                       <SplitPreview text={comparedText} starts={r.previewStarts} />

@@ -2,6 +2,7 @@ import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type Re
 import { useTokenizerStore, type Tokenization } from '../../state/tokenizerStore';
 import { partStarts } from '../../components/drawnInSteps';
 import { chipLabel, escapeTokenText, isInvisible, tokenAccessibleName, tokenView, type TokenView } from './tokenDisplay';
+import { formatCount } from '../../components/formatCount';
 
 /** Every chip is in the DOM below this many tokens; above it, chips are shown a page at a time. */
 const CHIP_PAGE_SIZE = 2000;
@@ -182,20 +183,20 @@ export const TokenChips = memo(function TokenChips({ result, onInspect }: TokenC
       {total > CHIP_PAGE_SIZE && (
         <div className="pager" role="group" aria-label="Token pages">
           <button type="button" onClick={() => setPageStart(Math.max(0, start - CHIP_PAGE_SIZE))} disabled={start === 0}>
-            ← Previous {CHIP_PAGE_SIZE.toLocaleString('en-US')}
+            ← Previous {formatCount(CHIP_PAGE_SIZE)}
           </button>
           <span data-testid="chip-window">
-            Tokens {(start + 1).toLocaleString('en-US')}–{end.toLocaleString('en-US')} of {total.toLocaleString('en-US')}
+            Tokens {formatCount(start + 1)}–{formatCount(end)} of {formatCount(total)}
           </span>
           <button type="button" onClick={() => setPageStart(start + CHIP_PAGE_SIZE)} disabled={end >= total}>
-            Next {CHIP_PAGE_SIZE.toLocaleString('en-US')} →
+            Next {formatCount(CHIP_PAGE_SIZE)} →
           </button>
         </div>
       )}
       <div
         ref={listRef}
         role="list"
-        aria-label={`Tokens (${total.toLocaleString('en-US')}); use the arrow keys to move between tokens`}
+        aria-label={`Tokens (${formatCount(total)}); use the arrow keys to move between tokens`}
         className="chips"
         data-testid="token-chips"
         onKeyDown={onKeyDown}

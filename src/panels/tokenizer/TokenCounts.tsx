@@ -1,4 +1,5 @@
 import type { Tokenization } from '../../state/tokenizerStore';
+import { formatCount } from '../../components/formatCount';
 
 function ratio(a: number, b: number): string {
   return b === 0 ? '—' : (a / b).toFixed(2);
@@ -9,9 +10,9 @@ export function TokenCounts({ result }: { result: Tokenization }) {
   const { characters, words } = result;
   const tokens = result.payload.ids.length;
   const items: [string, string, string][] = [
-    ['Tokens', tokens.toLocaleString('en-US'), 'token-count-label'],
-    ['Characters', characters.toLocaleString('en-US'), 'char-count'],
-    ['Words', words.toLocaleString('en-US'), 'word-count'],
+    ['Tokens', formatCount(tokens), 'token-count-label'],
+    ['Characters', formatCount(characters), 'char-count'],
+    ['Words', formatCount(words), 'word-count'],
     ['Characters / token', ratio(characters, tokens), 'chars-per-token'],
     ['Tokens / word', ratio(tokens, words), 'tokens-per-word'],
   ];

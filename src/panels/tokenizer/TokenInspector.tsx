@@ -1,5 +1,6 @@
 import type { Tokenization } from '../../state/tokenizerStore';
 import { escapeTokenText, hexBytes, tokenView } from './tokenDisplay';
+import { formatCount } from '../../components/formatCount';
 
 /** Details of the hovered or focused token: ID, exact text, UTF-8 bytes, span. */
 export function TokenInspector({ result, index }: { result: Tokenization; index: number | null }) {
@@ -15,7 +16,7 @@ export function TokenInspector({ result, index }: { result: Tokenization; index:
     <dl className="inspector" data-testid="token-inspector">
       <div>
         <dt>Token</dt>
-        <dd>#{(index + 1).toLocaleString()}</dd>
+        <dd>#{formatCount(index + 1)}</dd>
       </div>
       <div>
         <dt>ID</dt>

@@ -10,6 +10,7 @@ import { generateActions, useGenerateStore } from '../generateStore';
 import { showTab } from '../navigationStore';
 import { decodeState, encodeState } from './codec';
 import { readLabShare, SHARE_LABS, type LabShare, type ShareLab } from './labState';
+import { formatCount } from '../../components/formatCount';
 
 /** Browsers and chat apps cut or refuse longer addresses; a link that might not arrive whole is not offered. */
 const MAX_LINK_CHARS = 8000;
@@ -52,7 +53,7 @@ export async function makeLabLink(lab: ShareLab, base = location.href): Promise<
   if (url.href.length > MAX_LINK_CHARS) {
     return {
       ok: false,
-      error: `This ${WHAT[lab]} is too long for a link: even compressed it needs ${url.href.length.toLocaleString('en')} characters, and links are kept under ${MAX_LINK_CHARS.toLocaleString('en')}. Export it as a JSON file instead.`,
+      error: `This ${WHAT[lab]} is too long for a link: even compressed it needs ${formatCount(url.href.length)} characters, and links are kept under ${formatCount(MAX_LINK_CHARS)}. Export it as a JSON file instead.`,
     };
   }
   return { ok: true, url: url.href };

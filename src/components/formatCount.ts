@@ -1,0 +1,7 @@
+/**
+ * Counts as the app prints them (12,345). One shared formatter: in Chromium `toLocaleString` builds a new one per
+ * call (40–70 µs, against 2–4 µs here), which showed in the profiles of a streaming run and of a keystroke.
+ */
+const integer = new Intl.NumberFormat('en-US');
+
+export const formatCount = (n: number): string => integer.format(n);
