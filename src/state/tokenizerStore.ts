@@ -140,7 +140,10 @@ let held: TokenBuffers | null = null;
 
 /** An answer's tokens: sent whole, or as a splice of the tokens shown (null when those are not the splice's base). */
 function tokensOf(tokens: TokenizeResponse['tokens']): TokenizedPayload | null {
-  if (tokens.kind === 'whole') return tokens.payload;
+  if (tokens.kind === 'whole') {
+    held = null; // the next splice starts from these tokens; the old buffers can go
+    return tokens.payload;
+  }
   const shown = get().result;
   if (shown?.requestId !== tokens.splice.baseRequestId) return null;
   if (held?.payload !== shown.payload) held = new TokenBuffers(shown.payload);
