@@ -1,7 +1,7 @@
 /** A stacked horizontal bar: tokens per part against a context window. React owns the DOM; d3 only scales. */
 import { scaleLinear } from 'd3';
 import { ChartFrame } from './ChartFrame';
-import { formatCount } from '../components/formatCount';
+import { formatCount } from '../state/formatCount';
 
 export interface BudgetSegment {
   part: string;

@@ -2,7 +2,7 @@
 import { line } from 'd3';
 import { scaleLinear } from 'd3';
 import { ChartFrame } from './ChartFrame';
-import { formatCount } from '../components/formatCount';
+import { formatCount } from '../state/formatCount';
 
 export function GrowthChart({ points, window: contextWindow, overflowAt, width = 640, height = 180 }: { points: { turns: number; total: number }[]; window: number | null; overflowAt: number | null; width?: number; height?: number }) {
   const m = { l: 56, r: 10, t: 10, b: 28 };

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type InputHTMLAttributes } from 'react';
-import { formatCount } from './formatCount';
+import { formatCount } from '../state/formatCount';
 
 interface Props extends Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'min' | 'max' | 'type'> {
   value: number;

@@ -3,7 +3,7 @@ import type { TextEdit } from '../engine/protocol';
 import { applyEdit } from '../engine/textEdit';
 import { diffText, normalizeNewlines } from '../state/textChanges';
 import { LARGE_TEXT_CHARS, WINDOW_CHARS, wholeText, windowAround, type TextWindow } from './textWindow';
-import { formatCount } from './formatCount';
+import { formatCount } from '../state/formatCount';
 
 interface TextEditorProps {
   id: string;

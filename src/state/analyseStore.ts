@@ -10,7 +10,7 @@ import { engine, EngineError } from './engineClient';
 import { messageOf } from '../engine/protocol';
 import { generateActions, sequenceSteps, useGenerateStore } from './generateStore';
 import { defined, field, persisted } from './persistence';
-import { formatCount } from '../components/formatCount';
+import { formatCount } from './formatCount';
 
 export type ColourMeasure = 'rank' | 'prob' | 'surprisal';
 

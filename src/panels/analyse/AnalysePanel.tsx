@@ -9,7 +9,7 @@ import { TokenDetails } from './TokenDetails';
 import { AnalyseExport } from './AnalyseExport';
 import { AnalyseInside } from '../inside/LabInside';
 import { BUCKET_COLOURS, legendGradient } from './colours';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 function ModelLine() {
   const model = useGenerateStore((s) => s.model);

@@ -6,7 +6,7 @@ import { analysisSummary, useAnalyseStore } from '../../state/analyseStore';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { focusToken } from './AnalysedText';
 import { BUCKET_COLOURS, formatBits, formatProb } from './colours';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 function Count({ label, value, testId, title }: { label: string; value: string; testId?: string; title?: string }) {
   return (

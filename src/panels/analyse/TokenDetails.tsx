@@ -5,7 +5,7 @@ import { AlternativeBars } from '../../charts/AlternativeBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import { useAnalyseStore } from '../../state/analyseStore';
 import { formatBits, formatProb } from './colours';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 /** The numbers of the hovered (else the selected) token and its top alternatives. */
 export function TokenDetails() {

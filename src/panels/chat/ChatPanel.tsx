@@ -21,7 +21,7 @@ import { pieceRuns, piecesOf, type PieceRun } from './templatePieces';
 import { ShareBar } from '../../components/ShareBar';
 import { TextEditor } from '../../components/TextEditor';
 import { LONG_FIELD_CHARS } from '../../components/textWindow';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 import './chat.css';
 
 export function ChatPanel() {

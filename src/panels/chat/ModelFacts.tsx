@@ -3,7 +3,7 @@
  * the token counts are the model's own, and the KV-cache memory per token and for the whole request.
  */
 import type { ChatAnalysis } from '../../engine/protocol';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 type Limits = ChatAnalysis['limits'];
 

@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { sequenceSteps, type GenerateState } from '../../state/generateStore';
 import { useStepPanelState } from '../../state/streamingPanels';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 function meterCounts(s: GenerateState) {
   return {

@@ -1,6 +1,6 @@
 import { useGenerateStore, selectedStepView, generateActions, isGenerating, branchingUnavailable } from '../../state/generateStore';
 import { useStepPanelState } from '../../state/streamingPanels';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 import { DistributionBars, type DistributionBar } from '../../charts/DistributionBars';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 import type { CandidateSnapshot, StepMask } from '../../engine/generation/types';

@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import { generateActions, useGenerateStore } from '../../state/generateStore';
 import { MODEL_CATALOG, catalogEntry } from '../../engine/generation/catalog';
 import type { BackendChoice, LoadProgress, ServerApi } from '../../engine/protocol';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 function ProgressView({ progress }: { progress: LoadProgress | null }) {
   if (!progress) return <progress aria-label="Loading the model" />;

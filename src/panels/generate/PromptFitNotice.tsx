@@ -1,5 +1,5 @@
 import { promptFitActions, usePromptFit, useTooLongPrompt } from '../../state/promptFitStore';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 /**
  * Under the prompt: a prompt too long for the model's window says so before Generate (which it disables), with both

@@ -1,6 +1,6 @@
 import { useGenerateStore, selectedStepView } from '../../state/generateStore';
 import { useStepPanelState } from '../../state/streamingPanels';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 import { CumulativeDraw } from '../../charts/CumulativeDraw';
 import { escapeTokenText } from '../tokenizer/tokenDisplay';
 

@@ -1,6 +1,6 @@
 import { tokenizerLabel } from '../../state/tokenizerCatalog';
 import { COMPARE_PREVIEW_CHARS, tokenizerActions, useTokenizerStore } from '../../state/tokenizerStore';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 /** Splits the preview text at each tokenizer's token starts: a compact picture of where it cuts. */
 function SplitPreview({ text, starts }: { text: string; starts: Uint32Array }) {

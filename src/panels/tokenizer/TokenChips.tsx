@@ -2,7 +2,7 @@ import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type Re
 import { useTokenizerStore, type Tokenization } from '../../state/tokenizerStore';
 import { partStarts } from '../../components/drawnInSteps';
 import { chipLabel, escapeTokenText, isInvisible, tokenAccessibleName, tokenView, type TokenView } from './tokenDisplay';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 /** Every chip is in the DOM below this many tokens; above it, chips are shown a page at a time. */
 const CHIP_PAGE_SIZE = 2000;

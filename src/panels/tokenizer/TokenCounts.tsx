@@ -1,5 +1,5 @@
 import type { Tokenization } from '../../state/tokenizerStore';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 function ratio(a: number, b: number): string {
   return b === 0 ? '—' : (a / b).toFixed(2);

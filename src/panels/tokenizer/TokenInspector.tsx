@@ -1,6 +1,6 @@
 import type { Tokenization } from '../../state/tokenizerStore';
 import { escapeTokenText, hexBytes, tokenView } from './tokenDisplay';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../../state/formatCount';
 
 /** Details of the hovered or focused token: ID, exact text, UTF-8 bytes, span. */
 export function TokenInspector({ result, index }: { result: Tokenization; index: number | null }) {

@@ -10,7 +10,7 @@ import { generateActions, useGenerateStore } from '../generateStore';
 import { showTab } from '../navigationStore';
 import { decodeState, encodeState } from './codec';
 import { readLabShare, SHARE_LABS, type LabShare, type ShareLab } from './labState';
-import { formatCount } from '../../components/formatCount';
+import { formatCount } from '../formatCount';
 
 /** Browsers and chat apps cut or refuse longer addresses; a link that might not arrive whole is not offered. */
 const MAX_LINK_CHARS = 8000;
