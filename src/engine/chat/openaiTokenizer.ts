@@ -5,8 +5,19 @@
  * tokenizes with gpt-tokenizer's gpt-4o encoding (o200k_base + those markers).
  * Browser- and Node-safe.
  */
-import gpt4o from 'gpt-tokenizer/model/gpt-4o';
 import type { TokenizerLike } from './types';
+
+/** gpt-tokenizer's gpt-4o encoding (its module default export). */
+export type Gpt4oEncoding = typeof import('gpt-tokenizer/model/gpt-4o').default;
+
+/**
+ * The encoding is imported when the chat lab first asks for it, not with the worker: building it fills a
+ * 200,000-entry map (about 12 MB of the worker's heap), and every full garbage collection of the worker walks that
+ * heap, a collection that ONNX Runtime's per-step buffers set off a few times in each generation.
+ */
+export async function loadOpenAIChatTokenizer(): Promise<TokenizerLike> {
+  return openAIChatTokenizer((await import('gpt-tokenizer/model/gpt-4o')).default);
+}
 
 /** UTF-16 offsets of consecutive byte runs of `text` (byteLens per token). */
 export function offsetsFromByteLengths(text: string, byteLens: number[]): Uint32Array {
@@ -45,7 +56,7 @@ const SPECIAL_SPLIT = new RegExp(`(${CHAT_SPECIALS.map((t) => t.replace(/[|]/g, 
  * tiktoken does). gpt-tokenizer 4.0.0's encode(text, { allowedSpecial }) misses every special
  * token after the first one (findNextSpecialToken adds the search start to an absolute match index).
  */
-export function openAIChatTokenizer(): TokenizerLike {
+export function openAIChatTokenizer(gpt4o: Gpt4oEncoding): TokenizerLike {
   const core = (gpt4o as unknown as { bytePairEncodingCoreProcessor: Core }).bytePairEncodingCoreProcessor;
   const enc = new TextEncoder();
   const specialIds = new Map(CHAT_SPECIALS.map((t) => [t, gpt4o.encode(t, { allowedSpecial: new Set([t]) })[0]]));

@@ -11,7 +11,7 @@ import { loadPricingCatalogue, pricingEntry } from '../pricing/load';
 import type { ModelLimits } from './models';
 import type { TemplateSpec } from './render';
 import type { TokenizerLike } from './types';
-import { openAIChatTokenizer } from './openaiTokenizer';
+import { loadOpenAIChatTokenizer } from './openaiTokenizer';
 import llama3Config from './configs/llama3.json';
 import qwenConfig from './configs/qwen.json';
 import gemma3Config from './configs/gemma3.json';
@@ -64,7 +64,7 @@ async function load(templateId: string, modelFileUrl: (modelId: string, file: st
     const [entry, catalogue] = await Promise.all([pricingEntry(`openai/${familyInfo('o200k_base')!.model}`), loadPricingCatalogue()]);
     const tokenizerName = 'o200k_base (gpt-tokenizer)';
     const limits = catalogueLimits(entry, catalogue.source, null, { exact: true, countedWith: tokenizerName, reason: "OpenAI's published o200k_base encoding" });
-    return { spec: { kind: 'openai' }, limits, tokenizerId: null, tokenizer: openAIChatTokenizer(), tokenizerName };
+    return { spec: { kind: 'openai' }, limits, tokenizerId: null, tokenizer: await loadOpenAIChatTokenizer(), tokenizerName };
   }
   const family = familyInfo(templateId);
   if (family && family.id !== 'o200k_base') {
