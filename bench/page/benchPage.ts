@@ -143,7 +143,7 @@ const api = {
   useModel: (modelId: string, remoteHost: string) => callModel<ModelFacts>('useModel', modelId, remoteHost),
   promptOf: (text: string, n: number) => callModel<{ ids: number[]; text: string }>('promptOf', text, n),
   generatorRun: (promptIds: number[], steps: number, useKvCache: boolean, sampled = false) =>
-    callModel<RunFigures & { afterForward: { share: number; ms: number } }>('generatorRun', promptIds, steps, useKvCache, sampled),
+    callModel<RunFigures & { wallTokensPerSecond: number; afterForward: { share: number; ms: number } }>('generatorRun', promptIds, steps, useKvCache, sampled),
   bareRun: (promptIds: number[], steps: number) => callModel<RunFigures>('bareRun', promptIds, steps),
   constrainedRun: (promptIds: number[], steps: number) => callModel<RunFigures & { compileMs: number; maskMsPerStep: number }>('constrainedRun', promptIds, steps),
   bareRunOn: (modelId: string, promptIds: number[], steps: number) => callModel<RunFigures>('bareRunOn', modelId, promptIds, steps),
