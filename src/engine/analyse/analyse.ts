@@ -22,6 +22,7 @@ import type { NextTokenBackend } from '../backends/types';
 import { TOP_ALTERNATIVES, type AnalysisPlan, type AnalysisProgress, type AnalysisResult, type TokenAnalysis } from './types';
 import { summariseScores } from './summary';
 import { packTexts, type PackedTexts } from './tokenTexts';
+import { nextTurn } from '../nextTurn';
 
 export interface AnalyseOptions {
   /** positions per window; default the model's context window */
@@ -34,18 +35,6 @@ export interface AnalyseOptions {
   prefixIds?: number[];
   onProgress?(progress: AnalysisProgress): void;
   signal?: AbortSignal;
-}
-
-/** Resolves in a later task, after the events (messages) already queued. */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 }
 
 export class AnalysisAborted extends Error {
@@ -205,7 +194,7 @@ export async function analyseIds(backend: NextTokenBackend, ids: number[], optio
   for (let w = 0; w < ranges.length; w++) {
     // the model's run resolves through microtasks only: without a task boundary here the worker would not read
     // a Cancel (a message event) until every window was done
-    if (w > 0) await nextTask();
+    if (w > 0) await nextTurn();
     if (signal?.aborted) throw new AnalysisAborted();
     const { start, end, scoreFrom } = ranges[w];
     const seq = [...prefix, ...ids.slice(start, end)];

@@ -25,6 +25,7 @@ import { samplingPipeline, topCandidates } from '../sampling/pipeline';
 import { drawUniform } from '../sampling/rng';
 import { argmax } from '../sampling/stages';
 import { REMOVAL_NONE, type Candidate, type SamplingSettings, type SamplingTrace } from '../sampling/types';
+import { nextTurn } from '../nextTurn';
 import { LogitsStore, type StoredStep } from './logitsStore';
 import type { CandidateSnapshot, DoneReason, GenerationSummary, ResampledStep, StepDistribution, StepSnapshot } from './types';
 
@@ -74,43 +75,6 @@ interface Branch {
   tokenIds: number[];
   parent: { branchId: string; stepIndex: number } | null;
   stream: number;
-}
-
-/**
- * Resolves on a later turn of the event loop (a macrotask, not a microtask). A forward pass on WASM can settle
- * without ever giving the worker's event loop a turn, so without this a whole generation would run before a queued
- * Stop (or re-sample) message is even read.
- */
-function nextTurn(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
-  const { scheduler } = globalThis as { scheduler?: TaskScheduler };
-  if (scheduler?.postTask) return scheduler.postTask(() => undefined, { priority: 'user-visible' });
-  return new Promise((resolve) => turnChannel().wait(resolve));
-}
-
-/** The part of the Prioritized Task Scheduling API used here (Chromium has it in workers too). */
-interface TaskScheduler {
-  postTask(callback: () => void, options: { priority: 'user-visible' }): Promise<void>;
-}
-
-/**
- * Where there is no scheduler: one channel for every turn. A turn through a new MessageChannel each decode step
- * went through the browser's IO thread and took 0.15–0.25 ms of a 4 ms step (a scheduler task: about 0.01 ms).
- * A task at the default priority still lets a queued Stop message run first.
- */
-let turns: { wait(resolve: () => void): void } | null = null;
-function turnChannel(): { wait(resolve: () => void): void } {
-  if (turns) return turns;
-  const { port1, port2 } = new MessageChannel();
-  const waiting: (() => void)[] = [];
-  port1.onmessage = () => waiting.shift()?.();
-  turns = {
-    wait(resolve) {
-      waiting.push(resolve);
-      port2.postMessage(null);
-    },
-  };
-  return turns;
 }
 
 /**
@@ -361,9 +325,7 @@ export class Generator {
       removedBy: c.removedBy,
       text: this.tokenText(id),
     };
-    const modelTokenId = this.backend.tokenizer.modelTokenId?.(id);
-    if (modelTokenId !== undefined) snapshot.modelTokenId = modelTokenId;
-    return snapshot;
+    return Object.assign(snapshot, this.modelTokenId(id));
   }
 
   /** Of a partial vocabulary, only known tokens (finite logit) are listed and counted as kept. */
